@@ -1,0 +1,115 @@
+package myna
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"slices"
+)
+
+// Key roles of the set-level key file (vectors/profiles/testca/keys.pem, docs/CONTRACTS.md).
+const (
+	RoleCVCAKenkaku     = "cv-ca-kenkaku"     // test J-LIS CA 9000023, signs the card-surface AP's CV certificate
+	RoleCVCAKenhojo     = "cv-ca-kenhojo"     // test CA 9000033, signs the text AP's CV certificate
+	RoleCVIssuerKenkaku = "cv-issuer-kenkaku" // the card-surface AP key in EF 0004, signs its data records
+	RoleCVIssuerKenhojo = "cv-issuer-kenhojo" // the text AP key in EF 0004, signs its data records
+	RoleJPKICAAuth      = "jpki-ca-auth"      // X.509 test CA of the JPKI authentication certificates
+	RoleJPKICASign      = "jpki-ca-sign"      // X.509 test CA of the JPKI signature certificates
+)
+
+// Key roles of the per-card key file (vectors/profiles/<id>/keys.pem, docs/CONTRACTS.md).
+const (
+	RoleJPKIAuth       = "jpki-auth"       // JPKI EF 0017
+	RoleJPKISign       = "jpki-sign"       // JPKI EF 001A
+	RoleCard           = "card"            // card key: card-surface 001A and text AP 0013
+	RoleKenhojoSession = "kenhojo-session" // text AP EF 0006, SET SESSION KEY
+	RoleCommonIA       = "common-ia"       // common AP 0019, INTERNAL AUTHENTICATE
+)
+
+// SetKeyRoles returns the roles the set-level key file must hold.
+func SetKeyRoles() []string {
+	return []string{RoleCVCAKenkaku, RoleCVCAKenhojo, RoleCVIssuerKenkaku, RoleCVIssuerKenhojo, RoleJPKICAAuth, RoleJPKICASign}
+}
+
+// CardKeyRoles returns the roles a per-card key file must hold.
+func CardKeyRoles() []string {
+	return []string{RoleJPKIAuth, RoleJPKISign, RoleCard, RoleKenhojoSession, RoleCommonIA}
+}
+
+// KeyBits is the size of every RSA key on the card and in its test PKI.
+const KeyBits = 2048
+
+// PEMRoleHeader is the PEM header that names a key's role.
+const PEMRoleHeader = "Role"
+
+// ParseKeys reads PKCS#8 RSA private keys from PEM blocks of type "PRIVATE KEY", each with a
+// "Role" header, into a map from role to key. Every key must be RSA-2048 with e = 65537 and
+// every role must be known (SetKeyRoles, CardKeyRoles) and appear once. Blocks of other types
+// (CERTIFICATE, PUBLIC KEY …) are ignored, except other private-key encodings, which are errors.
+func ParseKeys(data []byte) (map[string]*rsa.PrivateKey, error) {
+	known := append(SetKeyRoles(), CardKeyRoles()...)
+	keys := make(map[string]*rsa.PrivateKey)
+	rest := data
+	for n := 1; ; n++ {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		switch b.Type {
+		case "PRIVATE KEY":
+		case "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "EC PRIVATE KEY":
+			return nil, fmt.Errorf("myna: PEM block %d is %q; want unencrypted PKCS#8 \"PRIVATE KEY\"", n, b.Type)
+		default:
+			continue
+		}
+		role, ok := b.Headers[PEMRoleHeader]
+		if !ok || role == "" {
+			return nil, fmt.Errorf("myna: PEM block %d has no %q header", n, PEMRoleHeader)
+		}
+		if !slices.Contains(known, role) {
+			return nil, fmt.Errorf("myna: PEM block %d: unknown role %q", n, role)
+		}
+		if _, dup := keys[role]; dup {
+			return nil, fmt.Errorf("myna: PEM block %d: role %q appears twice", n, role)
+		}
+		k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("myna: role %q: not a PKCS#8 private key: %w", role, err)
+		}
+		rk, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("myna: role %q: key is %T, want RSA", role, k)
+		}
+		if rk.N.BitLen() != KeyBits || rk.E != 65537 {
+			return nil, fmt.Errorf("myna: role %q: want RSA-%d with e=65537, got RSA-%d with e=%d", role, KeyBits, rk.N.BitLen(), rk.E)
+		}
+		keys[role] = rk
+	}
+	if len(bytes.TrimSpace(rest)) != 0 && len(keys) == 0 {
+		return nil, fmt.Errorf("myna: no PEM blocks found")
+	}
+	return keys, nil
+}
+
+// checkRoles reports the first role of want missing from keys, and any role in keys not in want.
+func checkRoles(keys map[string]*rsa.PrivateKey, want []string) error {
+	for _, r := range want {
+		if keys[r] == nil {
+			return fmt.Errorf("missing role %q", r)
+		}
+	}
+	var extra []string
+	for r := range keys {
+		if !slices.Contains(want, r) {
+			extra = append(extra, r)
+		}
+	}
+	if len(extra) > 0 {
+		slices.Sort(extra)
+		return fmt.Errorf("role %q does not belong in this file", extra[0])
+	}
+	return nil
+}

@@ -62,12 +62,12 @@ type Command struct {
 }
 
 // IsExtended reports whether c is encoded in extended-length form.
-func (c *Command) IsExtended() bool {
+func (c Command) IsExtended() bool {
 	return c.Extended || len(c.Data) > MaxShortLc || c.Ne > MaxShortNe
 }
 
 // Case returns the case of c as it would be encoded.
-func (c *Command) Case() Case {
+func (c Command) Case() Case {
 	ext := c.IsExtended()
 	switch {
 	case len(c.Data) == 0 && c.Ne == 0:
@@ -87,7 +87,7 @@ func (c *Command) Case() Case {
 }
 
 // Validate reports whether c can be encoded.
-func (c *Command) Validate() error {
+func (c Command) Validate() error {
 	if len(c.Data) > MaxExtendedLc {
 		return fmt.Errorf("command APDU: %d data bytes exceed %d", len(c.Data), MaxExtendedLc)
 	}
@@ -98,7 +98,7 @@ func (c *Command) Validate() error {
 }
 
 // EncodedLen returns the length of c's encoding.
-func (c *Command) EncodedLen() int {
+func (c Command) EncodedLen() int {
 	n := 4 + len(c.Data)
 	ext := c.IsExtended()
 	if len(c.Data) > 0 {
@@ -122,7 +122,7 @@ func (c *Command) EncodedLen() int {
 }
 
 // Append appends the encoding of c to dst.
-func (c *Command) Append(dst []byte) ([]byte, error) {
+func (c Command) Append(dst []byte) ([]byte, error) {
 	if err := c.Validate(); err != nil {
 		return dst, err
 	}
@@ -154,12 +154,12 @@ func (c *Command) Append(dst []byte) ([]byte, error) {
 }
 
 // Bytes returns the encoding of c.
-func (c *Command) Bytes() ([]byte, error) {
+func (c Command) Bytes() ([]byte, error) {
 	return c.Append(make([]byte, 0, c.EncodedLen()))
 }
 
 // MustBytes is Bytes for commands built from constants; it panics on an invalid command.
-func (c *Command) MustBytes() []byte {
+func (c Command) MustBytes() []byte {
 	b, err := c.Bytes()
 	if err != nil {
 		panic(err)
@@ -168,7 +168,7 @@ func (c *Command) MustBytes() []byte {
 }
 
 // String formats c as hex without spaces; it must not be used on commands carrying secrets in logs.
-func (c *Command) String() string {
+func (c Command) String() string {
 	b, err := c.Bytes()
 	if err != nil {
 		return fmt.Sprintf("invalid command APDU (%v)", err)

@@ -1,0 +1,22 @@
+package reader
+
+import "errors"
+
+// Typed transport errors; every error of this package and of reader/pcsc wraps exactly one of
+// them (plus, where there is one, the underlying cause).
+var (
+	// ErrNoReader means that no reader is attached, or none matches the selection.
+	ErrNoReader = errors.New("no reader")
+	// ErrNoCard means that the reader has no card (or no usable one).
+	ErrNoCard = errors.New("no card in the reader")
+	// ErrCardRemoved means that the card was removed, reset or lost power during the session: its
+	// security state is gone and the command may or may not have been executed.
+	ErrCardRemoved = errors.New("card removed, reset or unpowered")
+	// ErrReaderBusy means that the reader is held by another application, or by a previous command
+	// of this transport that has not returned yet.
+	ErrReaderBusy = errors.New("reader busy")
+	// ErrTimeout means that the per-command deadline passed before the card answered.
+	ErrTimeout = errors.New("card did not answer before the command deadline")
+	// ErrTransport is any other failure of the transport (closed transport, daemon error, …).
+	ErrTransport = errors.New("transport failure")
+)

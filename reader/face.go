@@ -1,0 +1,144 @@
+package reader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/taimen-dev/taimen/myna"
+	"github.com/taimen-dev/taimen/myna/cvc"
+	"github.com/taimen-dev/taimen/myna/layout"
+)
+
+// ReadOptions configure the reads of the card-surface and text applications.
+type ReadOptions struct {
+	// Anchors validate the CV certificate: the production J-LIS keys for
+	// physical cards, the profile set's test CA for emulated ones.
+	Anchors *cvc.AnchorSet
+	// SkipLiveness leaves out the challenge (the result's Liveness then fails).
+	SkipLiveness bool
+}
+
+// Face is what the face-to-face read returns. Fields under Signed are covered
+// by the DF28 signature (trust them only when Authenticity says so); Expiry
+// and SecurityCodePNG are never covered by any signature.
+type Face struct {
+	Signed       FaceSigned   `json:"signed"`
+	Unsigned     FaceUnsigned `json:"unsigned"`
+	NumberPNG    []byte       `json:"-"` // the individual-number image (check code A only), separately signed
+	Authenticity Authenticity `json:"authenticity"`
+	TriesBefore  int          `json:"tries_before"` // tries left before the VERIFY
+	APDUs        int          `json:"apdus"`        // round trips the read took
+}
+
+// FaceSigned holds the card-face fields the DF28 signature covers.
+type FaceSigned struct {
+	BirthDate  string   `json:"-"` // YYYYMMDD, Gregorian
+	Sex        myna.Sex `json:"-"`
+	NamePNG    []byte   `json:"-"`
+	AddressPNG []byte   `json:"-"`
+	PhotoJP2   []byte   `json:"-"`
+	Coverage   []string `json:"coverage"` // the fields the verified signature covers
+}
+
+// FaceUnsigned holds the card-face fields that follow the signature on the
+// card: anyone can change them in a copy without breaking it.
+type FaceUnsigned struct {
+	Expiry          string `json:"-"` // YYYYMMDD
+	SecurityCodePNG []byte `json:"-"`
+}
+
+// ReadFace runs the face-to-face flow (CARD.md §7): select the card-surface
+// application, read the tries, VERIFY check code B (or A, which also opens the
+// individual-number image), read the card face, the CV certificate and the AP
+// information, check the certificate against the anchors and the DF28
+// signature over its three groups, and prove the chip is live.
+//
+// A wrong code returns *WrongCodeError, a blocked key ErrBlocked, a guard
+// refusal *RefusedError; failed authenticity is reported in the result, not
+// as an error, so the caller sees which claim failed.
+func ReadFace(ctx context.Context, s *Session, code myna.Secret, opts ReadOptions) (*Face, error) {
+	var key myna.FileID
+	switch code.Kind() {
+	case myna.SecretCheckCodeB:
+		key = myna.SurfaceCheckCodeBRef
+	case myna.SecretCheckCodeA:
+		key = myna.SurfaceCheckCodeARef
+	default:
+		return nil, fmt.Errorf("face-to-face read: the card-surface application takes check code A or B, not a %s", code.Kind())
+	}
+	start := s.Rounds
+	out := &Face{}
+	if err := s.SelectApp(ctx, myna.CardSurfaceAP); err != nil {
+		return nil, err
+	}
+	if err := s.Verify(ctx, key, code); err != nil {
+		return nil, err
+	}
+	out.TriesBefore = s.LastTries
+	raw, err := s.ReadEF(ctx, myna.SurfaceFace)
+	if err != nil {
+		return nil, err
+	}
+	face, err := layout.ParseCardFace(raw)
+	if err != nil {
+		return nil, fmt.Errorf("card face: %w: %w", ErrCard, err)
+	}
+	out.Signed.BirthDate = face.Signed.BirthDate
+	out.Signed.Sex = myna.Sex(face.Signed.Sex - '0')
+	out.Signed.NamePNG, out.Signed.AddressPNG, out.Signed.PhotoJP2 = face.Signed.NamePNG, face.Signed.AddressPNG, face.Signed.PhotoJP2
+	out.Unsigned.Expiry, out.Unsigned.SecurityCodePNG = face.Unsigned.Expiry, face.Unsigned.SecurityCodePNG
+	var number *layout.MyNumberImage
+	if code.Kind() == myna.SecretCheckCodeA {
+		img, err := s.ReadEF(ctx, myna.SurfaceNumberImage)
+		if err != nil {
+			return nil, err
+		}
+		if number, err = layout.ParseMyNumberImage(img); err != nil {
+			return nil, fmt.Errorf("individual-number image: %w: %w", ErrCard, err)
+		}
+		out.NumberPNG = number.NumberPNG
+	}
+	certRaw, err := s.ReadEF(ctx, myna.SurfaceCVCert)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.ReadEF(ctx, myna.SurfaceBasicInfo); err != nil {
+		return nil, err
+	}
+	cert := checkCertificate(certRaw, opts.Anchors, &out.Authenticity)
+	if cert != nil {
+		cov, err := face.Verify(cert.SubjectKey)
+		if err == nil && number != nil {
+			_, err = number.Verify(cert.SubjectKey)
+		}
+		out.Authenticity.Signature = claim(err)
+		if err == nil {
+			for _, f := range cov.Covered {
+				out.Signed.Coverage = append(out.Signed.Coverage, f.String())
+			}
+		}
+	} else {
+		out.Authenticity.Signature = claim(errors.New("no usable certificate"))
+	}
+	if opts.SkipLiveness {
+		out.Authenticity.Liveness = claim(errors.New("not checked"))
+	} else {
+		err := s.proveLiveness(ctx, face.Signed.CardKey, freshNonce())
+		if isTransportErr(err) {
+			return nil, err
+		}
+		out.Authenticity.Liveness = claim(err)
+	}
+	out.APDUs = s.Rounds - start
+	return out, nil
+}
+
+func isTransportErr(err error) bool {
+	for _, e := range []error{ErrCardRemoved, ErrNoCard, ErrNoReader, ErrReaderBusy, ErrTimeout, ErrTransport} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}

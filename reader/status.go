@@ -1,0 +1,45 @@
+package reader
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/taimen-dev/taimen/myna"
+)
+
+// KeyStatus is the tries left of one PIN or check code.
+type KeyStatus struct {
+	App     string `json:"app"`     // e.g. "surface"
+	Key     string `json:"key"`     // file ID, e.g. "0012"
+	Secret  string `json:"secret"`  // e.g. "check code B"
+	NameJA  string `json:"name_ja"` // e.g. "照合番号B"
+	Tries   int    `json:"tries"`
+	Blocked bool   `json:"blocked"`
+}
+
+// Status reads the tries left of every PIN and check code of every
+// application with empty VERIFY commands: no try is ever spent.
+func Status(ctx context.Context, s *Session) ([]KeyStatus, error) {
+	var out []KeyStatus
+	for _, app := range myna.Applications() {
+		refs := app.KeyRefs()
+		if len(refs) == 0 {
+			continue
+		}
+		if err := s.SelectApp(ctx, app.App); err != nil {
+			return nil, err
+		}
+		for _, k := range refs {
+			n, err := s.Tries(ctx, k.ID)
+			if err != nil {
+				return nil, fmt.Errorf("status: %w", err)
+			}
+			st := KeyStatus{App: app.App.String(), Key: k.ID.String(), Secret: k.Name, Tries: n, Blocked: n == 0}
+			if k.Secret.Valid() {
+				st.Secret, st.NameJA = k.Secret.String(), k.Secret.NameJA()
+			}
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}

@@ -116,7 +116,7 @@ func TestTraceOfEmulatedFaceToFace(t *testing.T) {
 	for _, file := range append([][]byte{face, four}, objects...) {
 		for i := 0; i+8 <= len(file); i++ {
 			w := file[i : i+8]
-			if bytes.Count(w, w[:1]) == 8 { // filler runs (00…, FF…) are not personal
+			if bytes.Count(w, w[:1]) == 8 || bytes.Contains(cv, w) { // filler runs, structure shared with public data
 				continue
 			}
 			forms = append(forms, reader.HexUpper(w))

@@ -2,8 +2,8 @@ package reader
 
 import "errors"
 
-// Typed transport errors; every error of this package and of reader/pcsc wraps exactly one of
-// them (plus, where there is one, the underlying cause).
+// Typed transport errors: every transport error of this package and of reader/pcsc wraps one of
+// them (and the underlying cause, if any), or ctx.Err() when the caller's context ended first.
 var (
 	// ErrNoReader means that no reader is attached, or none matches the selection.
 	ErrNoReader = errors.New("no reader")

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/taimen-dev/taimen/emulator"
+	"github.com/taimen-dev/taimen/myna"
+	"github.com/taimen-dev/taimen/myna/cvc"
+	"github.com/taimen-dev/taimen/reader"
+	"github.com/taimen-dev/taimen/reader/pcsc"
+)
+
+// Exit codes: each outcome a script may branch on has its own.
+const (
+	exitOK           = 0
+	exitError        = 1 // anything else
+	exitUsage        = 2 // bad flags or arguments, bad secret form (nothing was sent)
+	exitWrongCode    = 3 // the card rejected the code (a try was spent)
+	exitBlocked      = 4 // the key reference is blocked
+	exitCardAbsent   = 5 // no reader, no card, card removed, reader busy, timeout
+	exitNotAuthentic = 6 // the data or the chip failed an authenticity check
+	exitRefused      = 7 // the safety guard refused to spend a try
+)
+
+const usage = `usage: taimen <command> [flags]
+
+commands:
+  read face|surface-a|text|jpki   read a card (secrets from a prompt or TAIMEN_* variables)
+  status                          tries left of every PIN and check code (spends none)
+  readers                         list PC/SC readers and whether a card is present
+  emulate                         attach an emulated card to pcscd's vpcd driver
+  version                         print the version
+
+Run 'taimen <command> -h' for the flags of a command.
+`
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func run(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "read":
+		return cmdRead(ctx, args[1:], e)
+	case "status":
+		return cmdStatus(ctx, args[1:], e)
+	case "readers":
+		return cmdReaders(ctx, args[1:], e)
+	case "emulate":
+		return cmdEmulate(ctx, args[1:], e)
+	case "version", "--version":
+		fmt.Fprintln(e.stdout, "taimen", version)
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(e.stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "taimen: unknown command %q\n%s", args[0], usage)
+	return exitUsage
+}
+
+// usageError marks errors found before anything was sent to a card.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// exitCode maps an error to the command's exit code and prints it.
+func exitCode(e env, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(e.stderr, "taimen:", err)
+	var u usageError
+	var wc *reader.WrongCodeError
+	switch {
+	case errors.As(err, &u), errors.Is(err, myna.ErrForm), errors.Is(err, reader.ErrNoSecret):
+		return exitUsage
+	case errors.Is(err, reader.ErrBlocked):
+		return exitBlocked
+	case errors.As(err, &wc):
+		return exitWrongCode
+	case errors.Is(err, reader.ErrRefused):
+		return exitRefused
+	case errors.Is(err, reader.ErrNotAuthentic):
+		return exitNotAuthentic
+	case errors.Is(err, reader.ErrNoReader), errors.Is(err, reader.ErrNoCard), errors.Is(err, reader.ErrCardRemoved),
+		errors.Is(err, reader.ErrReaderBusy), errors.Is(err, reader.ErrTimeout):
+		return exitCardAbsent
+	}
+	return exitError
+}
+
+// targetFlags select the card: a PC/SC reader or an in-process emulated card.
+type targetFlags struct {
+	reader    string
+	emulator  string
+	state     string
+	testCA    string
+	timeout   time.Duration
+	wait      time.Duration
+	lastTry   bool
+	noExtend  bool
+	chunk     int
+	trace     string
+	reveal    bool
+	profile   *myna.Profile
+	isPhysical bool
+}
+
+func (t *targetFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&t.reader, "reader", "", "PC/SC reader: exact name, substring, or #index (default: the first with a card)")
+	fs.StringVar(&t.emulator, "emulator", "", "use an in-process emulated card: a profile file or a profile ID under vectors/profiles")
+	fs.StringVar(&t.state, "state", "", "with --emulator: directory keeping the emulated card's counters across runs")
+	fs.StringVar(&t.testCA, "test-ca", "", "also trust the test CA of this profile (to validate an emulated card behind vpcd)")
+	fs.DurationVar(&t.timeout, "timeout", 5*time.Second, "per-command deadline")
+	fs.DurationVar(&t.wait, "wait", 10*time.Second, "how long to wait for a card")
+	fs.BoolVar(&t.lastTry, "allow-last-try", false, "allow a VERIFY that could spend the last try on a physical card")
+	fs.BoolVar(&t.noExtend, "short-reads", false, "never use extended-length READ BINARY")
+	fs.IntVar(&t.chunk, "chunk", 256, "short READ BINARY size (1–256)")
+	fs.StringVar(&t.trace, "trace", "", "write the redacted APDU trace as JSON to this file")
+}
+
+// resolveProfile accepts a profile file or an ID under vectors/profiles.
+func resolveProfile(s string) (*myna.Profile, error) {
+	path := s
+	if _, err := os.Stat(path); err != nil && !strings.ContainsAny(s, "/.") {
+		path = filepath.Join("vectors", "profiles", s, "profile.json")
+	}
+	p, err := myna.LoadProfile(path)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return p, nil
+}
+
+// open connects to the target and returns a transport and the trust anchors for it.
+func (t *targetFlags) open(ctx context.Context) (reader.Transport, *cvc.AnchorSet, error) {
+	if t.chunk < 1 || t.chunk > 256 {
+		return nil, nil, usagef("--chunk must be 1..256")
+	}
+	anchors := cvc.ProductionAnchors()
+	if t.testCA != "" {
+		p, err := resolveProfile(t.testCA)
+		if err != nil {
+			return nil, nil, err
+		}
+		set, err := emulator.TestAnchors(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		anchors = append(anchors, set.Anchors()...)
+	}
+	if t.emulator != "" {
+		if t.reader != "" {
+			return nil, nil, usagef("--reader and --emulator exclude each other")
+		}
+		p, err := resolveProfile(t.emulator)
+		if err != nil {
+			return nil, nil, err
+		}
+		t.profile = p
+		card, err := emulator.New(p, emulator.Options{StateDir: t.state})
+		if err != nil {
+			return nil, nil, err
+		}
+		card.PowerOn()
+		set, err := emulator.TestAnchors(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		all, err := cvc.NewAnchorSet(append(anchors, set.Anchors()...)...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return reader.NewEmulated(card, reader.WithCommandTimeout(t.timeout)), all, nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, t.wait)
+	defer cancel()
+	tr, err := pcsc.Open(wctx, pcsc.Options{Reader: pcsc.ParseSelector(t.reader), CommandTimeout: t.timeout})
+	if err != nil {
+		return nil, nil, err
+	}
+	t.isPhysical = tr.Info().Kind == reader.KindPCSC
+	set, err := cvc.NewAnchorSet(anchors...)
+	if err != nil {
+		tr.Close()
+		return nil, nil, err
+	}
+	return tr, set, nil
+}
+
+// guard is the safety policy: on a physical card the last try is never spent
+// unless --allow-last-try; emulated cards may be driven to lockout on purpose.
+func (t *targetFlags) guard() reader.Guard {
+	if t.isPhysical && !t.lastTry {
+		return reader.DefaultGuard
+	}
+	return reader.Guard{AllowLastTry: true}
+}
+
+func newFlagSet(name string, e env) *flag.FlagSet {
+	fs := flag.NewFlagSet("taimen "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+// writeTrace saves the redacted trace, if asked.
+func writeTrace(path string, tr *reader.Trace) error {
+	if path == "" || tr == nil {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return writeJSON(f, tr.Entries())
+}
+
+var _ = io.Discard

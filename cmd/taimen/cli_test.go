@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/taimen-dev/taimen/myna"
+)
+
+var p01 = filepath.Join("..", "..", "vectors", "profiles", "p01-showa", "profile.json")
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCLI(t *testing.T, envVars map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if envVars == nil {
+		envVars = map[string]string{}
+	}
+	if _, ok := envVars["TAIMEN_HISTORY"]; !ok {
+		envVars["TAIMEN_HISTORY"] = filepath.Join(t.TempDir(), "history.jsonl")
+	}
+	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string { return envVars[k] }}
+	code := run(context.Background(), args, e)
+	return result{code, out.String(), errb.String()}
+}
+
+func profile(t *testing.T) *myna.Profile {
+	p, err := myna.LoadProfile(p01)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// personal returns every personal datum and secret of p as it could appear in text.
+func personal(p *myna.Profile) []string {
+	return []string{p.CheckCodeB().Reveal(), p.CheckCodeA().Reveal(), p.Person.Name, p.Person.Address,
+		p.Person.BirthDateDigits(), p.Card.ExpiryDigits(), p.TextPIN().Reveal(), p.SignPassword().Reveal(), p.AuthPIN().Reveal(),
+		p.BirthDateKey().Reveal(), p.Card.SecurityCode}
+}
+
+func assertNoPersonal(t *testing.T, where, text string, p *myna.Profile) {
+	t.Helper()
+	for _, s := range personal(p) {
+		if strings.Contains(text, s) {
+			t.Errorf("%s contains a personal datum or secret (%d chars)", where, len(s))
+		}
+	}
+}
+
+func TestReadFaceCLI(t *testing.T) {
+	p := profile(t)
+	hist := filepath.Join(t.TempDir(), "h.jsonl")
+	out := t.TempDir()
+	trace := filepath.Join(t.TempDir(), "trace.json")
+	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal(), "TAIMEN_HISTORY": hist},
+		"read", "face", "--emulator", p01, "--out", out, "--trace", trace)
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"AUTHENTIC under a test CA", "not covered by the signature", "taimen test CA 9000023"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	assertNoPersonal(t, "stdout", r.stdout+r.stderr, p)
+	h, _ := os.ReadFile(hist)
+	tr, _ := os.ReadFile(trace)
+	assertNoPersonal(t, "history", string(h), p)
+	assertNoPersonal(t, "trace", string(tr), p)
+	if !strings.Contains(string(h), `"outcome":"ok"`) || !strings.Contains(string(h), `"tries_left":10`) {
+		t.Errorf("history line: %s", h)
+	}
+	for name, want := range map[string][]byte{"face.jp2": p.Images.Face, "name.png": p.Images.Name, "security-code.png": p.Images.SecurityCode} {
+		got, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: %v", name, err)
+		}
+		if st, _ := os.Stat(filepath.Join(out, name)); st.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v", name, st.Mode())
+		}
+	}
+}
+
+func TestReadFaceJSONRevealAndGregorianInput(t *testing.T) {
+	p := profile(t)
+	r := runCLI(t, map[string]string{"TAIMEN_BIRTH_DATE": "1980-02-17", "TAIMEN_EXPIRY_YEAR": "2035", "TAIMEN_SECURITY_CODE": p.Card.SecurityCode},
+		"read", "face", "--emulator", p01, "--json", "--reveal")
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var o readOutput
+	if err := json.Unmarshal([]byte(r.stdout), &o); err != nil {
+		t.Fatal(err)
+	}
+	if !o.Authentic || o.Authenticity.Production || !o.Revealed {
+		t.Fatalf("%+v", o)
+	}
+	found := false
+	for _, f := range o.Fields {
+		if f.Name == "birth date" && strings.Contains(f.Value, "昭和55年") {
+			found = true
+		}
+		if (f.Name == "expiry" || f.Name == "security code") && f.Signed {
+			t.Errorf("%s presented as signed", f.Name)
+		}
+	}
+	if !found {
+		t.Errorf("revealed birth date not shown with its era: %s", r.stdout)
+	}
+}
+
+func TestReadExitCodes(t *testing.T) {
+	p := profile(t)
+	state := t.TempDir()
+	wrong := []byte(p.CheckCodeB().Reveal())
+	wrong[13] = '0' + (wrong[13]-'0'+1)%10
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want int
+	}{
+		{"no secret, no terminal", nil, []string{"read", "face", "--emulator", p01}, exitUsage},
+		{"secret on argv is refused", nil, []string{"read", "face", "--emulator", p01, p.CheckCodeB().Reveal()}, exitUsage},
+		{"malformed code costs nothing", map[string]string{"TAIMEN_CHECK_CODE_B": "1234"}, []string{"read", "face", "--emulator", p01, "--state", state}, exitUsage},
+		{"wrong code", map[string]string{"TAIMEN_CHECK_CODE_B": string(wrong)}, []string{"read", "face", "--emulator", p01, "--state", state}, exitWrongCode},
+		{"unknown flow", nil, []string{"read", "passport", "--emulator", p01}, exitUsage},
+		{"unknown command", nil, []string{"frobnicate"}, exitUsage},
+		{"both targets", map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, []string{"read", "face", "--emulator", p01, "--reader", "x"}, exitUsage},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.env, tc.args...)
+			if r.code != tc.want {
+				t.Fatalf("exit %d, want %d\nstderr: %s", r.code, tc.want, r.stderr)
+			}
+			assertNoPersonal(t, "output", r.stdout+r.stderr, p)
+		})
+	}
+	// The malformed code spent nothing; the wrong one spent one try.
+	st := runCLI(t, nil, "status", "--emulator", p01, "--state", state, "--json")
+	if st.code != exitOK || !strings.Contains(st.stdout, `"key": "0012"`) {
+		t.Fatalf("status: %d %s", st.code, st.stderr)
+	}
+	var status struct {
+		Keys []struct {
+			App, Key string
+			Tries    int
+		}
+	}
+	json.Unmarshal([]byte(st.stdout), &status)
+	for _, k := range status.Keys {
+		if k.App == "surface" && k.Key == "0012" && k.Tries != 9 {
+			t.Fatalf("surface/0012 has %d tries, want 9", k.Tries)
+		}
+	}
+}
+
+func TestReadBlockedCLI(t *testing.T) {
+	p := profile(t)
+	state := t.TempDir()
+	for i := 0; i < 10; i++ {
+		v := []byte(p.CheckCodeB().Reveal())
+		copy(v[10:], []byte{'9', '9', '9', byte('0' + i)})
+		r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": string(v)}, "read", "face", "--emulator", p01, "--state", state)
+		if r.code != exitWrongCode && r.code != exitBlocked {
+			t.Fatalf("try %d: exit %d %s", i, r.code, r.stderr)
+		}
+	}
+	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, "read", "face", "--emulator", p01, "--state", state)
+	if r.code != exitBlocked {
+		t.Fatalf("exit %d, want %d (blocked): %s", r.code, exitBlocked, r.stderr)
+	}
+}
+
+func TestReadTextAndJPKICLI(t *testing.T) {
+	p := profile(t)
+	r := runCLI(t, map[string]string{"TAIMEN_TEXT_PIN": p.TextPIN().Reveal()}, "read", "text", "--emulator", p01)
+	if r.code != exitOK || !strings.Contains(r.stdout, "individual number") {
+		t.Fatalf("text: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	assertNoPersonal(t, "text output", r.stdout, p)
+	r = runCLI(t, map[string]string{"TAIMEN_AUTH_PIN": p.AuthPIN().Reveal(), "TAIMEN_SIGN_PASSWORD": p.SignPassword().Reveal()}, "read", "jpki", "--sign", "--emulator", p01, "--json")
+	if r.code != exitOK || strings.Count(r.stdout, "verified with the certificate") != 2 {
+		t.Fatalf("jpki: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+}

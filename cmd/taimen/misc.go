@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/taimen-dev/taimen/reader"
+	"github.com/taimen-dev/taimen/reader/pcsc"
+)
+
+func derOf(c *x509.Certificate) []byte {
+	if c == nil {
+		return nil
+	}
+	return c.Raw
+}
+
+func parseYMD(s string) (time.Time, error) { return time.Parse("20060102", s) }
+
+func cmdStatus(ctx context.Context, args []string, e env) int {
+	fs := newFlagSet("status", e)
+	var tf targetFlags
+	tf.register(fs)
+	asJSON := fs.Bool("json", false, "print stable JSON instead of a table")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	t, _, err := tf.open(ctx)
+	if err != nil {
+		return exitCode(e, err)
+	}
+	defer t.Close()
+	tr := reader.NewTrace(t, reader.TraceOptions{})
+	st, err := reader.Status(ctx, reader.NewSession(tr, tf.guard()))
+	if werr := writeTrace(tf.trace, tr); werr != nil && err == nil {
+		err = werr
+	}
+	if err != nil {
+		return exitCode(e, err)
+	}
+	if *asJSON {
+		return exitCode(e, writeJSON(e.stdout, struct {
+			Schema string             `json:"schema"`
+			Target reader.Target      `json:"target"`
+			Keys   []reader.KeyStatus `json:"keys"`
+		}{"taimen.status/v1", t.Info(), st}))
+	}
+	fmt.Fprintf(e.stdout, "taimen status — %s %s (no try spent)\n\n", t.Info().Kind, t.Info().Reader)
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  APP\tKEY\tSECRET\t\tTRIES")
+	for _, k := range st {
+		tries := fmt.Sprint(k.Tries)
+		if k.Blocked {
+			tries = "0 (blocked)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", k.App, k.Key, k.Secret, k.NameJA, tries)
+	}
+	tw.Flush()
+	return exitOK
+}
+
+func cmdReaders(ctx context.Context, args []string, e env) int {
+	fs := newFlagSet("readers", e)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	rs, err := pcsc.Readers(ctx)
+	if err != nil {
+		return exitCode(e, err)
+	}
+	if *asJSON {
+		return exitCode(e, writeJSON(e.stdout, rs))
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tREADER\tCARD\tATR")
+	for i, r := range rs {
+		card := "no"
+		if r.CardPresent {
+			card = "yes"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", i, r.Name, card, r.ATR)
+	}
+	tw.Flush()
+	return exitOK
+}

@@ -106,18 +106,18 @@ func exitCode(e env, err error) int {
 
 // targetFlags select the card: a PC/SC reader or an in-process emulated card.
 type targetFlags struct {
-	reader    string
-	emulator  string
-	state     string
-	testCA    string
-	timeout   time.Duration
-	wait      time.Duration
-	lastTry   bool
-	noExtend  bool
-	chunk     int
-	trace     string
-	reveal    bool
-	profile   *myna.Profile
+	reader     string
+	emulator   string
+	state      string
+	testCA     string
+	timeout    time.Duration
+	wait       time.Duration
+	lastTry    bool
+	noExtend   bool
+	chunk      int
+	trace      string
+	reveal     bool
+	profile    *myna.Profile
 	isPhysical bool
 }
 

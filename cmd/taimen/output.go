@@ -29,8 +29,8 @@ type readOutput struct {
 // field is one datum read from the card.
 type field struct {
 	Name   string `json:"name"`
-	Value  string `json:"value"`            // masked unless revealed; images: "PNG, 341 bytes"
-	Signed bool   `json:"signed"`           // covered by a verified signature
+	Value  string `json:"value"`          // masked unless revealed; images: "PNG, 341 bytes"
+	Signed bool   `json:"signed"`         // covered by a verified signature
 	Note   string `json:"note,omitempty"` // e.g. "not covered by the signature"
 }
 

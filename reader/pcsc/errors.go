@@ -20,7 +20,8 @@ func kindOf(err error) error {
 		return reader.ErrNoReader
 	case scard.ErrNoSmartcard, scard.ErrUnresponsiveCard, scard.ErrUnsupportedCard, scard.ErrUnknownCard:
 		return reader.ErrNoCard
-	case scard.ErrRemovedCard, scard.ErrResetCard, scard.ErrUnpoweredCard:
+	case scard.ErrRemovedCard, scard.ErrResetCard, scard.ErrUnpoweredCard,
+		scard.ErrNotTransacted: // the reader lost the card mid-command (pcsc-lite's IFDTransmit failure)
 		return reader.ErrCardRemoved
 	case scard.ErrSharingViolation, scard.ErrServerTooBusy:
 		return reader.ErrReaderBusy

@@ -30,7 +30,7 @@ func TestErrorMapping(t *testing.T) {
 		{scard.ErrUnpoweredCard, reader.ErrCardRemoved},
 		{scard.ErrSharingViolation, reader.ErrReaderBusy},
 		{scard.ErrTimeout, reader.ErrTimeout},
-		{scard.ErrNotTransacted, reader.ErrTransport},
+		{scard.ErrNotTransacted, reader.ErrCardRemoved},
 		{scard.ErrCommError, reader.ErrTransport},
 		{errors.New("other"), reader.ErrTransport},
 	}
@@ -346,7 +346,8 @@ func TestTransmitErrors(t *testing.T) {
 		{"card removed", func(c *fakeCard) { c.txErr = scard.ErrRemovedCard }, reader.ErrCardRemoved},
 		{"card reset by someone else", func(c *fakeCard) { c.txErr = scard.ErrResetCard }, reader.ErrCardRemoved},
 		{"no response bytes", func(c *fakeCard) { c.empty = true }, reader.ErrCardRemoved},
-		{"communication failure", func(c *fakeCard) { c.txErr = scard.ErrNotTransacted }, reader.ErrTransport},
+		{"card lost mid-command", func(c *fakeCard) { c.txErr = scard.ErrNotTransacted }, reader.ErrCardRemoved},
+		{"communication failure", func(c *fakeCard) { c.txErr = scard.ErrCommError }, reader.ErrTransport},
 	}
 	for _, tc := range tests {
 		for _, timeout := range []time.Duration{0, time.Second} {

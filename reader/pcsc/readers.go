@@ -20,6 +20,9 @@ type ReaderStatus struct {
 	Exclusive   bool   `json:"exclusive,omitempty"` // an application holds the card exclusively
 	Mute        bool   `json:"mute,omitempty"`      // the card does not answer reset
 	ATR         string `json:"atr,omitempty"`       // upper-case hex, when a card is present
+	// Events is pcsc-lite's count of card insertions and removals in this reader (16 bits,
+	// wrapping): a change between two looks means the card may have been swapped.
+	Events int `json:"events"`
 }
 
 // Kind returns reader.KindVPCD for vpcd's "Virtual PCD" readers and reader.KindPCSC otherwise.
@@ -39,6 +42,7 @@ func statusOf(st scard.ReaderState) ReaderStatus {
 		InUse:       st.EventState&scard.StateInuse != 0,
 		Exclusive:   st.EventState&scard.StateExclusive != 0,
 		Mute:        st.EventState&scard.StateMute != 0,
+		Events:      int(st.EventState >> 16),
 	}
 	if st.EventState&scard.StatePresent != 0 {
 		r.ATR = reader.HexUpper(st.Atr)

@@ -56,4 +56,3 @@ func cmdEmulate(ctx context.Context, args []string, e env) int {
 	}
 	return exitOK
 }
-

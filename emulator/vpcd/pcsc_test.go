@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"os"
+	"os/exec"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -205,6 +208,60 @@ func BenchmarkNullCardPCSC(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer card.Disconnect(scard.ResetCard)
+	benchTransmit(b, card)
+}
+
+// BenchmarkNullCardPCSCSubprocess is BenchmarkNullCardPCSC with the card in another process (this
+// test binary again), which dials vpcd with pcscd.DialNetns: the set-up of `taimen emulate`.
+func BenchmarkNullCardPCSCSubprocess(b *testing.B) {
+	d := pcscd.StartForTest(b)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCardProcess$")
+	cmd.Env = append(d.Env(), "TAIMEN_VPCD_HELPER=1")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = cmd.Process.Kill() // by PID
+		_ = cmd.Wait()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	release, err := d.UseInProcess(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer release()
+	sc, err := scard.EstablishContext()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sc.Release()
+	waitCard(b, sc, pcscd.ReaderName(0))
+	card, err := sc.Connect(pcscd.ReaderName(0), scard.ShareExclusive, scard.ProtocolAny)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer card.Disconnect(scard.ResetCard)
+	benchTransmit(b, card)
+}
+
+// TestHelperCardProcess is the card process of BenchmarkNullCardPCSCSubprocess; it does nothing
+// unless TAIMEN_VPCD_HELPER=1, and then serves a NullCard to the daemon TAIMEN_PCSCD_PID names
+// until killed.
+func TestHelperCardProcess(t *testing.T) {
+	if os.Getenv("TAIMEN_VPCD_HELPER") != "1" {
+		t.Skip("helper process for BenchmarkNullCardPCSCSubprocess")
+	}
+	ns := "/proc/" + os.Getenv("TAIMEN_PCSCD_PID") + "/ns/net"
+	dial := func(ctx context.Context, slot int) (net.Conn, error) {
+		return pcscd.DialNetns(ctx, ns, "tcp", "127.0.0.1:"+strconv.Itoa(vpcd.DefaultPort+slot))
+	}
+	vpcd.Serve(context.Background(), vpcd.NullCard{}, vpcd.Options{DialSlot: dial, Reconnect: 20 * time.Millisecond})
+}
+
+func benchTransmit(b *testing.B, card *scard.Card) {
+	b.Helper()
 	b.ResetTimer()
 	start := time.Now()
 	for range b.N {

@@ -105,6 +105,21 @@ func (c *Card) clearVolatile() {
 	c.sess, c.sessDead = nil, false
 }
 
+// TearAfterNextDecrement arms a one-shot power cut: the next VERIFY with data
+// makes its decrement durable and then loses power before comparing or
+// answering, as a card pulled from the field at that instant.
+func (c *Card) TearAfterNextDecrement() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.hooks.afterDecrement = func() bool {
+		c.hooks.afterDecrement = nil
+		return true
+	}
+}
+
+// MayBlock reports whether Transmit can block; the plain emulator never does.
+func (c *Card) MayBlock() bool { return false }
+
 // Tries returns the tries left of every key reference, keyed "app/FID" (e.g. "surface/0012").
 func (c *Card) Tries() map[string]int { return c.st.snapshot() }
 

@@ -1,0 +1,76 @@
+package suites
+
+import (
+	"context"
+	"fmt"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/taimen-dev/taimen/apdu"
+	"github.com/taimen-dev/taimen/myna"
+	"github.com/taimen-dev/taimen/suites/target"
+)
+
+// Send exchanges one command with the card (following 61xx/6Cxx) and fails
+// the spec on a transport error.
+func Send(ctx context.Context, c *target.Card, cmd apdu.Command) apdu.Response {
+	r, err := apdu.Exchange(ctx, c.T, cmd, apdu.ExchangeLimits{})
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "exchange %02X %02X %02X %02X", cmd.CLA, cmd.INS, cmd.P1, cmd.P2)
+	return r
+}
+
+// ExpectSW sends cmd and checks its status word, naming the step on failure.
+func ExpectSW(ctx context.Context, c *target.Card, step string, cmd apdu.Command, want apdu.StatusWord) []byte {
+	r, err := apdu.Exchange(ctx, c.T, cmd, apdu.ExchangeLimits{})
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "%s: exchange", step)
+	ExpectWithOffset(1, r.SW).To(Equal(want), "%s: card answered %v, CARD.md says %v", step, r.SW, want)
+	return r.Data
+}
+
+// SelectApp is SELECT by AID with P2=0C.
+func SelectApp(app myna.App) apdu.Command {
+	return apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: app.AID()}
+}
+
+// SelectEF is SELECT EF under the current application.
+func SelectEF(id myna.FileID) apdu.Command {
+	return apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{byte(id >> 8), byte(id)}}
+}
+
+// Verify presents value to key reference key by its SFI (00 20 00 80|SFI).
+func Verify(key myna.FileID, value []byte) apdu.Command {
+	return apdu.Command{INS: 0x20, P2: 0x80 | byte(key&0x1F), Data: value}
+}
+
+// TriesQuery is the empty VERIFY that reads the tries left.
+func TriesQuery(key myna.FileID) apdu.Command {
+	return apdu.Command{INS: 0x20, P2: 0x80 | byte(key&0x1F)}
+}
+
+// ReadSFI is READ BINARY by SFI at offset 0.
+func ReadSFI(id myna.FileID, ne int) apdu.Command {
+	return apdu.Command{INS: 0xB0, P1: 0x80 | byte(id&0x1F), Ne: ne, Extended: ne > 256}
+}
+
+// ReadAt is READ BINARY of the current EF at an offset.
+func ReadAt(off, ne int) apdu.Command {
+	return apdu.Command{INS: 0xB0, P1: byte(off >> 8), P2: byte(off), Ne: ne, Extended: ne > 256}
+}
+
+// Need skips the spec's remaining checks when the target lacks a secret.
+func Need(s myna.Secret, what string) myna.Secret {
+	if s == nil {
+		Fail(fmt.Sprintf("the target has no %s: set it in the environment (see README)", what))
+	}
+	return s
+}
+
+// Tries reads one counter ("app/FID") without spending a try.
+func Tries(ctx context.Context, c *target.Card, key string) int {
+	m, err := c.Tries(ctx)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	n, ok := m[key]
+	ExpectWithOffset(1, ok).To(BeTrue(), "no counter %s", key)
+	return n
+}

@@ -1,0 +1,360 @@
+// Package reads is the conformance area for reads: every file of every
+// application, their layouts and signatures, chunked and extended reads, the
+// access map, and the status words of reads that must fail (CARD.md §2, §5, §9).
+package reads
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"fmt"
+	"image/png"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/taimen-dev/taimen/apdu"
+	"github.com/taimen-dev/taimen/myna"
+	"github.com/taimen-dev/taimen/myna/cvc"
+	"github.com/taimen-dev/taimen/myna/layout"
+	"github.com/taimen-dev/taimen/reader"
+	. "github.com/taimen-dev/taimen/suites"
+	"github.com/taimen-dev/taimen/suites/target"
+)
+
+const area = "reads"
+
+// readFace verifies check code B and reads the whole card-surface file.
+func readFace(ctx context.Context, c *target.Card) []byte {
+	codes := Current().Codes
+	ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+	ExpectSW(ctx, c, "VERIFY check code B", Verify(myna.SurfaceCheckCodeBRef, Need(codes.B, "check code B").Bytes()), apdu.SWSuccess)
+	return ExpectSW(ctx, c, "extended READ BINARY of EF 0002", ReadSFI(myna.SurfaceFace, apdu.MaxExtendedNe), apdu.SWSuccess)
+}
+
+// surfaceCert reads and parses the card-surface AP's CV certificate and checks it against the target's anchors.
+func surfaceCert(ctx context.Context, c *target.Card, app myna.App, id myna.FileID) (*cvc.Certificate, cvc.TrustAnchor) {
+	raw := ExpectSW(ctx, c, "read CV certificate", ReadSFI(id, apdu.MaxExtendedNe), apdu.SWSuccess)
+	cert, err := cvc.Parse(raw)
+	Expect(err).NotTo(HaveOccurred(), "CV certificate of %s", app)
+	anchor, err := Current().Anchors.Verify(cert)
+	Expect(err).NotTo(HaveOccurred(), "CV certificate of %s against the target's anchors", app)
+	return cert, anchor
+}
+
+var _ = Describe("reads", Label(area), func() {
+	Spec(Meta{ID: "RD-001", Title: "every application answers SELECT by AID", Area: area, App: "card",
+		Checks: "SELECT 00 A4 04 0C of the five AIDs and the GP ISD, with P2=0C and P2=00 (FCI)",
+		Expect: "9000 for each; an unknown AID answers 6A82"},
+		func(ctx context.Context, c *target.Card) {
+			for _, app := range myna.Apps() {
+				ExpectSW(ctx, c, "select "+app.String(), SelectApp(app), apdu.SWSuccess)
+				ExpectSW(ctx, c, "select "+app.String()+" with FCI", apdu.Command{INS: 0xA4, P1: 4, P2: 0, Data: app.AID(), Ne: 256}, apdu.SWSuccess)
+			}
+			ExpectSW(ctx, c, "select unknown AID", apdu.Command{INS: 0xA4, P1: 4, P2: 0x0C, Data: []byte{0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x02}}, apdu.SWFileNotFound)
+		})
+
+	Spec(Meta{ID: "RD-002", Title: "free files read without any verification", Area: area, App: "card",
+		Checks: "READ BINARY of every EF the access map marks free, right after SELECT of its application",
+		Expect: "9000 with data for each"},
+		func(ctx context.Context, c *target.Card) {
+			for _, app := range myna.Applications() {
+				for _, ef := range app.EFs {
+					if !ef.Kind.IsData() || !ef.Access.IsFree() {
+						continue
+					}
+					ExpectSW(ctx, c, "select "+app.App.String(), SelectApp(app.App), apdu.SWSuccess)
+					cmd := ReadSFI(ef.ID, 256)
+					if ef.Kind == myna.EFRecord {
+						p2, _ := ef.ID.ReadRecordP2()
+						cmd = apdu.Command{INS: 0xB2, P1: 1, P2: p2, Ne: 256}
+					}
+					data := ExpectSW(ctx, c, fmt.Sprintf("read %s/%s", app.App, ef.ID), cmd, apdu.SWSuccess)
+					Expect(data).NotTo(BeEmpty(), "%s/%s", app.App, ef.ID)
+				}
+			}
+		})
+
+	Spec(Meta{ID: "RD-003", Title: "protected files answer 6982 without their credential", Area: area, App: "card",
+		Checks: "READ BINARY of every protected EF right after SELECT of its application, nothing verified",
+		Expect: "6982 (security status not satisfied) for each"},
+		func(ctx context.Context, c *target.Card) {
+			for _, app := range myna.Applications() {
+				for _, ef := range app.EFs {
+					if !ef.Kind.IsData() || ef.Access.IsFree() {
+						continue
+					}
+					ExpectSW(ctx, c, "select "+app.App.String(), SelectApp(app.App), apdu.SWSuccess)
+					ExpectSW(ctx, c, fmt.Sprintf("read %s/%s unverified", app.App, ef.ID), ReadSFI(ef.ID, 256), apdu.SWSecurityNotSatisfied)
+				}
+			}
+		})
+
+	Spec(Meta{ID: "RD-004", Title: "the card-surface file has the CARD.md layout and matches the profile", Area: area, App: "surface",
+		Checks: "EF 0002 after check code B parsed strictly: FF20, DF21 offsets pointing at DF22…DF2A, dates, sex, key; on an emulated card every field against the profile",
+		Expect: "parses; DF21 offsets match the tag positions; fields equal the profile (go-cmp diff on failure)"},
+		func(ctx context.Context, c *target.Card) {
+			face, err := layout.ParseCardFace(readFace(ctx, c))
+			Expect(err).NotTo(HaveOccurred(), "card face layout (offsets are checked against the tags)")
+			p := Current().Profile
+			if p == nil {
+				return
+			}
+			want := layout.CardFaceSigned{BirthDate: p.Person.BirthDateDigits(), Sex: p.Person.Sex.Digit(), NamePNG: p.Images.Name, AddressPNG: p.Images.Address, PhotoJP2: p.Images.Face}
+			Expect(cmp.Diff(want, face.Signed, cmpopts.IgnoreFields(layout.CardFaceSigned{}, "CardKey"))).To(BeEmpty(), "signed fields (-profile +card)")
+			Expect(cmp.Diff(layout.CardFaceUnsigned{Expiry: p.Card.ExpiryDigits(), SecurityCodePNG: p.Images.SecurityCode}, face.Unsigned)).To(BeEmpty(), "unsigned fields (-profile +card)")
+		})
+
+	Spec(Meta{ID: "RD-005", Title: "images decode or carry their format header", Area: area, App: "surface",
+		Checks: "name, address and security-code images decode as PNG; the photo starts with the JP2 signature box",
+		Expect: "all decode; the photo is JPEG 2000 in a JP2 container"},
+		func(ctx context.Context, c *target.Card) {
+			face, err := layout.ParseCardFace(readFace(ctx, c))
+			Expect(err).NotTo(HaveOccurred())
+			for name, b := range map[string][]byte{"name": face.Signed.NamePNG, "address": face.Signed.AddressPNG, "security code": face.Unsigned.SecurityCodePNG} {
+				_, err := png.Decode(bytes.NewReader(b))
+				Expect(err).NotTo(HaveOccurred(), "%s image", name)
+			}
+			Expect(layout.IsJP2(face.Signed.PhotoJP2)).To(BeTrue(), "photo JP2 signature box")
+		})
+
+	Spec(Meta{ID: "RD-006", Title: "the CV certificate chains to the target's anchor and DF28 verifies", Area: area, App: "surface",
+		Checks: "EF 0004 against the anchors (test CA for emulated cards, J-LIS 5000023 for physical ones); DF28 over the three SHA-256 groups with the certified key",
+		Expect: "the certificate verifies under exactly the expected kind of anchor; the signature verifies; an emulated card never validates as production"},
+		func(ctx context.Context, c *target.Card) {
+			face, err := layout.ParseCardFace(readFace(ctx, c))
+			Expect(err).NotTo(HaveOccurred())
+			cert, anchor := surfaceCert(ctx, c, myna.CardSurfaceAP, myna.SurfaceCVCert)
+			Expect(anchor.Production).To(Equal(Current().Physical()), "anchor %s", anchor.Name)
+			_, err = face.Verify(cert.SubjectKey)
+			Expect(err).NotTo(HaveOccurred(), "DF28 signature")
+			if !Current().Physical() {
+				_, err := cvc.ProductionSet().Verify(cert)
+				Expect(err).To(HaveOccurred(), "an emulated card validated under the production J-LIS keys")
+			}
+		})
+
+	Spec(Meta{ID: "RD-007", Title: "tampering breaks signed fields and not the expiry or security code", Area: area, App: "surface",
+		Checks: "flip one byte in each of DF22…DF27 and in DF29/DF2A of the card face as read, verify again (CARD.md §5.3)",
+		Expect: "each signed field's change fails verification; DF29 and DF2A changes still verify (they are unsigned)"},
+		func(ctx context.Context, c *target.Card) {
+			raw := readFace(ctx, c)
+			face, err := layout.ParseCardFace(raw)
+			Expect(err).NotTo(HaveOccurred())
+			cert, _ := surfaceCert(ctx, c, myna.CardSurfaceAP, myna.SurfaceCVCert)
+			for _, tag := range []apdu.Tag{0xDF22, 0xDF23, 0xDF24, 0xDF25, 0xDF26, 0xDF27, 0xDF29, 0xDF2A} {
+				idx := int(face.Offsets[tag-0xDF22]) // DF21 holds the offsets of DF22…DF2A in order
+				t, _, err := apdu.ParseTLV(raw[idx:])
+				Expect(err).NotTo(HaveOccurred())
+				pos := idx + t.HeaderLen() + len(t.Value) - 1 // last value byte: keeps the layout valid
+				tampered := bytes.Clone(raw)
+				tampered[pos] ^= 0x01
+				f2, err := layout.ParseCardFace(tampered)
+				if err != nil {
+					Expect(tag).To(BeNumerically("<", 0xDF29), "tampered %s no longer parses", tag)
+					continue
+				}
+				_, verr := f2.Verify(cert.SubjectKey)
+				if tag >= 0xDF29 {
+					Expect(verr).NotTo(HaveOccurred(), "changing unsigned %s broke the signature", tag)
+				} else {
+					Expect(verr).To(HaveOccurred(), "changing signed %s did not break the signature", tag)
+				}
+			}
+		})
+
+	Spec(Meta{ID: "RD-008", Title: "the chip signs a fresh challenge with the key in the signed data", Area: area, App: "surface",
+		Checks: "the reader's face-to-face flow: GET CHALLENGE, 80 2A 00 00 with DigestInfo(SHA-256), verified with DF24's key",
+		Expect: "the three authenticity claims hold: signature, anchor, liveness"},
+		func(ctx context.Context, c *target.Card) {
+			f, err := reader.ReadFace(ctx, c.Session(), Need(Current().Codes.B, "check code B"), reader.ReadOptions{Anchors: Current().Anchors})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(f.Authenticity.Err()).NotTo(HaveOccurred())
+		})
+
+	Spec(Meta{ID: "RD-009", Title: "every chunk size and one extended read give the same bytes", Area: area, App: "surface",
+		Checks: "EF 0002 read with short READ BINARY of every Le from 1 to 256 (a sample of sizes on a physical card) and with one extended Le",
+		Expect: "identical bytes; a short answer with 9000 ends the file"},
+		func(ctx context.Context, c *target.Card) {
+			whole := readFace(ctx, c)
+			sizes := []int{1, 2, 7, 64, 100, 128, 200, 255, 256}
+			if !Current().Physical() {
+				sizes = sizes[:0]
+				for n := 1; n <= 256; n++ {
+					sizes = append(sizes, n)
+				}
+			}
+			ExpectSW(ctx, c, "select EF 0002", SelectEF(myna.SurfaceFace), apdu.SWSuccess)
+			for _, n := range sizes {
+				var got []byte
+				for off := 0; ; off += n {
+					r := Send(ctx, c, ReadAt(off, n))
+					if r.SW == apdu.SWWrongP1P2 && off > 0 && off == len(got) {
+						break
+					}
+					Expect(r.SW).To(Equal(apdu.SWSuccess), "Le %d at offset %d", n, off)
+					got = append(got, r.Data...)
+					if len(r.Data) < n {
+						break
+					}
+				}
+				Expect(bytes.Equal(got, whole)).To(BeTrue(), "reading with Le=%d gave %d bytes that differ from the extended read (%d)", n, len(got), len(whole))
+			}
+		})
+
+	Spec(Meta{ID: "RD-010", Title: "card-surface access: B opens the face, only A opens the number image", Area: area, App: "surface",
+		Checks: "after check code B: EF 0002 and EF 0005; after re-SELECT and check code A: both",
+		Expect: "B: 0002 9000, 0005 6982; A: 0002 9000, 0005 9000"},
+		func(ctx context.Context, c *target.Card) {
+			codes := Current().Codes
+			ExpectSW(ctx, c, "select", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "verify B", Verify(myna.SurfaceCheckCodeBRef, Need(codes.B, "check code B").Bytes()), apdu.SWSuccess)
+			ExpectSW(ctx, c, "read face after B", ReadSFI(myna.SurfaceFace, 256), apdu.SWSuccess)
+			ExpectSW(ctx, c, "read number image after B", ReadSFI(myna.SurfaceNumberImage, 256), apdu.SWSecurityNotSatisfied)
+			ExpectSW(ctx, c, "re-select", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "verify A", Verify(myna.SurfaceCheckCodeARef, Need(codes.A, "check code A").Bytes()), apdu.SWSuccess)
+			ExpectSW(ctx, c, "read face after A", ReadSFI(myna.SurfaceFace, 256), apdu.SWSuccess)
+			img := ExpectSW(ctx, c, "read number image after A", ReadSFI(myna.SurfaceNumberImage, apdu.MaxExtendedNe), apdu.SWSuccess)
+			rec, err := layout.ParseMyNumberImage(img)
+			Expect(err).NotTo(HaveOccurred())
+			cert, _ := surfaceCert(ctx, c, myna.CardSurfaceAP, myna.SurfaceCVCert)
+			_, err = rec.Verify(cert.SubjectKey)
+			Expect(err).NotTo(HaveOccurred(), "number image signature")
+		})
+
+	Spec(Meta{ID: "RD-011", Title: "text access: B opens the four facts, A the number, the PIN both", Area: area, App: "text",
+		Checks: "on the text AP, after each credential in turn (re-SELECT between): EF 0001 and EF 0002",
+		Expect: "B: 0002 9000 / 0001 6982; A: 0001 9000 / 0002 6982; PIN: both 9000"},
+		func(ctx context.Context, c *target.Card) {
+			codes := Current().Codes
+			for _, step := range []struct {
+				name      string
+				key       myna.FileID
+				secret    myna.Secret
+				num, four apdu.StatusWord
+			}{
+				{"check code B", myna.TextCheckCodeBRef, codes.B, apdu.SWSecurityNotSatisfied, apdu.SWSuccess},
+				{"check code A", myna.TextCheckCodeARef, codes.A, apdu.SWSuccess, apdu.SWSecurityNotSatisfied},
+				{"text PIN", myna.TextPINRef, codes.TextPIN, apdu.SWSuccess, apdu.SWSuccess},
+			} {
+				ExpectSW(ctx, c, "select text AP", SelectApp(myna.TextAP), apdu.SWSuccess)
+				ExpectSW(ctx, c, "verify "+step.name, Verify(step.key, Need(step.secret, step.name).Bytes()), apdu.SWSuccess)
+				ExpectSW(ctx, c, "read number after "+step.name, ReadSFI(myna.TextIndividualNumber, 256), step.num)
+				ExpectSW(ctx, c, "read four facts after "+step.name, ReadSFI(myna.TextBasicFour, 256), step.four)
+			}
+		})
+
+	Spec(Meta{ID: "RD-012", Title: "text application integrity record and four facts", Area: area, App: "text",
+		Checks: "after the PIN: DF31 = SHA-256 of the 17 physical bytes of EF 0001, DF32 = SHA-256 of EF 0002 from DF22, DF33 verifies under EF 0004's key; the four facts equal the profile",
+		Expect: "both digests match, DF33 verifies, the CV certificate chains to the target's anchor"},
+		func(ctx context.Context, c *target.Card) {
+			ExpectSW(ctx, c, "select text AP", SelectApp(myna.TextAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "verify PIN", Verify(myna.TextPINRef, Need(Current().Codes.TextPIN, "text PIN").Bytes()), apdu.SWSuccess)
+			number := ExpectSW(ctx, c, "read EF 0001", ReadSFI(myna.TextIndividualNumber, 256), apdu.SWSuccess)
+			Expect(number).To(HaveLen(17), "EF 0001 physical size")
+			four, err := layout.ParseBasicFour(ExpectSW(ctx, c, "read EF 0002", ReadSFI(myna.TextBasicFour, apdu.MaxExtendedNe), apdu.SWSuccess))
+			Expect(err).NotTo(HaveOccurred())
+			rec, err := layout.ParseIntegrity(ExpectSW(ctx, c, "read EF 0003", ReadSFI(myna.TextIntegrity, apdu.MaxExtendedNe), apdu.SWSuccess))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(rec.CheckMyNumberFile(number)).To(Succeed(), "DF31")
+			Expect(rec.CheckBasicFour(four)).To(Succeed(), "DF32")
+			cert, _ := surfaceCert(ctx, c, myna.TextAP, myna.TextCVCert)
+			_, err = rec.Verify(cert.SubjectKey)
+			Expect(err).NotTo(HaveOccurred(), "DF33")
+			if p := Current().Profile; p != nil {
+				want := layout.BasicFour{Name: p.Person.Name, Address: p.Person.Address, BirthDate: p.Person.BirthDateDigits(), Sex: p.Person.Sex.Digit()}
+				Expect(cmp.Diff(want, layout.BasicFour{Name: four.Name, Address: four.Address, BirthDate: four.BirthDate, Sex: four.Sex})).To(BeEmpty(), "four facts (-profile +card)")
+			}
+		})
+
+	Spec(Meta{ID: "RD-013", Title: "reading at or past the end of a file", Area: area, App: "surface",
+		Checks: "READ BINARY of the free EF 0004 at its size, past it, and with Le larger than what remains",
+		Expect: "offset ≥ size: 6B00; Le beyond the end: the remaining bytes with 9000"},
+		func(ctx context.Context, c *target.Card) {
+			ExpectSW(ctx, c, "select", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+			cert := ExpectSW(ctx, c, "read EF 0004", ReadSFI(myna.SurfaceCVCert, apdu.MaxExtendedNe), apdu.SWSuccess)
+			n := len(cert)
+			ExpectSW(ctx, c, "select EF 0004", SelectEF(myna.SurfaceCVCert), apdu.SWSuccess)
+			tail := ExpectSW(ctx, c, "read across the end", ReadAt(n-10, 256), apdu.SWSuccess)
+			Expect(tail).To(Equal(cert[n-10:]))
+			ExpectSW(ctx, c, "read at the end", ReadAt(n, 1), apdu.SWWrongP1P2)
+			ExpectSW(ctx, c, "read past the end", ReadAt(n+100, 1), apdu.SWWrongP1P2)
+		})
+
+	Spec(Meta{ID: "RD-014", Title: "reset and re-selection clear the verified status", Area: area, App: "surface",
+		Checks: "after check code B: read EF 0002; then after a card reset; then after selecting another application and coming back",
+		Expect: "9000 first; 6982 after the reset; 6982 after selecting the text AP and the card-surface AP again"},
+		func(ctx context.Context, c *target.Card) {
+			readFace(ctx, c)
+			Expect(c.Reset(ctx)).To(Succeed())
+			ExpectSW(ctx, c, "select after reset", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "read after reset", ReadSFI(myna.SurfaceFace, 256), apdu.SWSecurityNotSatisfied)
+			readFace(ctx, c)
+			ExpectSW(ctx, c, "select text AP", SelectApp(myna.TextAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "read after another application", ReadSFI(myna.SurfaceFace, 256), apdu.SWSecurityNotSatisfied)
+		})
+
+	Spec(Meta{ID: "RD-015", Title: "short-EF-identifier forms behave like SELECT + command", Area: area, App: "surface",
+		Checks: "READ BINARY 00 B0 83 00 vs SELECT EF 0003 + 00 B0 00 00; VERIFY 00 20 00 92 vs SELECT 0012 + 00 20 00 80",
+		Expect: "identical data and status words"},
+		func(ctx context.Context, c *target.Card) {
+			ExpectSW(ctx, c, "select", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+			bySFI := ExpectSW(ctx, c, "read 0003 by SFI", ReadSFI(myna.SurfaceBasicInfo, 256), apdu.SWSuccess)
+			ExpectSW(ctx, c, "select 0003", SelectEF(myna.SurfaceBasicInfo), apdu.SWSuccess)
+			Expect(ExpectSW(ctx, c, "read 0003 selected", ReadAt(0, 256), apdu.SWSuccess)).To(Equal(bySFI))
+			q1 := Send(ctx, c, TriesQuery(myna.SurfaceCheckCodeBRef))
+			ExpectSW(ctx, c, "select 0012", SelectEF(myna.SurfaceCheckCodeBRef), apdu.SWSuccess)
+			q2 := Send(ctx, c, apdu.Command{INS: 0x20, P2: 0x80})
+			Expect(q2.SW).To(Equal(q1.SW), "tries query by SFI and after SELECT")
+		})
+
+	Spec(Meta{ID: "RD-016", Title: "JPKI certificates and the password-protected signing certificate", Area: area, App: "jpki",
+		Checks: "token label; authentication certificate chains to the CA certificate on the card; EF 0001 needs the signing password",
+		Expect: "label JPKIAPICCTOKEN2; chain verifies; EF 0001 answers 6982 before the password"},
+		func(ctx context.Context, c *target.Card) {
+			j, err := reader.ReadJPKI(ctx, c.Session(), reader.JPKIOptions{})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(j.Token).To(Equal(layout.TokenLabelCard))
+			Expect(j.ChainOK).To(BeTrue(), "authentication certificate under its CA")
+			ExpectSW(ctx, c, "select JPKI", SelectApp(myna.JPKIAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "read signing certificate", ReadSFI(myna.JPKISignCert, 256), apdu.SWSecurityNotSatisfied)
+			_, err = x509.ParseCertificate(j.AuthCert.Raw)
+			Expect(err).NotTo(HaveOccurred())
+		})
+
+	Spec(Meta{ID: "RD-017", Title: "MF-level GET DATA objects", Area: area, App: "card",
+		Checks: "GET DATA 00F0, 00F2, 5F51 at MF level; 00F8 with a short and an extended Le; 00F2 with an application selected",
+		Expect: "5 and 8 ASCII digits; 5F51 is the ATR without TS; 00F8 answers 6700 to a short Le and the certificate to an extended one; 6A88 with an application selected"},
+		func(ctx context.Context, c *target.Card) {
+			Expect(c.Reset(ctx)).To(Succeed())
+			city := ExpectSW(ctx, c, "GET DATA 00F0", apdu.Command{INS: 0xCA, P2: 0xF0, Ne: 5}, apdu.SWSuccess)
+			Expect(string(city)).To(MatchRegexp(`^[0-9]{5}$`))
+			exp := ExpectSW(ctx, c, "GET DATA 00F2", apdu.Command{INS: 0xCA, P2: 0xF2, Ne: 8}, apdu.SWSuccess)
+			Expect(string(exp)).To(MatchRegexp(`^20[0-9]{6}$`))
+			atr := ExpectSW(ctx, c, "GET DATA 5F51", apdu.Command{INS: 0xCA, P1: 0x5F, P2: 0x51, Ne: 256}, apdu.SWSuccess)
+			Expect(atr).NotTo(BeEmpty())
+			ExpectSW(ctx, c, "GET DATA 00F8 short", apdu.Command{INS: 0xCA, P2: 0xF8, Ne: 256}, apdu.SWWrongLength)
+			Expect(ExpectSW(ctx, c, "GET DATA 00F8 extended", apdu.Command{INS: 0xCA, P2: 0xF8, Ne: apdu.MaxExtendedNe, Extended: true}, apdu.SWSuccess)).To(HaveLen(cvc.Len))
+			ExpectSW(ctx, c, "select", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "GET DATA 00F2 in an application", apdu.Command{INS: 0xCA, P2: 0xF2, Ne: 8}, apdu.SWReferenceNotFound)
+		})
+
+	Spec(Meta{ID: "RD-018", Title: "the age record opens with the birth-date key and verifies", Area: area, App: "surface",
+		Checks: "VERIFY the 6-digit birth-date key (era YYMMDD), read EF 0001, verify its signature with EF 0004's key",
+		Expect: "9000; DF11 is the Gregorian birth date; the signature verifies"},
+		func(ctx context.Context, c *target.Card) {
+			ExpectSW(ctx, c, "select", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "verify birth-date key", Verify(myna.SurfaceBirthDateKeyRef, Need(Current().Codes.BirthDate, "birth-date key").Bytes()), apdu.SWSuccess)
+			rec, err := layout.ParseAgeRecord(ExpectSW(ctx, c, "read EF 0001", ReadSFI(myna.SurfaceAgeRecord, apdu.MaxExtendedNe), apdu.SWSuccess))
+			Expect(err).NotTo(HaveOccurred())
+			cert, _ := surfaceCert(ctx, c, myna.CardSurfaceAP, myna.SurfaceCVCert)
+			_, err = rec.Verify(cert.SubjectKey)
+			Expect(err).NotTo(HaveOccurred())
+			if p := Current().Profile; p != nil {
+				Expect(rec.BirthDate).To(Equal(p.Person.BirthDateDigits()))
+			}
+		})
+})

@@ -1,0 +1,155 @@
+// Package suites holds taimen's conformance suites and what they share: the
+// target every spec runs against, the spec declaration that carries a stable
+// ID, labels and catalogue entry, and the runner used by both `go test` and
+// the taimen binary.
+//
+// The specs live in ordinary files of the area packages (reads, checkcodes,
+// counters, timing, robustness, securemessaging), so that importing an area
+// declares its specs; Register declares the suite-level setup exactly once.
+package suites
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/taimen-dev/taimen/suites/target"
+)
+
+// Targets says which targets a spec applies to.
+type Targets uint8
+
+// Target sets.
+const (
+	AllTargets   Targets = iota // emulator, vpcd and a physical card
+	EmulatedOnly                // the emulator in-process or behind vpcd: needs power-cut, restart or a fresh card
+)
+
+func (t Targets) String() string {
+	if t == EmulatedOnly {
+		return "emulator, vpcd"
+	}
+	return "emulator, vpcd, physical"
+}
+
+// Meta describes one spec for labels, the catalogue and reports.
+type Meta struct {
+	ID          string // stable, e.g. "RD-001"
+	Title       string
+	Area        string // reads, checkcodes, counters, timing, robustness, sm
+	App         string // surface, text, jpki, common, juki, card
+	Checks      string // what it checks
+	Expect      string // the expected result
+	Targets     Targets
+	Destructive bool // can lock a counter
+	Durable     bool // needs a card whose state survives restarts
+}
+
+// Labels returns the Ginkgo labels of the spec.
+func (m Meta) Labels() Labels {
+	l := Labels{m.Area, m.App}
+	if m.Destructive {
+		l = append(l, "destructive")
+	}
+	if m.Targets == EmulatedOnly {
+		l = append(l, "emulated-only")
+	}
+	return l
+}
+
+var (
+	catMu     sync.Mutex
+	catalogue = map[string]Meta{}
+)
+
+// Catalogue returns every spec declared so far, by ID.
+func Catalogue() []Meta {
+	catMu.Lock()
+	defer catMu.Unlock()
+	out := make([]Meta, 0, len(catalogue))
+	for _, m := range catalogue {
+		out = append(out, m)
+	}
+	slices.SortFunc(out, func(a, b Meta) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// Spec declares one spec: a Ginkgo It named "ID title" with the spec's labels,
+// which opens a fresh card (on emulated targets), skips what the target
+// cannot or must not run, and hands the card to body.
+func Spec(m Meta, body func(ctx context.Context, c *target.Card)) bool {
+	catMu.Lock()
+	if prev, dup := catalogue[m.ID]; dup && prev.Title != m.Title {
+		catMu.Unlock()
+		panic(fmt.Sprintf("suites: spec ID %s used twice (%q, %q)", m.ID, prev.Title, m.Title))
+	}
+	catalogue[m.ID] = m
+	catMu.Unlock()
+	return It(m.ID+" "+m.Title, m.Labels(), func(ctx SpecContext) {
+		t := Current()
+		if m.Targets == EmulatedOnly && t.Physical() {
+			Skip("needs an emulated card")
+		}
+		if m.Destructive && !t.AllowDestructive() {
+			Skip("destructive: not run on a physical card without --allow-destructive")
+		}
+		c, err := t.Card(ctx, target.CardOptions{Durable: m.Durable})
+		if err != nil {
+			Fail(fmt.Sprintf("open the card: %v", err))
+		}
+		DeferCleanup(c.Close)
+		tr := c.TraceAll()
+		DeferCleanup(func() { AddReportEntry(EntryTrace, ReportEntryVisibilityNever, tr.Entries()) })
+		AddReportEntry(EntryTarget, ReportEntryVisibilityNever, t.Info())
+		body(ctx, c)
+	})
+}
+
+// Report entry names the specs attach (the reports package reads them).
+const (
+	EntryTarget  = "taimen-target"   // map[string]string: kind, reader, profile
+	EntryTrace   = "taimen-trace"    // []reader.Entry: the spec's APDU trace, redacted
+	EntryTiming  = "taimen-timing"   // gmeasure experiments are attached by the timing area
+	EntryCounter = "taimen-counters" // map[string]int before/after
+)
+
+var (
+	cfg     target.Config
+	current *target.Target
+)
+
+// Configure sets the target configuration before the suite runs.
+func Configure(c target.Config) { cfg = c }
+
+// Current returns the target opened by the suite setup.
+func Current() *target.Target {
+	if current == nil {
+		Fail("no target: the suite runner must call suites.Register")
+	}
+	return current
+}
+
+// Register declares the suite-level setup: open the target before the first
+// spec (in every parallel process) and close it after the last. Call it once,
+// before RunSpecs.
+func Register() bool {
+	BeforeSuite(func(ctx SpecContext) {
+		t, err := target.Open(ctx, cfg)
+		if err != nil {
+			Fail(fmt.Sprintf("open target: %v", err))
+		}
+		current = t
+	}, NodeTimeout(60_000_000_000))
+	AfterSuite(func() {
+		if current != nil {
+			if err := current.Close(); err != nil {
+				Fail(fmt.Sprintf("close target: %v", err))
+			}
+		}
+	})
+	return true
+}

@@ -1,0 +1,153 @@
+package target
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/taimen-dev/taimen/emulator"
+	"github.com/taimen-dev/taimen/reader"
+	"github.com/taimen-dev/taimen/reader/pcsc"
+)
+
+// CardOptions configure the card a spec gets.
+type CardOptions struct {
+	// Durable keeps the emulated card's state in a directory, so Restart can
+	// start a new card process on it; otherwise the state is in memory.
+	Durable bool
+}
+
+// Card is one spec's card: a transport to it and, on emulated targets, the
+// controls a physical card does not offer.
+type Card struct {
+	T        reader.Transport
+	target   *Target
+	emu      *emulator.Card
+	slot     *swapCard // in-process: lets Restart swap the card under the transport
+	stateDir string
+}
+
+// Card opens a card for one spec. On emulated targets it is a fresh card with
+// every counter at its initial value; on a physical card it is the card.
+func (t *Target) Card(ctx context.Context, o CardOptions) (*Card, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := &Card{target: t}
+	if t.Kind != PCSC {
+		if o.Durable {
+			dir, err := os.MkdirTemp("", "taimen-card-")
+			if err != nil {
+				return nil, err
+			}
+			c.stateDir = dir
+			if c.emu, err = emulator.New(t.Profile, emulator.Options{StateDir: dir}); err != nil {
+				return nil, err
+			}
+		} else {
+			c.emu = t.proto.Fresh()
+		}
+		c.emu.PowerOn()
+	}
+	switch t.Kind {
+	case Emulator:
+		c.slot = &swapCard{card: c.emu}
+		c.T = reader.NewEmulated(c.slot, reader.WithCommandTimeout(t.cfg.Timeout))
+		return c, nil
+	case VPCD:
+		t.slot.set(c.emu)
+	}
+	tr, err := pcsc.Open(ctx, pcsc.Options{Reader: pcsc.ParseSelector(t.reader), CommandTimeout: t.cfg.Timeout})
+	if err != nil {
+		c.cleanup()
+		return nil, fmt.Errorf("open %s: %w", t.reader, err)
+	}
+	c.T = tr
+	if t.Kind == VPCD {
+		// The slot's previous card may have been powered: start from a reset.
+		if err := tr.Reset(ctx); err != nil {
+			tr.Close()
+			c.cleanup()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// TraceAll wraps the card's transport in a redacting trace and returns it:
+// every later exchange of the spec is recorded (secrets and personal data masked).
+func (c *Card) TraceAll() *reader.Trace {
+	tr := reader.NewTrace(c.T, reader.TraceOptions{})
+	c.T = tr
+	return tr
+}
+
+// Session starts a reader session on the card with the target's guard.
+func (c *Card) Session() *reader.Session { return reader.NewSession(c.T, c.target.Guard()) }
+
+// Emulated returns the emulated card (nil on a physical card).
+func (c *Card) Emulated() *emulator.Card { return c.emu }
+
+// Reset resets the card through the transport (PC/SC: reconnect with reset).
+func (c *Card) Reset(ctx context.Context) error { return c.T.Reset(ctx) }
+
+// PowerCycle removes and restores power, as leaving and re-entering the
+// field: the security state is lost, counters are kept. Physical cards are reset.
+func (c *Card) PowerCycle(ctx context.Context) error {
+	if c.emu == nil {
+		return c.T.Reset(ctx)
+	}
+	c.emu.PowerOff()
+	c.emu.PowerOn()
+	if c.target.Kind == VPCD {
+		return c.T.Reset(ctx) // pcscd learns of it as a reset
+	}
+	return nil
+}
+
+// Restart ends the emulated card process and starts a new one on the same
+// state directory, as restarting `taimen emulate` would.
+func (c *Card) Restart(ctx context.Context) error {
+	if c.emu == nil || c.stateDir == "" {
+		return fmt.Errorf("restart: %w with a durable state", ErrNotEmulated)
+	}
+	emu, err := emulator.New(c.target.Profile, emulator.Options{StateDir: c.stateDir})
+	if err != nil {
+		return fmt.Errorf("restart: %w", err)
+	}
+	emu.PowerOn()
+	c.emu = emu
+	switch c.target.Kind {
+	case Emulator:
+		c.slot.set(emu)
+	case VPCD:
+		c.target.slot.set(emu)
+		return c.T.Reset(ctx)
+	}
+	return nil
+}
+
+// Tries reads every counter without spending a try ("app/FID" → tries).
+func (c *Card) Tries(ctx context.Context) (map[string]int, error) {
+	st, err := reader.Status(ctx, reader.NewSession(c.T, c.target.Guard()))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(st))
+	for _, k := range st {
+		out[k.App+"/"+k.Key] = k.Tries
+	}
+	return out, nil
+}
+
+// Close releases the transport and removes a durable state directory.
+func (c *Card) Close() error {
+	err := c.T.Close()
+	c.cleanup()
+	return err
+}
+
+func (c *Card) cleanup() {
+	if c.stateDir != "" {
+		os.RemoveAll(c.stateDir)
+	}
+}

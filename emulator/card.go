@@ -3,12 +3,12 @@ package emulator
 import (
 	"bytes"
 	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/taimen-dev/taimen/apdu"
 )
@@ -28,16 +28,20 @@ type behaviour struct {
 // durable retry counters, and the volatile security state. It is safe for
 // concurrent use; commands are processed one at a time.
 type Card struct {
-	mu      sync.Mutex
-	id      string
-	atr     []byte
-	apps    []*application
-	mfData  map[uint16][]byte // GET DATA objects at MF level
-	st      *store
-	initial map[string]int // counters as personalized
-	beh     behaviour
-	rand    io.Reader
-	hooks   hooks
+	mu       sync.Mutex
+	id       string
+	atr      []byte
+	apps     []*application
+	mfData   map[uint16][]byte // GET DATA objects at MF level
+	st       *store
+	initial  map[string]int // counters as personalized
+	beh      behaviour
+	rand     io.Reader
+	hooks    hooks
+	faults   faultSet
+	cloneKey *rsa.PrivateKey // FaultClone: the key a copy would sign challenges with
+	answered int             // commands answered (mute, torn)
+	abort    chan struct{}   // closed by Abort: releases a mute card
 
 	// volatile state, lost on reset and power cycle
 	powered  bool
@@ -101,8 +105,29 @@ func (c *Card) Powered() bool {
 }
 
 func (c *Card) clearVolatile() {
+	if c.faults.has(FaultResetOnPowerCycle) {
+		c.resetCounters(nil)
+	}
+	if c.faults.has(FaultVerifiedSurvives) {
+		return
+	}
 	c.cur, c.curEF, c.verified = nil, nil, 0
 	c.sess, c.sessDead = nil, false
+}
+
+// resetCounters puts the counters of app (nil: every application) back to
+// their limits: only faults do this.
+func (c *Card) resetCounters(app *application) {
+	for _, a := range c.apps {
+		if app != nil && a != app {
+			continue
+		}
+		for _, e := range a.efs {
+			if e != nil && e.key != nil && c.initial[e.key.state] > 0 {
+				_ = c.st.setTries(e.key.state, e.key.limit)
+			}
+		}
+	}
 }
 
 // TearAfterNextDecrement arms a one-shot power cut: the next VERIFY with data
@@ -117,8 +142,27 @@ func (c *Card) TearAfterNextDecrement() {
 	}
 }
 
-// MayBlock reports whether Transmit can block; the plain emulator never does.
-func (c *Card) MayBlock() bool { return false }
+// MayBlock reports whether Transmit can block: only a slow or mute card does.
+func (c *Card) MayBlock() bool { return c.faults.has(FaultSlow) || c.faults.has(FaultMute) }
+
+// muted reports whether a mute card has stopped answering.
+func (c *Card) muted() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.answered >= c.faults.after[FaultMute]
+}
+
+// Abort releases a Transmit blocked on a mute card (it returns nil, as a card
+// that never answered). The card stays mute.
+func (c *Card) Abort() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	select {
+	case <-c.abort:
+	default:
+		close(c.abort)
+	}
+}
 
 // Tries returns the tries left of every key reference, keyed "app/FID" (e.g. "surface/0012").
 func (c *Card) Tries() map[string]int { return c.st.snapshot() }
@@ -127,11 +171,24 @@ func (c *Card) Tries() map[string]int { return c.st.snapshot() }
 // returned slice is valid until the next call. A card without power answers
 // 6F00; a torn command returns nil and leaves the card unpowered.
 func (c *Card) Transmit(cmd []byte) []byte {
+	if c.faults.has(FaultMute) && c.muted() {
+		<-c.abort // a mute card never answers; Abort releases the caller
+		return nil
+	}
+	if d := c.faults.delay[FaultSlow]; d > 0 {
+		time.Sleep(d)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.rbuf = c.rbuf[:0]
 	if !c.powered {
 		return c.sw(apdu.SWNoPreciseDiagnosis)
+	}
+	c.answered++
+	if c.faults.has(FaultTorn) && c.answered > c.faults.after[FaultTorn] {
+		c.clearVolatile()
+		c.powered = false
+		return nil
 	}
 	rsp, torn := c.process(cmd)
 	if torn {
@@ -310,7 +367,10 @@ func (c *Card) selectFile(cmd apdu.Command) result {
 			if !bytes.Equal(a.aid, cmd.Data) {
 				continue
 			}
-			if a != c.cur || c.beh.reselectClears {
+			if c.faults.has(FaultResetOnReselect) {
+				c.resetCounters(a)
+			}
+			if (a != c.cur || c.beh.reselectClears) && !c.faults.has(FaultVerifiedSurvives) {
 				c.verified = 0
 			}
 			c.cur, c.curEF = a, nil
@@ -377,13 +437,17 @@ func (c *Card) readBinary(cmd apdu.Command) result {
 	if e.kind != efBinary {
 		return fail(apdu.SWIncompatibleFile)
 	}
-	if !e.read.opens(c.verified) {
+	if !c.readable(e) {
 		return fail(c.beh.protectedRead)
 	}
 	if off >= len(e.data) {
 		return fail(c.beh.beyondEnd)
 	}
-	return ok(e.data[off:min(len(e.data), off+cmd.Ne)])
+	end := min(len(e.data), off+cmd.Ne)
+	if c.faults.has(FaultTruncatedRead) && end-off > 32 {
+		end--
+	}
+	return ok(e.data[off:end])
 }
 
 func (c *Card) readRecord(cmd apdu.Command) result {
@@ -409,7 +473,7 @@ func (c *Card) readRecord(cmd apdu.Command) result {
 	if e.kind != efRecord {
 		return fail(apdu.SWIncompatibleFile)
 	}
-	if !e.read.opens(c.verified) {
+	if !c.readable(e) {
 		return fail(c.beh.protectedRead)
 	}
 	n := int(cmd.P1)
@@ -418,6 +482,17 @@ func (c *Card) readRecord(cmd apdu.Command) result {
 	}
 	rec := e.records[n-1]
 	return ok(rec[:min(len(rec), cmd.Ne)])
+}
+
+// readable applies the access map (and the access faults) to a data file.
+func (c *Card) readable(e *ef) bool {
+	switch {
+	case c.faults.has(FaultNoAccessCheck):
+		return true
+	case c.faults.has(FaultBOpensNumber) && c.cur != nil && c.cur.id == "surface" && e.fid == 0x0005 && c.verified&bit(0x0012) != 0:
+		return true
+	}
+	return e.read.opens(c.verified)
 }
 
 // keyFor resolves the key reference a VERIFY or CHANGE names in P2: 80 is the
@@ -452,39 +527,94 @@ func (c *Card) verify(cmd apdu.Command) result {
 	}
 	k := e.key
 	tries := c.st.tries(k.state)
+	f := c.faults
 	if len(cmd.Data) == 0 { // status query: never spends a try
+		if f.has(FaultEmptyQuerySpends) && tries > 0 {
+			tries--
+			if err := c.st.setTries(k.state, tries); err != nil {
+				return fail(apdu.SWMemoryFailure)
+			}
+		}
 		if tries == 0 {
 			return fail(c.beh.blockedQuery)
 		}
 		return fail(apdu.RetriesLeft(tries))
 	}
-	if tries == 0 {
+	if tries == 0 && !f.has(FaultNoBlock) {
+		if f.has(FaultSW6983) {
+			return fail(apdu.SWAuthMethodBlocked)
+		}
 		return fail(apdu.SWReferenceDataBlocked)
 	}
-	if len(cmd.Data) != len(k.ref) && !c.beh.wrongLengthSpend {
-		return fail(apdu.SWWrongLength)
+	if len(cmd.Data) != len(k.ref) {
+		if f.has(FaultWrongLengthUncounted) {
+			return fail(apdu.RetriesLeft(tries))
+		}
+		if !c.beh.wrongLengthSpend {
+			return fail(apdu.SWWrongLength)
+		}
 	}
-	// The decrement is durable before the comparison is made: tearing the
-	// command after this point cannot buy a free try.
-	if err := c.st.setTries(k.state, tries-1); err != nil {
-		return fail(apdu.SWMemoryFailure)
+	after := max(tries-1, 0)
+	if f.has(FaultNoDecrement) {
+		after = tries
 	}
+	if !f.has(FaultDecrementAfterCheck) {
+		// The decrement is durable before the comparison is made: tearing the
+		// command after this point cannot buy a free try.
+		if err := c.st.setTries(k.state, after); err != nil {
+			return fail(apdu.SWMemoryFailure)
+		}
+	}
+	match := c.compare(k, cmd.Data)
 	if c.hooks.afterDecrement != nil && c.hooks.afterDecrement() {
 		return result{torn: true}
 	}
-	match, changed := c.st.matches(k.state, cmd.Data)
-	if !changed {
-		match = subtle.ConstantTimeCompare(cmd.Data, k.ref) == 1
+	if f.has(FaultDecrementAfterCheck) && !match {
+		if err := c.st.setTries(k.state, after); err != nil {
+			return fail(apdu.SWMemoryFailure)
+		}
 	}
 	if !match {
 		c.verified &^= bit(e.fid)
-		return fail(apdu.RetriesLeft(tries - 1))
+		if f.has(FaultSW6300) {
+			return fail(apdu.SWNoRetryLimit)
+		}
+		return fail(apdu.RetriesLeft(after))
 	}
 	if err := c.st.setTries(k.state, k.limit); err != nil {
 		return fail(apdu.SWMemoryFailure)
 	}
 	c.verified |= bit(e.fid)
 	return ok(nil)
+}
+
+// compare checks a presented value against the key's reference: in constant
+// time, unless a fault makes it leak or accept a prefix.
+func (c *Card) compare(k *keyRef, data []byte) bool {
+	if match, changed := c.st.matches(k.state, data); changed {
+		return match
+	}
+	switch {
+	case c.faults.has(FaultAcceptPrefix):
+		n := min(len(data), len(k.ref))
+		return n >= 6 && subtle.ConstantTimeCompare(data[:n], k.ref[:n]) == 1
+	case c.faults.has(FaultTimingLeak):
+		d := c.faults.delay[FaultTimingLeak]
+		for i := range data {
+			if i >= len(k.ref) || data[i] != k.ref[i] {
+				return false
+			}
+			spin(d)
+		}
+		return len(data) == len(k.ref)
+	}
+	return subtle.ConstantTimeCompare(data, k.ref) == 1
+}
+
+// spin busy-waits for d: a sleep's granularity would hide a per-digit delay.
+func spin(d time.Duration) {
+	for end := time.Now().Add(d); time.Now().Before(end); {
+	}
 }
 
 func (c *Card) changeReference(cmd apdu.Command, mode changeMode) result {
@@ -524,6 +654,9 @@ func (c *Card) getChallenge(cmd apdu.Command) result {
 		return fail(apdu.SWWrongLength)
 	}
 	ch := make([]byte, cmd.Ne)
+	if c.faults.has(FaultFixedChallenge) {
+		return ok(ch) // always zeros
+	}
 	if _, err := io.ReadFull(c.rand, ch); err != nil {
 		return fail(apdu.SWNoPreciseDiagnosis)
 	}
@@ -567,31 +700,35 @@ func (c *Card) sign(cmd apdu.Command) result {
 	if len(cmd.Data) == 0 || cmd.Ne < e.priv.Size() {
 		return fail(apdu.SWWrongLength)
 	}
+	priv := e.priv
+	if c.faults.has(FaultClone) && e == c.cur.defaultKey && c.cloneKey != nil {
+		priv = c.cloneKey // a copied dump cannot sign with the card's key
+	}
 	var sig []byte
 	var err error
 	h := sha256.Sum256(cmd.Data)
 	switch cmd.P1 {
 	case 0x00: // PKCS#1 v1.5 over the data as given (a DigestInfo)
-		if len(cmd.Data) > e.priv.Size()-11 {
+		if len(cmd.Data) > priv.Size()-11 {
 			return fail(apdu.SWWrongLength)
 		}
-		sig, err = rsa.SignPKCS1v15(nil, e.priv, 0, cmd.Data)
+		sig, err = rsa.SignPKCS1v15(nil, priv, 0, cmd.Data)
 	case 0x01: // card hashes, signs the bare hash
-		sig, err = rsa.SignPKCS1v15(nil, e.priv, 0, h[:])
+		sig, err = rsa.SignPKCS1v15(nil, priv, 0, h[:])
 	case 0x02: // data is a SHA-256 hash, card adds the DigestInfo
 		if len(cmd.Data) != sha256.Size {
 			return fail(apdu.SWWrongLength)
 		}
-		sig, err = rsa.SignPKCS1v15(nil, e.priv, crypto.SHA256, cmd.Data)
+		sig, err = rsa.SignPKCS1v15(nil, priv, crypto.SHA256, cmd.Data)
 	case 0x03: // card hashes and adds the DigestInfo
-		sig, err = rsa.SignPKCS1v15(nil, e.priv, crypto.SHA256, h[:])
+		sig, err = rsa.SignPKCS1v15(nil, priv, crypto.SHA256, h[:])
 	case 0x04: // PSS over a given SHA-256 hash
 		if len(cmd.Data) != sha256.Size {
 			return fail(apdu.SWWrongLength)
 		}
-		sig, err = rsa.SignPSS(c.rand, e.priv, crypto.SHA256, cmd.Data, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
+		sig, err = rsa.SignPSS(c.rand, priv, crypto.SHA256, cmd.Data, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
 	case 0x05: // card hashes, PSS
-		sig, err = rsa.SignPSS(c.rand, e.priv, crypto.SHA256, h[:], &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
+		sig, err = rsa.SignPSS(c.rand, priv, crypto.SHA256, h[:], &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
 	}
 	if err != nil {
 		return fail(apdu.SWWrongData)
@@ -685,5 +822,3 @@ func (c *Card) setSessionKey(cmd apdu.Command) result {
 var acceptSessionKey = func(*rsa.PrivateKey, []byte) (smSession, error) {
 	return nil, io.ErrUnexpectedEOF
 }
-
-var _ = rand.Reader

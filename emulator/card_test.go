@@ -390,3 +390,21 @@ func TestCountersIndependent(t *testing.T) {
 		t.Errorf("text/0012 should arrive blocked, has %d", after["text/0012"])
 	}
 }
+
+func parseCV(t *testing.T, b []byte) *cvc.Certificate {
+	t.Helper()
+	c, err := cvc.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// challenge has the card sign a fresh challenge and verifies it with DF24's key.
+func challenge(s term, face *layout.CardFace) error {
+	ch := s.expect(apdu.Command{INS: 0x84, Ne: 16}, apdu.SWSuccess)
+	d := sha256.Sum256(ch)
+	di := append([]byte{0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}, d[:]...)
+	sig := s.expect(apdu.Command{CLA: 0x80, INS: 0x2A, Data: di, Ne: 256}, apdu.SWSuccess)
+	return rsa.VerifyPKCS1v15(face.Signed.CardKey, crypto.SHA256, d[:], sig)
+}

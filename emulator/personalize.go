@@ -23,6 +23,8 @@ type Options struct {
 	StateDir string
 	// Rand supplies GET CHALLENGE bytes and PSS salts; default crypto/rand.
 	Rand io.Reader
+	// Faults switch on deliberate misbehaviours (see Faults); none by default.
+	Faults []FaultSetting
 }
 
 // Test CA key IDs: the test "J-LIS" range begins with 9 and never with the
@@ -48,11 +50,15 @@ func New(p *myna.Profile, opts Options) (*Card, error) {
 	if opts.Rand == nil {
 		opts.Rand = rand.Reader
 	}
-	contents, mf, err := personalize(p)
+	faults := newFaultSet(opts.Faults)
+	contents, mf, err := personalize(p, faults)
 	if err != nil {
 		return nil, fmt.Errorf("personalize %s: %w", p.ID, err)
 	}
-	c := &Card{id: p.ID, atr: p.Card.ATR(), mfData: mf, rand: opts.Rand}
+	c := &Card{id: p.ID, atr: p.Card.ATR(), mfData: mf, rand: opts.Rand, faults: faults, abort: make(chan struct{})}
+	if faults.has(FaultClone) {
+		c.cloneKey, _ = p.Key(myna.RoleCommonIA) // any key but the card's
+	}
 	b := p.Behaviour
 	c.beh = behaviour{
 		blockedQuery:     apdu.StatusWord(b.BlockedStatusQuery),
@@ -60,7 +66,7 @@ func New(p *myna.Profile, opts Options) (*Card, error) {
 		wrongLengthSpend: b.WrongLengthVerify == myna.WrongLengthCounts,
 		beyondEnd:        apdu.StatusWord(b.OffsetBeyondEnd),
 		reselectClears:   b.ReselectSameAPClears,
-		extended:         b.ExtendedLength,
+		extended:         b.ExtendedLength && !faults.has(FaultNoExtended),
 	}
 	initial := map[string]int{}
 	for _, desc := range myna.Applications() {
@@ -102,6 +108,7 @@ func New(p *myna.Profile, opts Options) (*Card, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.memOnly = faults.has(FaultCounterNotDurable)
 	c.st, c.initial = st, initial
 	return c, nil
 }
@@ -111,7 +118,8 @@ func New(p *myna.Profile, opts Options) (*Card, error) {
 // initial values, kept in memory only. It is cheap: no key is used to sign.
 func (c *Card) Fresh() *Card {
 	st, _ := openStore("", c.id, "", c.initial) // cannot fail without a directory
-	return &Card{id: c.id, atr: c.atr, apps: c.apps, mfData: c.mfData, beh: c.beh, rand: c.rand, st: st, initial: c.initial}
+	return &Card{id: c.id, atr: c.atr, apps: c.apps, mfData: c.mfData, beh: c.beh, rand: c.rand, st: st, initial: c.initial,
+		faults: c.faults, cloneKey: c.cloneKey, abort: make(chan struct{})}
 }
 
 // fingerprint identifies a personalization so that a state file cannot be
@@ -187,7 +195,7 @@ func buildEF(p *myna.Profile, app myna.App, d myna.EF, contents map[myna.EFRef][
 }
 
 // personalize builds the content of every data file and the MF-level GET DATA objects.
-func personalize(p *myna.Profile) (map[myna.EFRef][]byte, map[uint16][]byte, error) {
+func personalize(p *myna.Profile, faults faultSet) (map[myna.EFRef][]byte, map[uint16][]byte, error) {
 	key := func(role string) (*rsa.PrivateKey, error) {
 		k, ok := p.Key(role)
 		if !ok {
@@ -236,15 +244,30 @@ func personalize(p *myna.Profile) (map[myna.EFRef][]byte, map[uint16][]byte, err
 	// 券面事項確認AP (card surface).
 	const S = myna.CardSurfaceAP
 	set(S, myna.SurfaceAgeRecord)(layout.BuildAgeRecord(birth, &cardKey.PublicKey, issKenkaku, size(S, myna.SurfaceAgeRecord)))
-	set(S, myna.SurfaceFace)(layout.BuildCardFace(layout.CardFaceSigned{
+	unsigned := layout.CardFaceUnsigned{Expiry: card.ExpiryDigits(), SecurityCodePNG: p.Images.SecurityCode}
+	if faults.has(FaultChangedExpiry) {
+		unsigned.Expiry = card.Expiry.AddDate(5, 0, 0).Format("20060102")
+	}
+	if faults.has(FaultChangedSecurityCode) {
+		unsigned.SecurityCodePNG = p.Images.Number // another valid image
+	}
+	face, e := layout.BuildCardFace(layout.CardFaceSigned{
 		BirthDate: birth, Sex: sex, CardKey: &cardKey.PublicKey,
 		NamePNG: p.Images.Name, AddressPNG: p.Images.Address, PhotoJP2: p.Images.Face,
-	}, layout.CardFaceUnsigned{Expiry: card.ExpiryDigits(), SecurityCodePNG: p.Images.SecurityCode}, issKenkaku, size(S, myna.SurfaceFace)))
+	}, unsigned, issKenkaku, size(S, myna.SurfaceFace))
+	if e == nil {
+		face, e = corruptFace(face, faults)
+	}
+	set(S, myna.SurfaceFace)(face, e)
 	set(S, myna.SurfaceBasicInfo)(layout.BuildSurfaceAPInfo(layout.SurfaceAPInfo{
 		Ident: [4]byte{0x06, 0x03, 0x0E, 0x01}, KeyID: subjectKenkaku, Version: 1, Municipality: person.MunicipalityCode,
 		RefKeyID: cvc.MustKeyID("9900025", "001"), RefData: derived(p.ID+"/surface-ref", 256),
 	}, size(S, myna.SurfaceBasicInfo)))
-	set(S, myna.SurfaceCVCert)(cvc.Build(TestCAKenkaku, subjectKenkaku, &issKenkaku.PublicKey, caKenkaku))
+	surfaceCA := caKenkaku
+	if faults.has(FaultUnknownCA) {
+		surfaceCA = jpkiAuthCA // same issuer ID, another key: no anchor verifies it
+	}
+	set(S, myna.SurfaceCVCert)(cvc.Build(TestCAKenkaku, subjectKenkaku, &issKenkaku.PublicKey, surfaceCA))
 	set(S, myna.SurfaceNumberImage)(layout.BuildMyNumberImage(p.Images.Number, &cardKey.PublicKey, issKenkaku, size(S, myna.SurfaceNumberImage)))
 	set(S, myna.SurfaceUnknown06)(layout.BuildOpaque16(), nil)
 
@@ -313,6 +336,37 @@ func personalize(p *myna.Profile) (map[myna.EFRef][]byte, map[uint16][]byte, err
 		0x5F51: bytes.Clone(atr[1:]),
 	}
 	return out, mf, nil
+}
+
+// corruptFace applies the card-face faults to a built EF 0002: a forged photo
+// (a byte of DF27 flipped after signing) or a DF21 table that does not match
+// the tags (the first two offsets swapped; DF21 is not signed).
+func corruptFace(face []byte, faults faultSet) ([]byte, error) {
+	if !faults.has(FaultForgedData) && !faults.has(FaultBadOffsets) {
+		return face, nil
+	}
+	parsed, err := layout.ParseCardFace(face)
+	if err != nil {
+		return nil, err
+	}
+	out := bytes.Clone(face)
+	if faults.has(FaultForgedData) {
+		at := int(parsed.Offsets[5]) // DF27
+		photo, _, err := apdu.ParseTLV(out[at:])
+		if err != nil {
+			return nil, err
+		}
+		out[at+photo.HeaderLen()+len(photo.Value)/2] ^= 0x5A
+	}
+	if faults.has(FaultBadOffsets) {
+		outer, _, err := apdu.ParseTLV(out)
+		if err != nil {
+			return nil, err
+		}
+		table := outer.HeaderLen() + 3 // DF 21 12, then nine u16
+		out[table], out[table+1], out[table+2], out[table+3] = out[table+2], out[table+3], out[table], out[table+1]
+	}
+	return out, nil
 }
 
 // gpCardRecognitionData is GlobalPlatform card recognition data: the GP RID OID and GP 2.2.1.

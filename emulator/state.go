@@ -54,6 +54,8 @@ type store struct {
 	changed     map[string]changedSecret
 	// beforeWrite, when set, is called before each durable write (fault injection and tests).
 	beforeWrite func() error
+	// memOnly keeps changes in memory (FaultCounterNotDurable): a restart undoes them.
+	memOnly bool
 }
 
 // openStore loads the state for card from dir, or creates it with the given
@@ -126,7 +128,7 @@ func (s *store) write() error {
 			return err
 		}
 	}
-	if s.path == "" {
+	if s.path == "" || s.memOnly {
 		return nil
 	}
 	f := stateFile{Schema: stateSchema, Card: s.card, Fingerprint: s.fingerprint, Counters: s.counters, Changed: s.changed}

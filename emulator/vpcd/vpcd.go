@@ -60,6 +60,10 @@ type Card interface {
 	Transmit(cmd []byte) []byte
 }
 
+// ErrCardGone is returned by ServeConn when the card gave no answer to a
+// command (a torn or mute card): the connection is closed, as a card leaving the reader.
+var ErrCardGone = errors.New("vpcd: card gave no answer")
+
 // ErrFrameTooLarge is returned by ServeConn when vpcd announces a frame longer than
 // Options.MaxFrame; Serve then closes the connection and reconnects.
 var ErrFrameTooLarge = errors.New("vpcd: frame too large")
@@ -285,6 +289,12 @@ func ServeConn(ctx context.Context, conn net.Conn, card Card, o Options) error {
 			}
 		} else {
 			reply = card.Transmit(payload)
+			if reply == nil {
+				// The card is gone mid-command (torn away): drop the connection so that
+				// pcscd sees the card leave, as with a card pulled from a reader.
+				log.Info("card gave no answer (torn away); closing the connection")
+				return ErrCardGone
+			}
 			if len(reply) == 0 || len(reply) > maxFrame {
 				log.Error("card answered an unframeable response; sending 6F 00", "len", len(reply))
 				reply = []byte{0x6F, 0x00}

@@ -25,8 +25,24 @@ func cmdEmulate(ctx context.Context, args []string, e env) int {
 	state := fs.String("state", "", "directory keeping each card's retry counters across restarts (default: in memory)")
 	addr := fs.String("vpcd", net.JoinHostPort("127.0.0.1", fmt.Sprint(vpcd.DefaultPort)), "vpcd address of slot 0 (slot n uses port + n)")
 	verbose := fs.Bool("v", false, "log connection and power events (never APDU contents)")
+	var faultNames listFlag
+	fs.Var(&faultNames, "fault", "make the card misbehave: a fault name, optionally NAME=PARAM (repeatable; 'list' prints them)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
+	}
+	if len(faultNames) == 1 && faultNames[0] == "list" {
+		for _, f := range emulator.Faults() {
+			fmt.Fprintf(e.stdout, "%-30s %-11s %s\n", f.Fault, f.Area, f.Does)
+		}
+		return exitOK
+	}
+	var faults []emulator.FaultSetting
+	for _, n := range faultNames {
+		f, err := emulator.ParseFault(n)
+		if err != nil {
+			return exitCode(e, usageError{err})
+		}
+		faults = append(faults, f)
 	}
 	if len(profiles) == 0 || fs.NArg() > 0 {
 		fmt.Fprintln(e.stderr, "taimen emulate: give at least one --profile, and no other arguments")
@@ -43,12 +59,12 @@ func cmdEmulate(ctx context.Context, args []string, e env) int {
 		if err != nil {
 			return exitCode(e, err)
 		}
-		card, err := emulator.New(p, emulator.Options{StateDir: *state})
+		card, err := emulator.New(p, emulator.Options{StateDir: *state, Faults: faults})
 		if err != nil {
 			return exitCode(e, err)
 		}
 		cards[slot] = card
-		fmt.Fprintf(e.stderr, "taimen emulate: slot %d: card %s (%s interface), vpcd reader %q\n", slot, p.ID, p.Card.Interface, fmt.Sprintf("Virtual PCD 00 %02d", slot))
+		fmt.Fprintf(e.stderr, "taimen emulate: slot %d: card %s (%s interface), vpcd reader %q, %d fault(s)\n", slot, p.ID, p.Card.Interface, fmt.Sprintf("Virtual PCD 00 %02d", slot), len(faults))
 	}
 	err := vpcd.ServeSlots(ctx, cards, vpcd.Options{Addr: *addr, Logger: log})
 	if err != nil && !errors.Is(err, context.Canceled) {

@@ -40,7 +40,7 @@ func (t *Target) Card(ctx context.Context, o CardOptions) (*Card, error) {
 				return nil, err
 			}
 			c.stateDir = dir
-			if c.emu, err = emulator.New(t.Profile, emulator.Options{StateDir: dir}); err != nil {
+			if c.emu, err = emulator.New(t.Profile, emulator.Options{StateDir: dir, Faults: t.cfg.Faults}); err != nil {
 				return nil, err
 			}
 		} else {
@@ -110,7 +110,7 @@ func (c *Card) Restart(ctx context.Context) error {
 	if c.emu == nil || c.stateDir == "" {
 		return fmt.Errorf("restart: %w with a durable state", ErrNotEmulated)
 	}
-	emu, err := emulator.New(c.target.Profile, emulator.Options{StateDir: c.stateDir})
+	emu, err := emulator.New(c.target.Profile, emulator.Options{StateDir: c.stateDir, Faults: c.target.cfg.Faults})
 	if err != nil {
 		return fmt.Errorf("restart: %w", err)
 	}

@@ -53,6 +53,27 @@ type Config struct {
 	Timeout time.Duration
 	// Getenv reads the physical card's codes (default os.Getenv).
 	Getenv func(string) string
+	// Faults make the emulated card misbehave (mutation runs); env TAIMEN_FAULTS (comma-separated).
+	Faults []emulator.FaultSetting
+}
+
+// EnvFaults lists faults for emulated targets, comma-separated (e.g. "no-decrement,slow=50ms").
+const EnvFaults = "TAIMEN_FAULTS"
+
+// ParseFaults parses a comma-separated fault list.
+func ParseFaults(s string) ([]emulator.FaultSetting, error) {
+	var out []emulator.FaultSetting
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		fs, err := emulator.ParseFault(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs)
+	}
+	return out, nil
 }
 
 // ParseSpec splits a target spec into kind and reader selection.
@@ -128,6 +149,13 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 	if cfg.Floor == 0 {
 		cfg.Floor = 2
 	}
+	if cfg.Faults == nil {
+		f, err := ParseFaults(cfg.Getenv(EnvFaults))
+		if err != nil {
+			return nil, err
+		}
+		cfg.Faults = f
+	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 5 * time.Second
 	}
@@ -147,7 +175,10 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 	if t.Anchors, err = emulator.TestAnchors(p); err != nil {
 		return nil, err
 	}
-	if t.proto, err = emulator.New(p, emulator.Options{}); err != nil {
+	if kind == PCSC && len(cfg.Faults) > 0 {
+		return nil, errors.New("faults apply to emulated cards only")
+	}
+	if t.proto, err = emulator.New(p, emulator.Options{Faults: cfg.Faults}); err != nil {
 		return nil, err
 	}
 	if kind == VPCD {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/taimen-dev/taimen/apdu"
+	"github.com/taimen-dev/taimen/apdu/sm"
 )
 
 // behaviour holds the profile's choices where the public record is silent
@@ -63,8 +64,8 @@ type hooks struct {
 
 // smSession is the card side of a secure-messaging session.
 type smSession interface {
-	UnwrapCommand(apdu.Command) (apdu.Command, error)
-	WrapResponse(apdu.Response) apdu.Response
+	sm.Card
+	Closed() bool
 }
 
 // ATR returns the card's answer to reset.
@@ -266,11 +267,10 @@ func (c *Card) secure(cmd apdu.Command) ([]byte, bool) {
 	}
 	plain, err := c.sess.UnwrapCommand(cmd)
 	if err != nil {
-		sw := smStatus(err)
-		if sw == apdu.SWSMObjectsIncorrect || sw == apdu.SWSMSessionClosed {
+		if c.sess.Closed() {
 			c.sessDead = true
 		}
-		return c.sw(sw), false
+		return c.sw(sm.StatusFor(err)), false
 	}
 	plain.CLA &^= 0x0C
 	r := c.dispatch(plain)
@@ -283,9 +283,6 @@ func (c *Card) secure(cmd apdu.Command) ([]byte, bool) {
 	w := c.sess.WrapResponse(apdu.Response{Data: r.data, SW: r.sw})
 	return c.data(w.Data, w.SW), false
 }
-
-// smStatus maps a secure-messaging error to the status word the card answers.
-var smStatus = func(error) apdu.StatusWord { return apdu.SWSMObjectsIncorrect }
 
 const (
 	insSelect             = 0xA4
@@ -810,15 +807,11 @@ func (c *Card) setSessionKey(cmd apdu.Command) result {
 	if c.verified&bit(c.cur.pinFID) == 0 {
 		return fail(apdu.SWSecurityNotSatisfied)
 	}
-	s, err := acceptSessionKey(c.cur.sessionKey, cmd.Data)
+	s, err := sm.AcceptSessionKey(c.cur.sessionKey, cmd.Data)
 	if err != nil {
-		return fail(apdu.SWWrongData)
+		return fail(sm.StatusFor(err))
 	}
+	s.IgnoreCounter = c.faults.has(FaultSMNoCounter)
 	c.sess, c.sessDead = s, false
 	return ok(nil)
-}
-
-// acceptSessionKey is replaced by the secure-messaging package's card side.
-var acceptSessionKey = func(*rsa.PrivateKey, []byte) (smSession, error) {
-	return nil, io.ErrUnexpectedEOF
 }

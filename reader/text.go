@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/taimen-dev/taimen/apdu"
+	"github.com/taimen-dev/taimen/apdu/sm"
+
 	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/myna/layout"
 )
@@ -46,6 +49,21 @@ func textKey(k myna.SecretKind) (myna.FileID, error) {
 // against anchors, the DF33 signature with the certified key, and DF31/DF32
 // against the files read. The text application's card key proves liveness.
 func ReadText(ctx context.Context, s *Session, code myna.Secret, opts ReadOptions) (*Text, error) {
+	return readText(ctx, s, code, opts, false)
+}
+
+// ReadTextSM is ReadText over the text application's secure messaging
+// (CARD.md §4.1): after the PIN, SET SESSION KEY with a fresh seed wrapped for
+// the card's EF 0006 key, then every file is read encrypted (CLA 08, AES-128-CBC,
+// no MAC). Only the PIN opens a session.
+func ReadTextSM(ctx context.Context, s *Session, pin myna.Secret, opts ReadOptions) (*Text, error) {
+	if pin.Kind() != myna.SecretTextPIN {
+		return nil, fmt.Errorf("secure messaging needs the text PIN, not a %s", pin.Kind())
+	}
+	return readText(ctx, s, pin, opts, true)
+}
+
+func readText(ctx context.Context, s *Session, code myna.Secret, opts ReadOptions, useSM bool) (*Text, error) {
 	key, err := textKey(code.Kind())
 	if err != nil {
 		return nil, err
@@ -59,10 +77,19 @@ func ReadText(ctx context.Context, s *Session, code myna.Secret, opts ReadOption
 		return nil, err
 	}
 	out.TriesBefore = s.LastTries
+	read := s.ReadEF
+	if useSM {
+		term, err := s.openTextSM(ctx)
+		if err != nil {
+			return nil, err
+		}
+		read = func(ctx context.Context, id myna.FileID) ([]byte, error) { return s.readSM(ctx, term, id) }
+		out.SecureMsg = true
+	}
 	var numberFile []byte
 	var four *layout.BasicFourFile
 	if code.Kind() != myna.SecretCheckCodeB {
-		if numberFile, err = s.ReadEF(ctx, myna.TextIndividualNumber); err != nil {
+		if numberFile, err = read(ctx, myna.TextIndividualNumber); err != nil {
 			return nil, err
 		}
 		if out.Number, err = layout.ParseMyNumberFile(numberFile); err != nil {
@@ -71,7 +98,7 @@ func ReadText(ctx context.Context, s *Session, code myna.Secret, opts ReadOption
 		out.HaveNumber = true
 	}
 	if code.Kind() != myna.SecretCheckCodeA {
-		raw, err := s.ReadEF(ctx, myna.TextBasicFour)
+		raw, err := read(ctx, myna.TextBasicFour)
 		if err != nil {
 			return nil, err
 		}
@@ -81,15 +108,15 @@ func ReadText(ctx context.Context, s *Session, code myna.Secret, opts ReadOption
 		out.Four = &layout.BasicFour{Name: four.Name, Address: four.Address, BirthDate: four.BirthDate, Sex: four.Sex}
 		out.HaveFour = true
 	}
-	integrityRaw, err := s.ReadEF(ctx, myna.TextIntegrity)
+	integrityRaw, err := read(ctx, myna.TextIntegrity)
 	if err != nil {
 		return nil, err
 	}
-	certRaw, err := s.ReadEF(ctx, myna.TextCVCert)
+	certRaw, err := read(ctx, myna.TextCVCert)
 	if err != nil {
 		return nil, err
 	}
-	cardKeyRaw, err := s.ReadEF(ctx, myna.TextCardKeyRecord)
+	cardKeyRaw, err := read(ctx, myna.TextCardKeyRecord)
 	if err != nil {
 		return nil, err
 	}
@@ -138,4 +165,53 @@ func ReadText(ctx context.Context, s *Session, code myna.Secret, opts ReadOption
 	}
 	out.APDUs = s.Rounds - start
 	return out, nil
+}
+
+// openTextSM reads the session-key EF and delivers a fresh session key with
+// SET SESSION KEY; the card answers 6982 unless the PIN was verified.
+func (s *Session) openTextSM(ctx context.Context) (*sm.TextTerminal, error) {
+	raw, err := s.ReadEF(ctx, myna.TextSessionKey)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := layout.ParseSessionKey(raw)
+	if err != nil {
+		return nil, fmt.Errorf("session-key EF: %w: %w", ErrCard, err)
+	}
+	term, cmd, err := sm.NewTextSession(pub)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.expect(ctx, "SET SESSION KEY", cmd); err != nil {
+		return nil, err
+	}
+	return term, nil
+}
+
+// readSM reads a whole EF by SFI over secure messaging (one extended read).
+func (s *Session) readSM(ctx context.Context, term *sm.TextTerminal, id myna.FileID) ([]byte, error) {
+	step := fmt.Sprintf("secure read %s/%s", s.cur, id)
+	p1, ok := id.ReadBinaryP1()
+	if !ok {
+		return nil, fmt.Errorf("%s: no short EF identifier", step)
+	}
+	cmd, err := term.WrapCommand(apdu.Command{INS: 0xB0, P1: p1, Ne: apdu.MaxExtendedNe, Extended: true})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", step, err)
+	}
+	r, err := s.Send(ctx, cmd)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", step, err)
+	}
+	plain, err := term.UnwrapResponse(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", step, ErrCard, err)
+	}
+	if plain.SW != apdu.SWSuccess {
+		return nil, &StatusError{Step: step, SW: plain.SW}
+	}
+	if len(plain.Data) > MaxEFSize {
+		return nil, fmt.Errorf("%s: %w: %d bytes", step, ErrCard, len(plain.Data))
+	}
+	return plain.Data, nil
 }

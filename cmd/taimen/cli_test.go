@@ -190,6 +190,14 @@ func TestReadTextAndJPKICLI(t *testing.T) {
 		t.Fatalf("text: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
 	assertNoPersonal(t, "text output", r.stdout, p)
+	r = runCLI(t, map[string]string{"TAIMEN_TEXT_PIN": p.TextPIN().Reveal()}, "read", "text", "--sm", "--emulator", p01, "--json")
+	if r.code != exitOK || !strings.Contains(r.stdout, "secure messaging") {
+		t.Fatalf("text --sm: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_A": p.CheckCodeA().Reveal()}, "read", "text", "--sm", "--emulator", p01)
+	if r.code != exitUsage {
+		t.Fatalf("text --sm with check code A: exit %d", r.code)
+	}
 	r = runCLI(t, map[string]string{"TAIMEN_AUTH_PIN": p.AuthPIN().Reveal(), "TAIMEN_SIGN_PASSWORD": p.SignPassword().Reveal()}, "read", "jpki", "--sign", "--emulator", p01, "--json")
 	if r.code != exitOK || strings.Count(r.stdout, "verified with the certificate") != 2 {
 		t.Fatalf("jpki: exit %d %s %s", r.code, r.stdout, r.stderr)

@@ -54,6 +54,9 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 	if err != nil {
 		return exitCode(e, err)
 	}
+	if *useSM && secrets[0].Kind() != myna.SecretTextPIN {
+		return exitCode(e, usagef("--sm needs the text PIN (%s): only the PIN opens a secure-messaging session", reader.EnvTextPIN))
+	}
 	t, anchors, err := tf.open(ctx)
 	if err != nil {
 		return exitCode(e, err)
@@ -81,7 +84,7 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 	case "text":
 		var txt *reader.Text
 		if *useSM {
-			err = fmt.Errorf("TODO sm")
+			txt, err = reader.ReadTextSM(ctx, s, secrets[0], opts)
 		} else {
 			txt, err = reader.ReadText(ctx, s, secrets[0], opts)
 		}

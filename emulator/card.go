@@ -43,6 +43,7 @@ type Card struct {
 	cloneKey *rsa.PrivateKey // FaultClone: the key a copy would sign challenges with
 	answered int             // commands answered (mute, torn)
 	abort    chan struct{}   // closed by Abort: releases a mute card
+	observe  func(cmd, rsp []byte, d time.Duration)
 
 	// volatile state, lost on reset and power cycle
 	powered  bool
@@ -172,6 +173,16 @@ func (c *Card) Tries() map[string]int { return c.st.snapshot() }
 // returned slice is valid until the next call. A card without power answers
 // 6F00; a torn command returns nil and leaves the card unpowered.
 func (c *Card) Transmit(cmd []byte) []byte {
+	if c.observe == nil {
+		return c.transmit(cmd)
+	}
+	start := time.Now()
+	rsp := c.transmit(cmd)
+	c.observe(cmd, rsp, time.Since(start))
+	return rsp
+}
+
+func (c *Card) transmit(cmd []byte) []byte {
 	if c.faults.has(FaultMute) && c.muted() {
 		<-c.abort // a mute card never answers; Abort releases the caller
 		return nil

@@ -243,3 +243,25 @@ func TestEngineFaults(t *testing.T) {
 		s.expect(readSFI(myna.SurfaceCVCert, 65536), apdu.SWWrongLength)
 	})
 }
+
+func TestPresetTriesAndObserve(t *testing.T) {
+	p := loadProfile(t, "p01-showa")
+	var seen int
+	c, err := New(p, Options{Tries: map[string]int{"surface/0012": 1}, Observe: func(cmd, rsp []byte, _ time.Duration) { seen++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.PowerOn()
+	s := term{t, c}
+	s.selectApp(myna.CardSurfaceAP)
+	s.expect(apdu.Command{INS: 0x20, P2: 0x92}, apdu.RetriesLeft(1))
+	if seen != 2 {
+		t.Fatalf("observed %d commands", seen)
+	}
+	if _, err := New(p, Options{Tries: map[string]int{"surface/0012": 11}}); err == nil {
+		t.Fatal("preset above the limit accepted")
+	}
+	if _, err := New(p, Options{Tries: map[string]int{"nope/0001": 1}}); err == nil {
+		t.Fatal("preset of an unknown key accepted")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/taimen-dev/taimen/apdu"
 	"github.com/taimen-dev/taimen/myna"
@@ -25,6 +26,15 @@ type Options struct {
 	Rand io.Reader
 	// Faults switch on deliberate misbehaviours (see Faults); none by default.
 	Faults []FaultSetting
+	// Tries presets counters of a new card ("surface/0012" → tries left, at
+	// most the limit): a card with one try left, or a blocked one. A state
+	// file that already exists keeps its own values.
+	Tries map[string]int
+	// Observe, if set, is called after every command with the command, the
+	// response (nil when the card did not answer) and the time it took; the
+	// slices are valid only during the call. Reader certification records the
+	// APDU stream with it.
+	Observe func(cmd, rsp []byte, d time.Duration)
 }
 
 // Test CA key IDs: the test "J-LIS" range begins with 9 and never with the
@@ -104,10 +114,35 @@ func New(p *myna.Profile, opts Options) (*Card, error) {
 		}
 		c.apps = append(c.apps, app)
 	}
+	start := initial
+	if len(opts.Tries) > 0 {
+		start = make(map[string]int, len(initial))
+		for k, v := range initial {
+			start[k] = v
+		}
+		for k, v := range opts.Tries {
+			limit, ok := initial[k]
+			if !ok {
+				return nil, fmt.Errorf("personalize %s: preset tries for unknown key reference %q", p.ID, k)
+			}
+			if v < 0 || v > limit {
+				return nil, fmt.Errorf("personalize %s: preset tries %s = %d outside 0..%d", p.ID, k, v, limit)
+			}
+			start[k] = v
+		}
+	}
 	st, err := openStore(opts.StateDir, p.ID, fingerprint(p, initial), initial)
 	if err != nil {
 		return nil, err
 	}
+	if len(opts.Tries) > 0 && st.fresh {
+		for k, v := range start {
+			if err := st.setTries(k, v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	c.observe = opts.Observe
 	st.memOnly = faults.has(FaultCounterNotDurable)
 	c.st, c.initial = st, initial
 	return c, nil
@@ -119,7 +154,7 @@ func New(p *myna.Profile, opts Options) (*Card, error) {
 func (c *Card) Fresh() *Card {
 	st, _ := openStore("", c.id, "", c.initial) // cannot fail without a directory
 	return &Card{id: c.id, atr: c.atr, apps: c.apps, mfData: c.mfData, beh: c.beh, rand: c.rand, st: st, initial: c.initial,
-		faults: c.faults, cloneKey: c.cloneKey, abort: make(chan struct{})}
+		faults: c.faults, cloneKey: c.cloneKey, abort: make(chan struct{}), observe: c.observe}
 }
 
 // fingerprint identifies a personalization so that a state file cannot be

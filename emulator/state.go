@@ -54,6 +54,8 @@ type store struct {
 	changed     map[string]changedSecret
 	// beforeWrite, when set, is called before each durable write (fault injection and tests).
 	beforeWrite func() error
+	// fresh is true when the store was just created (no state file existed).
+	fresh bool
 	// memOnly keeps changes in memory (FaultCounterNotDurable): a restart undoes them.
 	memOnly bool
 }
@@ -66,6 +68,7 @@ func openStore(dir, card, fingerprint string, initial map[string]int) (*store, e
 		s.counters[k] = v
 	}
 	if dir == "" {
+		s.fresh = true
 		return s, nil
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -77,6 +80,7 @@ func openStore(dir, card, fingerprint string, initial map[string]int) (*store, e
 		if err := s.write(); err != nil {
 			return nil, err
 		}
+		s.fresh = true
 		return s, nil
 	}
 	if err != nil {

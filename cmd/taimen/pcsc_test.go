@@ -72,3 +72,66 @@ func TestReadThroughPCSC(t *testing.T) {
 		t.Fatalf("readers: exit %d %s", r.code, r.stderr)
 	}
 }
+
+func TestFlowsAndFailuresThroughPCSC(t *testing.T) {
+	p := profile(t)
+	tries := map[string]int{"surface/0012": 2}
+	card, err := emulator.New(p, emulator.Options{Tries: tries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attach(t, card)
+	rd := []string{"--reader", "Virtual PCD 00 00", "--test-ca", p01}
+	wrong := []byte(p.CheckCodeB().Reveal())
+	wrong[13] = '0' + (wrong[13]-'0'+1)%10
+
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want int
+	}{
+		{"text", map[string]string{"TAIMEN_TEXT_PIN": p.TextPIN().Reveal()}, []string{"read", "text"}, exitOK},
+		{"text over secure messaging", map[string]string{"TAIMEN_TEXT_PIN": p.TextPIN().Reveal()}, []string{"read", "text", "--sm"}, exitOK},
+		{"jpki with signatures", map[string]string{"TAIMEN_AUTH_PIN": p.AuthPIN().Reveal(), "TAIMEN_SIGN_PASSWORD": p.SignPassword().Reveal()}, []string{"read", "jpki", "--sign"}, exitOK},
+		{"card-surface with check code A", map[string]string{"TAIMEN_CHECK_CODE_A": p.CheckCodeA().Reveal()}, []string{"read", "surface-a"}, exitOK},
+		// Two tries left: one wrong code is allowed (it leaves one), the guard is
+		// for physical cards; then the last try is spent on a second wrong code.
+		{"wrong code", map[string]string{"TAIMEN_CHECK_CODE_B": string(wrong)}, []string{"read", "face"}, exitWrongCode},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.env, append(tc.args, rd...)...)
+			if r.code != tc.want {
+				t.Fatalf("exit %d, want %d: %s", r.code, tc.want, r.stderr)
+			}
+			assertNoPersonal(t, "output", r.stdout+r.stderr, p)
+		})
+	}
+	wrong[12] = '0' + (wrong[12]-'0'+1)%10
+	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": string(wrong)}, append([]string{"read", "face"}, rd...)...)
+	if r.code != exitWrongCode && r.code != exitBlocked {
+		t.Fatalf("last wrong try: exit %d: %s", r.code, r.stderr)
+	}
+	r = runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, append([]string{"read", "face"}, rd...)...)
+	if r.code != exitBlocked {
+		t.Fatalf("blocked card: exit %d, want %d: %s", r.code, exitBlocked, r.stderr)
+	}
+}
+
+func TestTornCardThroughPCSC(t *testing.T) {
+	p := profile(t)
+	torn, err := emulator.ParseFault("torn=6")
+	if err != nil {
+		t.Fatal(err)
+	}
+	card, err := emulator.New(p, emulator.Options{Faults: []emulator.FaultSetting{torn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attach(t, card)
+	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()},
+		"read", "face", "--reader", "Virtual PCD 00 00", "--test-ca", p01, "--timeout", "3s")
+	if r.code != exitCardAbsent {
+		t.Fatalf("card pulled mid-read: exit %d, want %d: %s", r.code, exitCardAbsent, r.stderr)
+	}
+}

@@ -2,6 +2,7 @@ package target
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -23,7 +24,8 @@ type Card struct {
 	T        reader.Transport
 	target   *Target
 	emu      *emulator.Card
-	slot     *swapCard // in-process: lets Restart swap the card under the transport
+	slot     *swapCard   // in-process: lets Restart swap the card under the transport
+	guard    *floorGuard // physical cards: the floor and the counters to restore
 	stateDir string
 }
 
@@ -62,6 +64,10 @@ func (t *Target) Card(ctx context.Context, o CardOptions) (*Card, error) {
 		return nil, fmt.Errorf("open %s: %w", t.reader, err)
 	}
 	c.T = tr
+	if t.Kind == PCSC {
+		c.guard = newFloorGuard(tr, t.cfg.Floor)
+		c.T = c.guard
+	}
 	if t.Kind == VPCD {
 		// The slot's previous card may have been powered: start from a reset.
 		if err := tr.Reset(ctx); err != nil {
@@ -139,9 +145,14 @@ func (c *Card) Tries(ctx context.Context) (map[string]int, error) {
 	return out, nil
 }
 
-// Close releases the transport and removes a durable state directory.
+// Close restores the counters a spec touched on a physical card (with the
+// correct codes), releases the transport and removes a durable state directory.
 func (c *Card) Close() error {
-	err := c.T.Close()
+	var rerr error
+	if c.guard != nil {
+		rerr = c.guard.Restore(context.Background(), c.target.Codes)
+	}
+	err := errors.Join(rerr, c.T.Close())
 	c.cleanup()
 	return err
 }

@@ -1,0 +1,60 @@
+package target
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/taimen-dev/taimen/apdu"
+	"github.com/taimen-dev/taimen/emulator"
+	"github.com/taimen-dev/taimen/myna"
+	"github.com/taimen-dev/taimen/reader"
+)
+
+// The floor guard stands in front of a physical card; here an emulated card
+// plays one, so the test can look at the counters behind the guard.
+func TestFloorGuardStopsAndRestores(t *testing.T) {
+	p, err := myna.LoadProfile(DefaultProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	card, err := emulator.New(p, emulator.Options{Tries: map[string]int{"text/0011": 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card.PowerOn()
+	g := newFloorGuard(reader.NewEmulated(card), 2)
+	ctx := context.Background()
+	send := func(cmd apdu.Command) (apdu.StatusWord, error) {
+		raw, err := g.Transmit(ctx, cmd.MustBytes())
+		if err != nil {
+			return 0, err
+		}
+		r, _ := apdu.ParseResponse(raw)
+		return r.SW, nil
+	}
+	if sw, err := send(apdu.Command{INS: 0xA4, P1: 4, P2: 0x0C, Data: myna.TextAP.AID()}); err != nil || sw != apdu.SWSuccess {
+		t.Fatal(sw, err)
+	}
+	wrongPIN := []byte("0000")
+	if string(wrongPIN) == p.TextPIN().Reveal() {
+		wrongPIN = []byte("1111")
+	}
+	verify := apdu.Command{INS: 0x20, P2: 0x91, Data: wrongPIN}
+	if sw, err := send(verify); err != nil || sw != apdu.RetriesLeft(2) {
+		t.Fatalf("first wrong PIN: %v %v", sw, err)
+	}
+	// 2 tries left: one more wrong try would leave 1, below the floor of 2.
+	if _, err := send(verify); !errors.Is(err, ErrFloor) {
+		t.Fatalf("err = %v, want ErrFloor", err)
+	}
+	if card.Tries()["text/0011"] != 2 {
+		t.Fatalf("the refused VERIFY reached the card: %d tries", card.Tries()["text/0011"])
+	}
+	if err := g.Restore(ctx, Codes{TextPIN: p.TextPIN()}); err != nil {
+		t.Fatal(err)
+	}
+	if card.Tries()["text/0011"] != 3 {
+		t.Fatalf("not restored: %d tries", card.Tries()["text/0011"])
+	}
+}

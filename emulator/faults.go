@@ -78,7 +78,7 @@ var faultInfo = []FaultInfo{
 	{FaultMute, "the card stops answering (after N commands, default 3)", "robustness", true},
 	{FaultTorn, "the card is torn away after N commands (default 5)", "robustness", true},
 	{FaultVerifiedSurvives, "a verified check code stays valid across reset, power cycle and re-selection", "reads", false},
-	{FaultFixedChallenge, "GET CHALLENGE always returns the same bytes", "robustness", false},
+	{FaultFixedChallenge, "GET CHALLENGE always returns the same bytes", "reads", false},
 	{FaultCounterNotDurable, "counter changes are kept in memory only: a restart restores the tries", "counters", false},
 	{FaultNoExtended, "extended-length APDUs are refused with 6700", "reads", true},
 	{FaultEmptyQuerySpends, "the empty VERIFY (a tries query) spends a try", "checkcodes", false},

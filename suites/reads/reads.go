@@ -357,4 +357,19 @@ var _ = Describe("reads", Label(area), func() {
 				Expect(rec.BirthDate).To(Equal(p.Person.BirthDateDigits()))
 			}
 		})
+
+	Spec(Meta{ID: "RD-019", Title: "GET CHALLENGE returns fresh bytes", Area: area, App: "surface",
+		Checks: "eight GET CHALLENGE 00 84 00 00 10 on the card-surface AP; then one with an extended Le",
+		Expect: "16 bytes each, no two equal (a repeated challenge lets a recorded signature be replayed); extended Le answers 6985"},
+		func(ctx context.Context, c *target.Card) {
+			ExpectSW(ctx, c, "select", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+			seen := map[string]bool{}
+			for i := range 8 {
+				ch := ExpectSW(ctx, c, fmt.Sprintf("GET CHALLENGE %d", i+1), apdu.Command{INS: 0x84, Ne: 16}, apdu.SWSuccess)
+				Expect(ch).To(HaveLen(16))
+				Expect(seen[string(ch)]).To(BeFalse(), "challenge %d repeats an earlier one", i+1)
+				seen[string(ch)] = true
+			}
+			ExpectSW(ctx, c, "GET CHALLENGE with an extended Le", apdu.Command{INS: 0x84, Ne: 300, Extended: true}, apdu.SWConditionsNotSatisfied)
+		})
 })

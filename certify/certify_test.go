@@ -1,0 +1,221 @@
+package certify
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// End-to-end certifications through a private pcscd: taimen's own reader
+// passes every rule, the careless fixture fails exactly the rules it breaks,
+// and a hanging reader is killed at the deadline. They run in parallel (each
+// scenario has its own daemon and namespaces).
+
+// needPCSCD skips the test where no private pcscd can run, except under CI.
+func needPCSCD(t *testing.T) {
+	t.Helper()
+	if err := Available(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%v (CI=true: the CI machine must run scripts/deps and the tests as root)", err)
+		}
+		t.Skip(err)
+	}
+}
+
+// build compiles a package of this module into dir and returns the binary.
+func build(t *testing.T, pkg, dir string) string {
+	t.Helper()
+	out := filepath.Join(dir, filepath.Base(pkg))
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = ".."
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+	return out
+}
+
+func certifyForTest(t *testing.T, command string, timeout time.Duration, scenarios ...string) *Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var progress bytes.Buffer
+	rep, err := Run(ctx, Options{Command: command, Profile: loadP01(t), Timeout: timeout, Scenarios: scenarios, Progress: &progress, Tool: "taimen test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s in %.1fs:\n%s", command, float64(rep.DurationMS)/1000, progress.String())
+	paths, err := rep.WriteFiles(filepath.Join(t.TempDir(), "reports"))
+	if err != nil || len(paths) != 3 {
+		t.Fatal(paths, err)
+	}
+	return rep
+}
+
+func failedIn(rep *Report) map[string][]string {
+	out := map[string][]string{}
+	for _, sc := range rep.Scenarios {
+		for _, r := range sc.Results {
+			if r.Outcome == OutcomeFail || r.Outcome == OutcomeError {
+				out[r.Rule] = append(out[r.Rule], sc.Name+": "+r.Message)
+			}
+		}
+	}
+	return out
+}
+
+func TestCertifyTaimen(t *testing.T) {
+	needPCSCD(t)
+	t.Parallel()
+	bin := build(t, "./cmd/taimen", t.TempDir())
+	profile, err := filepath.Abs(p01Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := certifyForTest(t, bin+" read face --reader '{reader}' --test-ca "+profile+" --json --out '{out}'", 30*time.Second)
+	if rep.Verdict != VerdictPass || len(rep.FailedRules) != 0 {
+		t.Fatalf("taimen read: verdict %s, failures %v", rep.Verdict, failedIn(rep))
+	}
+	if len(rep.Scenarios) != len(Scenarios()) {
+		t.Fatalf("%d scenarios run", len(rep.Scenarios))
+	}
+	want := map[string]int{"good": 0, "wrong-code": 3, "one-try-left": 7, "blocked": 4, "forged-data": 6, "unknown-ca": 6, "clone": 6,
+		"changed-expiry": 0, "slow": 0, "torn": 5, "no-extended": 0, "larger-files": 0, "smaller-files": 0}
+	for _, sc := range rep.Scenarios {
+		if sc.ExitCode != want[sc.Name] {
+			t.Errorf("%s: exit %d, want %d\n%s", sc.Name, sc.ExitCode, want[sc.Name], sc.Output.Tail)
+		}
+		if sc.Output.Withheld != "" {
+			t.Errorf("%s: output withheld", sc.Name)
+		}
+		for _, r := range sc.Results {
+			if r.Outcome != OutcomePass && r.Outcome != OutcomeNotApplicable {
+				t.Errorf("%s: %s %s", sc.Name, r.Rule, r.Outcome)
+			}
+		}
+	}
+	// Every rule was checked somewhere.
+	checked := map[string]bool{}
+	for _, sc := range rep.Scenarios {
+		for _, r := range sc.Results {
+			if r.Outcome == OutcomePass {
+				checked[r.Rule] = true
+			}
+		}
+	}
+	if len(checked) != len(Rules()) {
+		t.Errorf("rules checked: %v", checked)
+	}
+}
+
+func TestCertifyCarelessReader(t *testing.T) {
+	needPCSCD(t)
+	t.Parallel()
+	bin := build(t, "./certify/testdata/carelessreader", t.TempDir())
+	rep := certifyForTest(t, bin+" -reader '{reader}' -out '{out}'", 30*time.Second)
+	// It skips the tries query (RR-001) and so spends the last try (RR-003),
+	// retries a rejected code (RR-002), ignores signatures, the chain and
+	// liveness (RR-005, RR-006, RR-007), and prints the code (RR-011).
+	want := []string{"RR-001", "RR-002", "RR-003", "RR-005", "RR-006", "RR-007", "RR-011"}
+	if !slices.Equal(rep.FailedRules, want) {
+		t.Fatalf("failed rules %v, want %v\n%v", rep.FailedRules, want, failedIn(rep))
+	}
+	if rep.Verdict != VerdictFail || rep.Summary.Error != 0 {
+		t.Fatalf("verdict %s, summary %+v", rep.Verdict, rep.Summary)
+	}
+	f := failedIn(rep)
+	for _, tc := range []struct{ rule, scenario, msg string }{
+		{"RR-001", "good", "no empty VERIFY before the first VERIFY with data on surface/0012"},
+		{"RR-002", "wrong-code", "sent VERIFY with data twice with the same value after the card rejected it: value #1 on surface/0012 (rejected at #3, sent again 2 time(s))"},
+		{"RR-003", "one-try-left", "sent VERIFY with data on surface/0012 with one try left"},
+		{"RR-005", "forged-data", "accepted forged data"},
+		{"RR-006", "unknown-ca", "accepted a certificate from an unknown CA"},
+		{"RR-007", "clone", "liveness was not proved"},
+		{"RR-011", "good", "check code B (ASCII) in stdout; check code B (hex) in stderr; check code B (hex) in file out/session.log"},
+		{"RR-011", "wrong-code", "the wrong check code B given (ASCII) in stdout"},
+	} {
+		if !slices.ContainsFunc(f[tc.rule], func(m string) bool { return strings.HasPrefix(m, tc.scenario+": ") && strings.Contains(m, tc.msg) }) {
+			t.Errorf("%s in %s: no message with %q in %q", tc.rule, tc.scenario, tc.msg, f[tc.rule])
+		}
+	}
+	for _, sc := range rep.Scenarios {
+		if sc.Output.Withheld == "" || sc.Output.Tail != "" {
+			t.Errorf("%s: the output holds the code but was not withheld", sc.Name)
+		}
+	}
+}
+
+func TestCertifyHangingReader(t *testing.T) {
+	needPCSCD(t)
+	t.Parallel()
+	marker := filepath.Join(t.TempDir(), "still-running")
+	// The reader and a child it leaves behind both hang; the child would
+	// touch the marker if it outlived the process group's killing.
+	cmd := "(sleep 5; touch " + marker + ") & sleep 60"
+	start := time.Now()
+	rep := certifyForTest(t, cmd, time.Second, "blocked")
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %s", d)
+	}
+	sc := rep.Scenarios[0]
+	if !sc.TimedOut || sc.ExitCode != -1 {
+		t.Fatalf("timed out %v, exit %d", sc.TimedOut, sc.ExitCode)
+	}
+	if !slices.Equal(rep.FailedRules, []string{"RR-004", "RR-010"}) {
+		t.Fatalf("failed %v", failedIn(rep))
+	}
+	time.Sleep(5 * time.Second)
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("a process of the reader's group survived the deadline")
+	}
+}
+
+// TestCommandEnvironment checks what the command is given: the placeholders,
+// the private daemon's socket, the operator's (here wrong) code, and none of
+// this process's own TAIMEN_* variables.
+func TestCommandEnvironment(t *testing.T) {
+	needPCSCD(t)
+	t.Setenv("TAIMEN_CHECK_CODE_A", "123456789018")
+	t.Setenv("TAIMEN_TEXT_PIN", "1234")
+	dir := t.TempDir()
+	cmd := "env > " + dir + "/env.txt; echo '{reader}' > " + dir + "/reader.txt; test -d '{out}' && test -z \"$(ls -A '{out}')\" && touch " + dir + "/out-ok"
+	rep := certifyForTest(t, cmd, 10*time.Second, "wrong-code")
+	if rep.Scenarios[0].ExitCode != 0 {
+		t.Fatalf("exit %d: %s", rep.Scenarios[0].ExitCode, rep.Scenarios[0].Output.Tail)
+	}
+	env, err := os.ReadFile(filepath.Join(dir, "env.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{}
+	for _, line := range strings.Split(string(env), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			vars[k] = v
+		}
+	}
+	p := loadP01(t)
+	wrong, _ := wrongCheckCodeB(p)
+	if vars["TAIMEN_CHECK_CODE_B"] != wrong.Reveal() {
+		t.Error("TAIMEN_CHECK_CODE_B is not the wrong code of the scenario")
+	}
+	for _, k := range []string{"TAIMEN_CHECK_CODE_A", "TAIMEN_TEXT_PIN"} {
+		if _, ok := vars[k]; ok {
+			t.Errorf("%s leaked from the certifying process", k)
+		}
+	}
+	if !strings.HasPrefix(vars["PCSCLITE_CSOCK_NAME"], "/proc/") || vars["TAIMEN_CERTIFY_SCENARIO"] != "wrong-code" ||
+		vars["TAIMEN_CERTIFY_READER"] != DefaultReaderLabel+" 00 00" || !strings.HasSuffix(vars["TAIMEN_HISTORY"], "history.jsonl") {
+		t.Errorf("environment: %v", vars)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "reader.txt")); strings.TrimSpace(string(b)) != DefaultReaderLabel+" 00 00" {
+		t.Errorf("{reader} became %q", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out-ok")); err != nil {
+		t.Error("{out} is not an empty directory")
+	}
+}

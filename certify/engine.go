@@ -1,0 +1,548 @@
+package certify
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ebfe/scard"
+
+	"github.com/taimen-dev/taimen/emulator"
+	"github.com/taimen-dev/taimen/emulator/vpcd"
+	"github.com/taimen-dev/taimen/myna"
+	"github.com/taimen-dev/taimen/pcscd"
+)
+
+// DefaultReaderLabel is the friendly name of the PC/SC reader the card is
+// shown in. It is deliberately not vpcd's "Virtual PCD": the reader under test
+// must see what it would see with a physical card, so that it runs the code
+// path it runs in the field (taimen itself, for one, applies its
+// physical-card safety guard only to readers it does not know to be virtual).
+const DefaultReaderLabel = "Taimen Certification Reader"
+
+// DefaultTimeout is each scenario's deadline when Options.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// Options configure Run.
+type Options struct {
+	// Command is the reader under test, run with sh -c once per scenario.
+	// {reader} is replaced by the PC/SC reader name and {out} by a fresh
+	// scratch directory, verbatim: quote them ('{reader}') as the name has
+	// spaces. The command finds the private pcscd through PCSCLITE_CSOCK_NAME
+	// (any libpcsclite client does), gets the operator's check code B in
+	// TAIMEN_CHECK_CODE_B, and also TAIMEN_CERTIFY_READER, TAIMEN_CERTIFY_OUT,
+	// TAIMEN_CERTIFY_SCENARIO and TAIMEN_HISTORY (a history file in the
+	// scratch directory); other TAIMEN_* variables of this process are removed.
+	Command string
+	// Profile personalizes the cards; required.
+	Profile *myna.Profile
+	// Scenarios names the scenarios to run; empty runs all (see Scenarios).
+	Scenarios []string
+	// Timeout is each scenario's deadline for the command; default DefaultTimeout.
+	Timeout time.Duration
+	// ReaderLabel is the reader's friendly name; default DefaultReaderLabel.
+	// PC/SC names the reader "<label> 00 00".
+	ReaderLabel string
+	// Dir is the command's working directory; "" is this process's.
+	Dir string
+	// Progress, if set, receives one line per scenario as it ends.
+	Progress io.Writer
+	// Tool names the program in the report, e.g. "taimen 1.2.0".
+	Tool string
+}
+
+// Available reports whether this machine can run a certification (it needs
+// a private pcscd with the vpcd driver: Linux, root, pcscd, vsmartcard-vpcd).
+func Available() error { return pcscd.Available() }
+
+// Run certifies the reader command against every selected scenario, one
+// after the other, each with a fresh emulated card attached over vpcd to its
+// own private pcscd, and returns the report. An error means the run could not
+// be made at all (bad options, no pcscd, interrupted); a scenario that could
+// not be run is reported in the report (verdict "error").
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if strings.TrimSpace(o.Command) == "" {
+		return nil, errors.New("certify: no reader command")
+	}
+	if o.Profile == nil {
+		return nil, errors.New("certify: no profile")
+	}
+	scs, err := selectScenarios(o.Scenarios)
+	if err != nil {
+		return nil, fmt.Errorf("certify: %w", err)
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.ReaderLabel == "" {
+		o.ReaderLabel = DefaultReaderLabel
+	}
+	if strings.ContainsAny(o.ReaderLabel, "\"\n") {
+		return nil, errors.New("certify: the reader label must not contain quotes or newlines")
+	}
+	if o.Tool == "" {
+		o.Tool = "taimen"
+	}
+	if err := pcscd.Available(); err != nil {
+		return nil, fmt.Errorf("certify: %w", err)
+	}
+	scratch, err := os.MkdirTemp("", "taimen-certify-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(scratch)
+	confDir := filepath.Join(scratch, "reader.conf.d")
+	if err := writeReaderConf(confDir, o.ReaderLabel); err != nil {
+		return nil, err
+	}
+	e := &engine{o: o, scratch: scratch, confDir: confDir, reader: o.ReaderLabel + " 00 00"}
+	rep := &Report{
+		Schema: Schema, Tool: o.Tool, Started: time.Now().UTC(), Command: o.Command, Reader: e.reader,
+		Profile: o.Profile.ID, TimeoutMS: o.Timeout.Milliseconds(), Rules: Rules(), FailedRules: []string{},
+	}
+	start := time.Now()
+	for _, sc := range scs {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("certify: interrupted: %w", err)
+		}
+		res := e.scenario(ctx, sc)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("certify: interrupted: %w", err)
+		}
+		rep.Scenarios = append(rep.Scenarios, res)
+		if o.Progress != nil {
+			fmt.Fprintln(o.Progress, progressLine(res))
+		}
+	}
+	rep.DurationMS = time.Since(start).Milliseconds()
+	rep.tally()
+	return rep, nil
+}
+
+// tally fills Summary, FailedRules and Verdict from the results.
+func (r *Report) tally() {
+	failed := map[string]bool{}
+	r.Summary = Summary{}
+	for _, sc := range r.Scenarios {
+		for _, res := range sc.Results {
+			switch res.Outcome {
+			case OutcomePass:
+				r.Summary.Pass++
+			case OutcomeNotApplicable:
+				r.Summary.NotApplicable++
+			case OutcomeError:
+				r.Summary.Error++
+			case OutcomeFail:
+				failed[res.Rule] = true
+				if res.Severity == Must {
+					r.Summary.MustFail++
+				} else {
+					r.Summary.ShouldFail++
+				}
+			}
+		}
+	}
+	r.FailedRules = sortedKeys(failed)
+	switch {
+	case r.Summary.MustFail > 0:
+		r.Verdict = VerdictFail
+	case r.Summary.Error > 0:
+		r.Verdict = VerdictError
+	default:
+		r.Verdict = VerdictPass
+	}
+}
+
+func progressLine(res ScenarioResult) string {
+	var failed []string
+	for _, r := range res.Results {
+		if r.Outcome == OutcomeFail {
+			failed = append(failed, r.Rule)
+		}
+	}
+	state := "ok"
+	switch {
+	case res.Error != "":
+		state = "ERROR: " + res.Error
+	case len(failed) > 0:
+		state = "FAILED " + strings.Join(failed, " ")
+	}
+	return fmt.Sprintf("%-16s exit %-3d %4d APDUs %6.2fs  %s", res.Name, res.ExitCode, res.APDUs, float64(res.DurationMS)/1000, state)
+}
+
+// writeReaderConf writes a pcscd reader configuration with vpcd's driver
+// under the given friendly name.
+func writeReaderConf(dir, label string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	conf := fmt.Sprintf("FRIENDLYNAME \"%s\"\nDEVICENAME   /dev/null:0x%04X\nLIBPATH      %s\nCHANNELID    0x%04X\n",
+		label, pcscd.VPCDPort, vpcdDriver(), pcscd.VPCDPort)
+	return os.WriteFile(filepath.Join(dir, "taimen-certify"), []byte(conf), 0o644)
+}
+
+// vpcdDriver returns the LIBPATH of a vpcd entry in /etc/reader.conf.d, else
+// Debian's path (as package pcscd finds it).
+func vpcdDriver() string {
+	const debian = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
+	files, _ := filepath.Glob("/etc/reader.conf.d/*")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) == 2 && fields[0] == "LIBPATH" && strings.Contains(fields[1], "vpcd") {
+				if st, err := os.Stat(fields[1]); err == nil && st.Mode().IsRegular() {
+					return fields[1]
+				}
+			}
+		}
+	}
+	return debian
+}
+
+type engine struct {
+	o       Options
+	scratch string
+	confDir string
+	reader  string
+
+	baseSize int // physical size of the profile's card-surface file (probed once)
+}
+
+// scenario runs one scenario and checks every rule.
+func (e *engine) scenario(ctx context.Context, sc Scenario) ScenarioResult {
+	res := ScenarioResult{Scenario: sc, ExitCode: -1, Trace: []Exchange{}}
+	ev, err := e.run(ctx, sc, &res)
+	if err != nil {
+		res.Error = err.Error()
+	}
+	res.Results = judge(sc, ev, err)
+	return res
+}
+
+// judge checks every rule on the evidence of a scenario; err says the
+// scenario could not be run.
+func judge(sc Scenario, ev *evidence, err error) []Result {
+	var out []Result
+	for _, r := range Rules() {
+		res := Result{Rule: r.ID, Severity: r.Severity}
+		switch {
+		case err != nil:
+			res.Outcome, res.Message = OutcomeError, "scenario not run: "+err.Error()
+		case !r.appliesTo(sc.Name):
+			res.Outcome = OutcomeNotApplicable
+		default:
+			ok, msg := r.check(ev)
+			res.Outcome, res.Message = OutcomeFail, msg
+			if ok {
+				res.Outcome = OutcomePass
+			}
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+// run prepares the card and the daemon, runs the command and gathers the evidence.
+func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*evidence, error) {
+	dir := filepath.Join(e.scratch, sc.Name)
+	runDir, outDir, stateDir := filepath.Join(dir, "run"), filepath.Join(dir, "run", "out"), filepath.Join(dir, "state")
+	for _, d := range []string{outDir, stateDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	defer os.RemoveAll(dir)
+
+	p, err := e.profileFor(sc, filepath.Join(dir, "profile"))
+	if err != nil {
+		return nil, err
+	}
+	var faults []emulator.FaultSetting
+	for _, f := range sc.Faults {
+		fs, err := emulator.ParseFault(f)
+		if err != nil {
+			return nil, err
+		}
+		faults = append(faults, fs)
+	}
+	ev := &evidence{sc: sc, deadline: e.o.Timeout}
+	// The expiry date the card carries (changed by a fault, perhaps), for RR-008.
+	if _, ev.expiry, err = probeFace(p, cardFaults(faults)); err != nil {
+		return nil, err
+	}
+
+	rec := newRecorder()
+	card, err := emulator.New(p, emulator.Options{StateDir: stateDir, Faults: faults, Tries: sc.Tries, Observe: rec.observe})
+	if err != nil {
+		return nil, err
+	}
+	rec.card = card
+	initial := card.Tries()
+
+	d, err := pcscd.Start(ctx, pcscd.Options{ReaderConfDir: e.confDir})
+	if err != nil {
+		return nil, err
+	}
+	defer d.Stop()
+	serveCtx, stopServe := context.WithCancel(ctx)
+	var served sync.WaitGroup
+	defer func() { stopServe(); served.Wait() }()
+	if sc.PullOnTear {
+		rec.onTear = stopServe
+	}
+	served.Go(func() {
+		_ = vpcd.Serve(serveCtx, rec, vpcd.Options{DialSlot: d.DialVPCD, Reconnect: 20 * time.Millisecond})
+	})
+	if err := waitCard(ctx, d, e.reader, 20*time.Second); err != nil {
+		if log := strings.TrimSpace(d.Log()); log != "" {
+			err = fmt.Errorf("%w; pcscd said: %s", err, tail([]byte(log), 500))
+		}
+		return nil, err
+	}
+
+	rec.begin()
+	run, err := e.command(ctx, sc, p, d, runDir, outDir)
+	if err != nil {
+		return nil, err
+	}
+	stopServe()
+	served.Wait()
+	ev.trace = rec.finish()
+	ev.verifies = verifyAttempts(ev.trace, initial, p.RetryLimits)
+	ev.exitCode, ev.timedOut, ev.stdout, ev.stderr = run.exit, run.timedOut, run.stdout, run.stderr
+
+	srcs, files := scratchFiles(runDir)
+	srcs = append([]source{{"stdout", run.stdout}, {"stderr", run.stderr}}, srcs...)
+	secrets := []namedSecret{{"check code B", p.CheckCodeB()}, {"check code A", p.CheckCodeA()}}
+	if run.wrong != nil {
+		secrets = append(secrets, namedSecret{"the wrong check code B given", run.wrong})
+	}
+	ev.leaks = findLeaks(secrets, srcs)
+
+	res.ExitCode, res.TimedOut, res.DurationMS, res.Files = run.exit, run.timedOut, run.duration.Milliseconds(), files
+	for _, x := range ev.trace {
+		if x.Event == "" {
+			res.APDUs++
+		}
+	}
+	res.Trace = ev.trace
+	if len(res.Trace) > maxTrace {
+		res.Trace, res.TraceTruncated = res.Trace[:maxTrace], true
+	}
+	res.Output = Output{StdoutBytes: len(run.stdout), StderrBytes: len(run.stderr)}
+	if len(findLeaks(secrets, []source{{"output", ev.output()}})) > 0 {
+		res.Output.Withheld = "the output contains a check code"
+	} else {
+		res.Output.Tail = tail(ev.output(), maxTail)
+	}
+	return ev, nil
+}
+
+// cardFaults keeps the faults that change what the card holds (for a probe).
+func cardFaults(fs []emulator.FaultSetting) []emulator.FaultSetting {
+	return slices.DeleteFunc(slices.Clone(fs), func(f emulator.FaultSetting) bool {
+		switch f.Fault {
+		case emulator.FaultSlow, emulator.FaultTorn, emulator.FaultMute, emulator.FaultNoExtended:
+			return true
+		}
+		return false
+	})
+}
+
+// profileFor returns the scenario's profile: the one given, or a variant
+// written into dir.
+func (e *engine) profileFor(sc Scenario, dir string) (*myna.Profile, error) {
+	p := e.o.Profile
+	switch sc.Variant {
+	case "":
+		return p, nil
+	case variantSmaller:
+		return writeVariant(p.Path, dir, nil)
+	case variantLarger:
+		if e.baseSize == 0 {
+			n, _, err := probeFace(p, nil)
+			if err != nil {
+				return nil, err
+			}
+			e.baseSize = n
+		}
+		size := (e.baseSize + extraFiller + 255) / 256 * 256
+		if size > 0x7FFF {
+			return nil, fmt.Errorf("the card-surface file (%d bytes) is too large to grow within 15-bit offsets", e.baseSize)
+		}
+		sizes := map[string]int{}
+		for ref, n := range p.EFSizes {
+			sizes[ref.String()] = n
+		}
+		sizes[myna.EFRef{App: myna.CardSurfaceAP, ID: myna.SurfaceFace}.String()] = size
+		return writeVariant(p.Path, dir, sizes)
+	}
+	return nil, fmt.Errorf("unknown profile variant %q", sc.Variant)
+}
+
+// waitCard waits until the daemon shows a card in the reader, asking over
+// PC/SC from this process.
+func waitCard(ctx context.Context, d *pcscd.Daemon, reader string, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	release, err := d.UseInProcess(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	var sc *scard.Context
+	defer func() {
+		if sc != nil {
+			_ = sc.Release()
+		}
+	}()
+	rs := []scard.ReaderState{{Reader: reader, CurrentState: scard.StateUnaware}}
+	var last error
+	for ctx.Err() == nil {
+		if sc == nil {
+			if sc, err = scard.EstablishContext(); err != nil {
+				sc, last = nil, err
+				time.Sleep(20 * time.Millisecond)
+				continue
+			}
+		}
+		err := sc.GetStatusChange(rs, 200*time.Millisecond)
+		switch {
+		case err == nil:
+			if rs[0].EventState&scard.StatePresent != 0 {
+				return nil
+			}
+			rs[0].CurrentState = rs[0].EventState &^ scard.StateChanged
+		case errors.Is(err, scard.ErrTimeout):
+		default:
+			last = err // the reader is not listed yet
+			rs[0].CurrentState = scard.StateUnaware
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return fmt.Errorf("no card in reader %q after %s (last PC/SC error: %v)", reader, limit, last)
+}
+
+// commandRun is what the reader command did.
+type commandRun struct {
+	exit           int
+	timedOut       bool
+	duration       time.Duration
+	stdout, stderr []byte
+	wrong          myna.Secret // the wrong code given, if any
+}
+
+// command runs the reader command once, in its own process group, killing
+// the group at the deadline (and afterwards, for any process it left).
+func (e *engine) command(ctx context.Context, sc Scenario, p *myna.Profile, d *pcscd.Daemon, runDir, outDir string) (*commandRun, error) {
+	run := &commandRun{}
+	code := myna.Secret(p.CheckCodeB())
+	if sc.WrongCode {
+		w, err := wrongCheckCodeB(p)
+		if err != nil {
+			return nil, err
+		}
+		code, run.wrong = w, w
+	}
+	env := slices.DeleteFunc(d.Env(), func(kv string) bool {
+		return strings.HasPrefix(kv, "TAIMEN_") && !strings.HasPrefix(kv, "TAIMEN_PCSCD_PID=")
+	})
+	env = append(env,
+		"TAIMEN_CHECK_CODE_B="+code.Reveal(),
+		"TAIMEN_HISTORY="+filepath.Join(runDir, "history.jsonl"),
+		"TAIMEN_CERTIFY_READER="+e.reader,
+		"TAIMEN_CERTIFY_OUT="+outDir,
+		"TAIMEN_CERTIFY_SCENARIO="+sc.Name,
+	)
+	line := strings.NewReplacer("{reader}", e.reader, "{out}", outDir).Replace(e.o.Command)
+	cctx, cancel := context.WithTimeout(ctx, e.o.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, "sh", "-c", line)
+	cmd.Env, cmd.Dir = env, e.o.Dir
+	stdout, stderr := &capped{max: maxOutput}, &capped{max: maxOutput}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 2 * time.Second // a descendant holding stdout open cannot hold us
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the reader command: %w", err)
+	}
+	err := cmd.Wait()
+	run.duration = time.Since(start)
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever the command left behind
+	run.timedOut = errors.Is(cctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+	run.exit = -1
+	if cmd.ProcessState != nil {
+		run.exit = cmd.ProcessState.ExitCode()
+	}
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) && !errors.Is(err, exec.ErrWaitDelay) && cctx.Err() == nil {
+		return nil, fmt.Errorf("reader command: %w", err)
+	}
+	run.stdout, run.stderr = stdout.Bytes(), stderr.Bytes()
+	return run, nil
+}
+
+// wrongCheckCodeB returns a well-formed check code B that is not the
+// profile's: the same birth date and expiry year, another security code.
+func wrongCheckCodeB(p *myna.Profile) (myna.Secret, error) {
+	sec := []byte(p.Card.SecurityCode)
+	for i := len(sec) - 1; i >= 0; i-- {
+		sec[i] = '0' + (sec[i]-'0'+1)%10
+		if string(sec) != p.Card.SecurityCode {
+			break
+		}
+	}
+	return myna.NewCheckCodeB(p.Person.BirthDate, p.Person.DateForm, p.Card.Expiry.Year(), string(sec))
+}
+
+// capped is a buffer that keeps the first max bytes written and drops the rest.
+type capped struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	max int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if room := c.max - c.buf.Len(); room > 0 {
+		c.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (c *capped) Bytes() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return bytes.Clone(c.buf.Bytes())
+}
+
+// tail returns the last n bytes of b as valid UTF-8, starting at a line if one starts near.
+func tail(b []byte, n int) string {
+	b = bytes.TrimSpace(b)
+	if len(b) > n {
+		b = b[len(b)-n:]
+		if i := bytes.IndexByte(b, '\n'); i >= 0 && i < 200 {
+			b = b[i+1:]
+		}
+	}
+	return strings.ToValidUTF8(string(b), "�")
+}

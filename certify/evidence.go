@@ -1,0 +1,123 @@
+package certify
+
+import (
+	"time"
+
+	"github.com/taimen-dev/taimen/apdu"
+	"github.com/taimen-dev/taimen/myna"
+)
+
+// evidence is everything a rule may look at for one scenario: the APDU stream
+// the emulator recorded and what the reader command did.
+type evidence struct {
+	sc       Scenario
+	trace    []Exchange
+	verifies []verifyAttempt
+
+	exitCode int  // -1 when killed by a signal
+	timedOut bool // killed at the deadline
+	deadline time.Duration
+	stdout   []byte // as captured (bounded)
+	stderr   []byte
+	leaks    []Leak
+
+	// expiry is the expiry date the card carries (YYYYMMDD), as the reader
+	// would show it; "" when unknown.
+	expiry string
+}
+
+// verifyAttempt is one VERIFY command and what the reader knew of the key.
+type verifyAttempt struct {
+	seq         int
+	key         string // "surface/0012"
+	value       int    // 0: empty VERIFY (tries query)
+	sw          apdu.StatusWord
+	answered    bool
+	triesBefore int // the key's tries left before the command; -1 when unknown
+}
+
+// rejected reports whether the card turned the value down (wrong or blocked).
+func (v verifyAttempt) rejected() bool {
+	if !v.answered || v.value == 0 {
+		return false
+	}
+	_, wrong := v.sw.Retries()
+	return wrong || v.sw == apdu.SWReferenceDataBlocked || v.sw == apdu.SWAuthMethodBlocked
+}
+
+// verifyAttempts lists the VERIFY commands of a trace with the tries left of
+// their key before each: taken from the card before the reader started
+// (initial, keyed "app/FID"), then from every answer (63Cx, 6984, and 9000,
+// which resets the counter to its limit).
+func verifyAttempts(trace []Exchange, initial map[string]int, limits myna.RetryLimits) []verifyAttempt {
+	tries := map[string]int{}
+	for k, v := range initial {
+		tries[k] = v
+	}
+	var out []verifyAttempt
+	for _, e := range trace {
+		if e.Op != "VERIFY" && e.Op != "VERIFY (secure messaging)" {
+			continue
+		}
+		before, known := tries[e.key]
+		if !known {
+			before = -1
+		}
+		out = append(out, verifyAttempt{seq: e.Seq, key: e.key, value: e.Value, sw: e.sw, answered: e.answered, triesBefore: before})
+		if !e.answered {
+			delete(tries, e.key) // torn: the card may or may not have spent a try
+			continue
+		}
+		if n, ok := e.sw.Retries(); ok {
+			tries[e.key] = n
+			continue
+		}
+		switch e.sw {
+		case apdu.SWReferenceDataBlocked, apdu.SWAuthMethodBlocked:
+			tries[e.key] = 0
+		case apdu.SWSuccess:
+			if e.Value != 0 {
+				if limit := limitOf(e.key, limits); limit > 0 {
+					tries[e.key] = limit
+				} else {
+					delete(tries, e.key)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// limitOf returns the retry limit of a key reference named "app/FID", or 0.
+func limitOf(key string, limits myna.RetryLimits) int {
+	ref, err := myna.ParseEFRef(key)
+	if err != nil {
+		return 0
+	}
+	d, ok := myna.LookupEF(ref.App, ref.ID)
+	if !ok || !d.Secret.Valid() {
+		return 0
+	}
+	return limits.For(d.Secret)
+}
+
+// output returns stdout followed by stderr.
+func (ev *evidence) output() []byte {
+	return append(append(make([]byte, 0, len(ev.stdout)+len(ev.stderr)+1), ev.stdout...), append([]byte{'\n'}, ev.stderr...)...)
+}
+
+// livenessProved reports whether a GET CHALLENGE answered 9000 was followed
+// by a card-key signature 80 2A 00 00 answered 9000.
+func (ev *evidence) livenessProved() bool {
+	challenged := false
+	for _, e := range ev.trace {
+		switch {
+		case e.Event != "":
+		case e.ins == 0x84 && e.answered && e.sw == apdu.SWSuccess && e.RspLen > 0:
+			challenged = true
+		case challenged && e.cla == 0x80 && e.ins == 0x2A && e.p1 == 0x00 && e.p2 == 0x00 && e.answered && e.sw == apdu.SWSuccess:
+			return true
+		}
+	}
+	return false
+}

@@ -58,6 +58,9 @@ type FaceUnsigned struct {
 // refusal *RefusedError; failed authenticity is reported in the result, not
 // as an error, so the caller sees which claim failed.
 func ReadFace(ctx context.Context, s *Session, code myna.Secret, opts ReadOptions) (*Face, error) {
+	if code == nil {
+		return nil, fmt.Errorf("face-to-face read: %w: check code A or B", ErrNoSecret)
+	}
 	var key myna.FileID
 	switch code.Kind() {
 	case myna.SecretCheckCodeB:

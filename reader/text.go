@@ -57,13 +57,16 @@ func ReadText(ctx context.Context, s *Session, code myna.Secret, opts ReadOption
 // the card's EF 0006 key, then every file is read encrypted (CLA 08, AES-128-CBC,
 // no MAC). Only the PIN opens a session.
 func ReadTextSM(ctx context.Context, s *Session, pin myna.Secret, opts ReadOptions) (*Text, error) {
-	if pin.Kind() != myna.SecretTextPIN {
+	if pin == nil || pin.Kind() != myna.SecretTextPIN {
 		return nil, fmt.Errorf("secure messaging needs the text PIN, not a %s", pin.Kind())
 	}
 	return readText(ctx, s, pin, opts, true)
 }
 
 func readText(ctx context.Context, s *Session, code myna.Secret, opts ReadOptions, useSM bool) (*Text, error) {
+	if code == nil {
+		return nil, fmt.Errorf("text read: %w: the PIN or check code A or B", ErrNoSecret)
+	}
 	key, err := textKey(code.Kind())
 	if err != nil {
 		return nil, err

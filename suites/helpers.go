@@ -24,7 +24,7 @@ func Send(ctx context.Context, c *target.Card, cmd apdu.Command) apdu.Response {
 func ExpectSW(ctx context.Context, c *target.Card, step string, cmd apdu.Command, want apdu.StatusWord) []byte {
 	r, err := apdu.Exchange(ctx, c.T, cmd, apdu.ExchangeLimits{})
 	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "%s: exchange", step)
-	ExpectWithOffset(1, r.SW).To(Equal(want), "%s: card answered %v, CARD.md says %v", step, r.SW, want)
+	ExpectWithOffset(1, r.SW).To(Equal(want), "%s: card answered %s, CARD.md says %s", step, r.SW.String(), want.String())
 	return r.Data
 }
 
@@ -58,7 +58,7 @@ func ReadAt(off, ne int) apdu.Command {
 	return apdu.Command{INS: 0xB0, P1: byte(off >> 8), P2: byte(off), Ne: ne, Extended: ne > 256}
 }
 
-// Need skips the spec's remaining checks when the target lacks a secret.
+// Need fails the spec, saying which environment variable is missing, when the target lacks a secret.
 func Need(s myna.Secret, what string) myna.Secret {
 	if s == nil {
 		Fail(fmt.Sprintf("the target has no %s: set it in the environment (see README)", what))

@@ -60,6 +60,11 @@ type Card interface {
 	Transmit(cmd []byte) []byte
 }
 
+// CardAbsence is how long a card that left the reader (ErrCardGone) stays
+// away before Serve reconnects: longer than vpcd's 0.4 s presence poll, so
+// that pcscd sees the removal.
+const CardAbsence = time.Second
+
 // ErrCardGone is returned by ServeConn when the card gave no answer to a
 // command (a torn or mute card): the connection is closed, as a card leaving the reader.
 var ErrCardGone = errors.New("vpcd: card gave no answer")
@@ -135,7 +140,7 @@ func Serve(ctx context.Context, card Card, o Options) error {
 	if delay <= 0 {
 		delay = 200 * time.Millisecond
 	}
-	failing := false
+	failing, gone := false, false
 	for ctx.Err() == nil {
 		conn, err := o.dial(ctx)
 		if err != nil {
@@ -152,6 +157,7 @@ func Serve(ctx context.Context, card Card, o Options) error {
 			failing = false
 			log.Info("connected to vpcd", "remote", conn.RemoteAddr().String())
 			err := ServeConn(ctx, conn, card, o)
+			gone = errors.Is(err, ErrCardGone)
 			card.PowerOff()
 			if ctx.Err() != nil {
 				break
@@ -162,7 +168,14 @@ func Serve(ctx context.Context, card Card, o Options) error {
 				log.Info("vpcd closed the connection")
 			}
 		}
-		t := time.NewTimer(delay)
+		wait := delay
+		if gone {
+			// pcscd notices a card leaving only on vpcd's next presence poll
+			// (0.4 s): coming back sooner would look like the card never left.
+			wait = max(delay, CardAbsence)
+			gone = false
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -56,18 +56,6 @@ func countDownThenRight(ctx context.Context, c *target.Card, k key) {
 	rightTry(ctx, c, k, initial, "on its last try")
 }
 
-// skipTearBehindVPCD skips a tear spec behind vpcd. emulator/vpcd drops the
-// connection of a torn card and redials 200 ms later, before pcscd's 0.4 s
-// presence poll has seen the card leave; pcscd then keeps the reader empty for
-// good (measured: no card 10 s later), so the spec could not recover the card
-// and every later spec would wait forever for one. A redial delay of 1 s
-// (longer than two polls) lets the card come back about 1.2 s after the tear.
-func skipTearBehindVPCD() {
-	if Current().Kind == target.VPCD {
-		Skip("behind vpcd a torn card does not come back: emulator/vpcd redials faster than pcscd polls presence (runs in-process)")
-	}
-}
-
 // tornVerify arms a power cut after the next durable decrement and sends
 // VERIFY value to k: the command must get no answer — never 9000 and never a
 // 63Cx — and the transport must report the card removed.
@@ -265,7 +253,6 @@ var _ = Describe("retry counters", Label(area), func() {
 		Expect:  "no answer (card removed); after the restart 0012 is one lower, nothing else moved, nothing is open (6982); the right code then resets it",
 		Targets: EmulatedOnly, Destructive: true, Durable: true},
 		func(ctx context.Context, c *target.Card) {
-			skipTearBehindVPCD()
 			initial := counters(ctx, c, "at the start")
 			tornVerify(ctx, c, surfaceB, secret(myna.SecretCheckCodeB).Bytes(), "the right check code B")
 			Expect(c.Restart(ctx)).To(Succeed(), "restart the emulated card on its state directory")
@@ -280,7 +267,6 @@ var _ = Describe("retry counters", Label(area), func() {
 		Expect:  "no answer (card removed); after the reset 0012 is one lower and nothing else moved: tearing buys no free try",
 		Targets: EmulatedOnly, Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			skipTearBehindVPCD()
 			initial := counters(ctx, c, "at the start")
 			tornVerify(ctx, c, surfaceB, wrongFor(surfaceB), "a wrong check code B")
 			Expect(c.Reset(ctx)).To(Succeed(), "reset the card after the power cut")
@@ -293,7 +279,6 @@ var _ = Describe("retry counters", Label(area), func() {
 		Expect:  "no answer; after the power cycle 0012 is at 0: the query answers the blocked-status answer and the right code 6984",
 		Targets: EmulatedOnly, Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			skipTearBehindVPCD()
 			initial := counters(ctx, c, "at the start")
 			n := initial[surfaceB.id()]
 			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/taimen-dev/taimen/emulator"
 	"github.com/taimen-dev/taimen/reader"
@@ -58,7 +59,9 @@ func (t *Target) Card(ctx context.Context, o CardOptions) (*Card, error) {
 	case VPCD:
 		t.slot.set(c.emu)
 	}
-	tr, err := pcsc.Open(ctx, pcsc.Options{Reader: pcsc.ParseSelector(t.reader), CommandTimeout: t.cfg.Timeout})
+	octx, cancel := context.WithTimeout(ctx, cardWait)
+	defer cancel()
+	tr, err := pcsc.Open(octx, pcsc.Options{Reader: pcsc.ParseSelector(t.reader), CommandTimeout: t.cfg.Timeout})
 	if err != nil {
 		c.cleanup()
 		return nil, fmt.Errorf("open %s: %w", t.reader, err)
@@ -93,8 +96,27 @@ func (c *Card) Session() *reader.Session { return reader.NewSession(c.T, c.targe
 // Emulated returns the emulated card (nil on a physical card).
 func (c *Card) Emulated() *emulator.Card { return c.emu }
 
-// Reset resets the card through the transport (PC/SC: reconnect with reset).
-func (c *Card) Reset(ctx context.Context) error { return c.T.Reset(ctx) }
+// cardWait bounds how long a spec waits for a card to be there: behind vpcd
+// a card that was torn away comes back about a second later.
+const cardWait = 10 * time.Second
+
+// Reset resets the card through the transport (PC/SC: reconnect with reset),
+// waiting up to cardWait for a card that left the reader to come back.
+func (c *Card) Reset(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, cardWait)
+	defer cancel()
+	for {
+		err := c.T.Reset(ctx)
+		if err == nil || c.target.Kind == Emulator || !(errors.Is(err, reader.ErrNoCard) || errors.Is(err, reader.ErrCardRemoved)) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("reset: no card came back within %v: %w", cardWait, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
 
 // PowerCycle removes and restores power, as leaving and re-entering the
 // field: the security state is lost, counters are kept. Physical cards are reset.
@@ -105,7 +127,7 @@ func (c *Card) PowerCycle(ctx context.Context) error {
 	c.emu.PowerOff()
 	c.emu.PowerOn()
 	if c.target.Kind == VPCD {
-		return c.T.Reset(ctx) // pcscd learns of it as a reset
+		return c.Reset(ctx) // pcscd learns of it as a reset
 	}
 	return nil
 }
@@ -127,7 +149,7 @@ func (c *Card) Restart(ctx context.Context) error {
 		c.slot.set(emu)
 	case VPCD:
 		c.target.slot.set(emu)
-		return c.T.Reset(ctx)
+		return c.Reset(ctx)
 	}
 	return nil
 }

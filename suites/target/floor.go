@@ -67,8 +67,12 @@ func (g *floorGuard) Transmit(ctx context.Context, raw []byte) ([]byte, error) {
 		return nil, err
 	}
 	tries, ok := r.SW.Retries()
-	if !ok {
-		return nil, fmt.Errorf("%w: %s answered %v to a tries query", ErrFloor, name, r.SW)
+	switch {
+	case r.SW == apdu.SWReferenceDataBlocked || r.SW == apdu.SWAuthMethodBlocked || (ok && tries == 0):
+		// Already blocked: nothing can be spent, the spec may see what the card answers.
+		return g.Transport.Transmit(ctx, raw)
+	case !ok:
+		return nil, fmt.Errorf("%w: %s answered %s to a tries query", ErrFloor, name, r.SW.String())
 	}
 	if tries-1 < g.floor {
 		return nil, fmt.Errorf("%w: %s has %d tries left, the floor is %d", ErrFloor, name, tries, g.floor)

@@ -1,14 +1,15 @@
 # taimen — see README.md. `make test` is what CI runs (.ci/run).
 #
 # Variables: PKGS (packages, default ./...), TESTTIMEOUT (go test -timeout, default 20m),
-# FUZZTIME (per fuzz target, default 60s), GO (default go).
+# FUZZTIME (per fuzz target, default 60s), RUNOUT (make run's report directory, default out),
+# GO (default go).
 
 GO          ?= go
 PKGS        ?= ./...
 TESTTIMEOUT ?= 20m
 FUZZTIME    ?= 60s
 
-.PHONY: deps build test fmt-check vet run bench fuzz clean
+.PHONY: deps build test fmt-check vet run catalogue mutants bench fuzz clean
 
 # Debian packages beyond Go (pcscd, vpcd, opensc, cgo toolchain…); quiet when present.
 deps:
@@ -29,12 +30,28 @@ vet: deps
 test: deps fmt-check vet
 	$(GO) test -race -count=1 -timeout $(TESTTIMEOUT) $(PKGS)
 
-# Placeholder until cmd/taimen can run the suites: build, then every test that exists.
+# Build, then run every conformance area against the in-process emulator from the binary;
+# it prints the verdict and the reports it wrote into RUNOUT (report.html, summary.json,
+# junit.xml, ginkgo-report.json, console.log). Exit status 1 when a spec failed.
+RUNOUT ?= out
 run: deps build
-	$(GO) test -timeout $(TESTTIMEOUT) $(PKGS)
+	bin/taimen run --target emulator --out $(RUNOUT)
 
+# The mutation run: the suites against the clean emulator and against each fault;
+# prints fault → catching spec IDs and fails on a fault nothing catches (CI runs it).
+mutants: deps build
+	bin/taimen mutants --out out/mutants
+
+# Rewrite suites/CATALOGUE.md from the specs (make test checks it is up to date).
+catalogue:
+	$(GO) test -count=1 -run '^TestCatalogue$$' ./suites/catalogue -update
+
+# One run of the benchmarks in bench/ (emulator in-process, through pcscd + vpcd against the null
+# card and Debian's vicc, face-to-face reads) and of the suites, timed; writes BENCH.md with the
+# machine and the date. About 3 minutes; the PC/SC rows need root. Other packages' benchmarks:
+# go test -run '^$$' -bench . -benchmem ./...
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem -timeout $(TESTTIMEOUT) $(PKGS)
+	$(GO) run ./bench/cmd/benchmd -go $(GO) -o BENCH.md
 
 # Every fuzz target (found with go test -list) for FUZZTIME each.
 fuzz: deps

@@ -102,8 +102,17 @@ func Spec(m Meta, body func(ctx context.Context, c *target.Card)) bool {
 			Fail(fmt.Sprintf("open the card: %v", err))
 		}
 		DeferCleanup(c.Close)
+		before, _ := c.Tries(ctx) // read without spending a try; a card that cannot answer gives none
 		tr := c.TraceAll()
-		DeferCleanup(func() { AddReportEntry(EntryTrace, ReportEntryVisibilityNever, tr.Entries()) })
+		DeferCleanup(func(ctx SpecContext) {
+			AddReportEntry(EntryTrace, ReportEntryVisibilityNever, tr.Entries())
+			if before == nil {
+				return
+			}
+			if after, err := c.Tries(ctx); err == nil {
+				AddReportEntry(EntryCounter, ReportEntryVisibilityNever, map[string]map[string]int{"before": before, "after": after})
+			}
+		})
 		AddReportEntry(EntryTarget, ReportEntryVisibilityNever, t.Info())
 		body(ctx, c)
 	})

@@ -37,6 +37,12 @@ commands:
   status                          tries left of every PIN and check code (spends none)
   readers                         list PC/SC readers and whether a card is present
   emulate                         attach an emulated card to pcscd's vpcd driver
+  certify-reader --cmd '…'        certify a reader or reading app against scenario cards
+  run                             run the conformance suites; write JUnit, JSON and HTML reports
+  report --in DIR                 re-render a run's HTML report from its saved JSON
+  report --diff OLD NEW           list the specs whose status changed between two runs
+  catalogue                       every spec: ID, title, what it checks, targets
+  mutants                         run the suites against every emulator fault; fail if one goes uncaught
   version                         print the version
 
 Run 'taimen <command> -h' for the flags of a command.
@@ -59,6 +65,16 @@ func run(ctx context.Context, args []string, e env) int {
 		return cmdReaders(ctx, args[1:], e)
 	case "emulate":
 		return cmdEmulate(ctx, args[1:], e)
+	case "certify-reader":
+		return cmdCertify(ctx, args[1:], e)
+	case "run":
+		return cmdRun(ctx, args[1:], e)
+	case "report":
+		return cmdReport(ctx, args[1:], e)
+	case "mutants":
+		return cmdMutants(ctx, args[1:], e)
+	case "catalogue":
+		return cmdCatalogue(ctx, args[1:], e)
 	case "version", "--version":
 		fmt.Fprintln(e.stdout, "taimen", version)
 		return exitOK

@@ -5,7 +5,11 @@
 //	taimen read face|surface-a|text|jpki [--reader NAME | --emulator PROFILE] [--json] [--out DIR] [--reveal]
 //	taimen status [--reader NAME | --emulator PROFILE] [--json]
 //	taimen readers
-//	taimen emulate --profile FILE [--state DIR] [--vpcd HOST:PORT]
+//	taimen emulate --profile FILE [--state DIR] [--vpcd HOST:PORT] [--fault NAME]
+//	taimen run [--target emulator|vpcd|pcsc:NAME] [--out DIR]
+//	taimen report --in DIR | --diff OLD NEW
+//	taimen certify-reader --cmd '…'
+//	taimen mutants
 //
 // Secrets are never taken from the command line: they come from a no-echo
 // prompt on a terminal or from TAIMEN_* environment variables.

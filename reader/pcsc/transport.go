@@ -234,6 +234,11 @@ func (t *Transport) call(ctx context.Context, op string, f func() ([]byte, error
 
 // Transmit implements apdu.Transmitter.
 func (t *Transport) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
+	// An empty command crashes the PC/SC binding, and a 1-byte one is a
+	// control message to vpcd (power off): neither is a command APDU.
+	if len(cmd) < 2 {
+		return nil, fmt.Errorf("reader: pcsc: transmit: %d-byte command refused: %w", len(cmd), reader.ErrTransport)
+	}
 	if err := t.acquire(ctx); err != nil {
 		return nil, fmt.Errorf("reader: pcsc: transmit: %w", err)
 	}

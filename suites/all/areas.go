@@ -6,6 +6,7 @@ import (
 	_ "github.com/taimen-dev/taimen/suites/checkcodes"
 	_ "github.com/taimen-dev/taimen/suites/counters"
 	_ "github.com/taimen-dev/taimen/suites/reads"
+	_ "github.com/taimen-dev/taimen/suites/robustness"
 	_ "github.com/taimen-dev/taimen/suites/securemessaging"
 	_ "github.com/taimen-dev/taimen/suites/timing"
 )

@@ -82,10 +82,14 @@ func (t *Target) Card(ctx context.Context, o CardOptions) (*Card, error) {
 	return c, nil
 }
 
+// TraceLimit is how many exchanges a spec's trace keeps (the most recent):
+// loops of thousands of commands would otherwise bloat every report.
+const TraceLimit = 2000
+
 // TraceAll wraps the card's transport in a redacting trace and returns it:
 // every later exchange of the spec is recorded (secrets and personal data masked).
 func (c *Card) TraceAll() *reader.Trace {
-	tr := reader.NewTrace(c.T, reader.TraceOptions{})
+	tr := reader.NewTrace(c.T, reader.TraceOptions{Limit: TraceLimit})
 	c.T = tr
 	return tr
 }

@@ -296,3 +296,4 @@ func (s *swapCard) Reset()                     { s.get().Reset() }
 func (s *swapCard) Transmit(cmd []byte) []byte { return s.get().Transmit(cmd) }
 func (s *swapCard) Powered() bool              { return s.get().Powered() }
 func (s *swapCard) MayBlock() bool             { return s.get().MayBlock() }
+func (s *swapCard) Abort()                     { s.get().Abort() }

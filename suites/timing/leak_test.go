@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/taimen-dev/taimen/apdu"
+	"github.com/taimen-dev/taimen/reader"
 	"github.com/taimen-dev/taimen/suites/timing"
 )
 
@@ -305,5 +306,38 @@ func TestLeakResultString(t *testing.T) {
 	}
 	if !strings.Contains(s, "Welch t=") || !strings.Contains(s, "no leak detected") {
 		t.Errorf("summary %q lacks the figures or the verdict", s)
+	}
+}
+
+// cardAdapter makes a fakeKey a reader.Card, so that it sits behind the same
+// transport stack as the in-process target (reader.NewEmulated + reader.Trace).
+type cardAdapter struct{ f *fakeKey }
+
+func (a cardAdapter) Transmit(cmd []byte) []byte {
+	r, _ := a.f.Transmit(context.Background(), cmd)
+	return r
+}
+func (cardAdapter) PowerOn()      {}
+func (cardAdapter) PowerOff()     {}
+func (cardAdapter) Reset()        {}
+func (cardAdapter) ATR() []byte   { return []byte{0x3B, 0x00} }
+func (cardAdapter) Powered() bool { return true }
+
+// TestDetectLeakThroughTransport: the leak is found through the in-process
+// transport and the redacting trace the specs use, and the trace shows no value.
+func TestDetectLeakThroughTransport(t *testing.T) {
+	tr := reader.NewTrace(reader.NewEmulated(cardAdapter{newFake(spinPerDigit(2 * time.Microsecond))}), reader.TraceOptions{})
+	r, err := timing.DetectLeak(context.Background(), tr, cfg())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("leaky fake (2 µs per matching digit) behind the emulated transport and trace: %v", r)
+	if !r.Leak {
+		t.Fatalf("the leak was not detected: %v", r)
+	}
+	for _, e := range tr.Entries() {
+		if strings.Contains(e.Command, "3535303231") { // "55021" in hex: the start of the value
+			t.Fatalf("the trace shows a value: %+v", e)
+		}
 	}
 }

@@ -88,7 +88,7 @@ type probe struct {
 // that the entry, streamed or in a report, shows every sample.
 func experiment(command string) *gmeasure.Experiment {
 	exp := gmeasure.NewExperiment("timing: " + command)
-	DeferCleanup(func() { AddReportEntry(exp.Name, exp) })
+	DeferCleanup(func() { AddReportEntry(exp.Name, exp, ReportEntryVisibilityFailureOrVerbose) })
 	return exp
 }
 

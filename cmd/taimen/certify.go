@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/taimen-dev/taimen/certify"
+)
+
+// exitNotCertified is certify-reader's exit code when the reader under test
+// failed a must-rule.
+const exitNotCertified = 8
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string { return strings.Join(*s, ",") }
+
+func (s *stringList) Set(v string) error {
+	for _, x := range strings.Split(v, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			*s = append(*s, x)
+		}
+	}
+	return nil
+}
+
+// cmdCertify runs the reader-conformance certification: the command under
+// test against every scenario card, then the reports.
+//
+// Exit codes: 0 certified (every must-rule passed), 8 not certified, 1 the
+// run failed or a scenario could not be run, 2 usage.
+func cmdCertify(ctx context.Context, args []string, e env) int {
+	fs := newFlagSet("certify-reader", e)
+	command := fs.String("cmd", "", "the reader under test, run with sh -c; {reader} is the PC/SC reader name, {out} a scratch directory (quote them: '{reader}')")
+	profile := fs.String("profile", "p01-showa", "card profile: a profile file or an ID under vectors/profiles")
+	out := fs.String("out", "certification", "directory for the reports (certification.json, .junit.xml, .html)")
+	timeout := fs.Duration("timeout", certify.DefaultTimeout, "deadline of the command in each scenario")
+	list := fs.Bool("list", false, "list the scenarios and rules, and exit")
+	var scenarios stringList
+	fs.Var(&scenarios, "scenario", "run only this scenario (repeatable, or comma-separated); default all")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "taimen certify-reader: %d unexpected argument(s); give the reader under test with --cmd\n", fs.NArg())
+		return exitUsage
+	}
+	if *list {
+		printCertifyList(e)
+		return exitOK
+	}
+	if strings.TrimSpace(*command) == "" {
+		fmt.Fprintln(e.stderr, "taimen certify-reader: --cmd is required, e.g. --cmd \"taimen read face --reader '{reader}' --test-ca p01-showa --json\"")
+		return exitUsage
+	}
+	if *timeout <= 0 {
+		fmt.Fprintln(e.stderr, "taimen certify-reader: --timeout must be positive")
+		return exitUsage
+	}
+	known := map[string]bool{}
+	for _, s := range certify.Scenarios() {
+		known[s.Name] = true
+	}
+	for _, s := range scenarios {
+		if !known[s] {
+			fmt.Fprintf(e.stderr, "taimen certify-reader: unknown scenario %q (see --list)\n", s)
+			return exitUsage
+		}
+	}
+	p, err := resolveProfile(*profile)
+	if err != nil {
+		return exitCode(e, err)
+	}
+	if err := certify.Available(); err != nil {
+		fmt.Fprintln(e.stderr, "taimen certify-reader:", err)
+		return exitError
+	}
+	n := len(scenarios)
+	if n == 0 {
+		n = len(certify.Scenarios())
+	}
+	fmt.Fprintf(e.stderr, "certifying %q against %d scenario(s) of profile %s…\n", *command, n, p.ID)
+	rep, err := certify.Run(ctx, certify.Options{
+		Command: *command, Profile: p, Scenarios: scenarios, Timeout: *timeout,
+		Progress: e.stderr, Tool: "taimen " + version,
+	})
+	if err != nil {
+		fmt.Fprintln(e.stderr, "taimen certify-reader:", err)
+		return exitError
+	}
+	paths, err := rep.WriteFiles(*out)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "taimen certify-reader: write the reports:", err)
+		return exitError
+	}
+	printCertifySummary(e, rep, paths)
+	switch rep.Verdict {
+	case certify.VerdictPass:
+		return exitOK
+	case certify.VerdictFail:
+		return exitNotCertified
+	}
+	return exitError
+}
+
+func printCertifySummary(e env, rep *certify.Report, paths []string) {
+	verdict := map[certify.Verdict]string{certify.VerdictPass: "CERTIFIED", certify.VerdictFail: "NOT CERTIFIED", certify.VerdictError: "INCOMPLETE (a scenario could not be run)"}[rep.Verdict]
+	fmt.Fprintf(e.stdout, "verdict: %s — %d passed, %d must-failures, %d should-failures, %d errors\n",
+		verdict, rep.Summary.Pass, rep.Summary.MustFail, rep.Summary.ShouldFail, rep.Summary.Error)
+	titles := map[string]string{}
+	for _, r := range rep.Rules {
+		titles[r.ID] = string(r.Severity) + "  " + r.Title
+	}
+	if len(rep.FailedRules) > 0 {
+		fmt.Fprintln(e.stdout, "failed rules:")
+		tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+		for _, id := range rep.FailedRules {
+			var where []string
+			for _, sc := range rep.Scenarios {
+				for _, res := range sc.Results {
+					if res.Rule == id && res.Outcome == certify.OutcomeFail {
+						where = append(where, sc.Name)
+					}
+				}
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t(%s)\n", id, titles[id], strings.Join(where, ", "))
+		}
+		tw.Flush()
+	}
+	for _, p := range paths {
+		fmt.Fprintln(e.stdout, "report:", p)
+	}
+}
+
+func printCertifyList(e env) {
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "scenarios:")
+	for _, s := range certify.Scenarios() {
+		fmt.Fprintf(tw, "  %s\t%s\n", s.Name, s.Card)
+	}
+	fmt.Fprintln(tw, "\nrules:")
+	for _, r := range certify.Rules() {
+		where := "all scenarios"
+		if len(r.Scenarios) > 0 {
+			where = strings.Join(r.Scenarios, ", ")
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t(%s)\n", r.ID, r.Severity, r.Title, where)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/taimen-dev/taimen/reports"
+	"github.com/taimen-dev/taimen/suites/all"
+	"github.com/taimen-dev/taimen/suites/catalogue"
+	"github.com/taimen-dev/taimen/suites/target"
+)
+
+// cmdRun runs the conformance suites from this binary and writes the reports.
+func cmdRun(_ context.Context, args []string, e env) int {
+	fs := newFlagSet("run", e)
+	tspec := fs.String("target", "", "emulator, vpcd or pcsc:READER (default: $TAIMEN_TARGET, else emulator)")
+	profile := fs.String("profile", "", "profile of an emulated target: a file or an ID under vectors/profiles (default p01-showa)")
+	allow := fs.Bool("allow-destructive", false, "run specs that can lock a counter on a physical card too")
+	floor := fs.Int("floor", 2, "tries never spent on a physical card")
+	filter := fs.String("label-filter", "", "run only the specs whose labels match (Ginkgo syntax, e.g. 'reads && !jpki')")
+	out := fs.String("out", "", "directory for the reports (default out/run-YYYYMMDD-HHMMSS)")
+	open := fs.Bool("open", false, "open report.html when the run is done")
+	verbose := fs.Bool("v", false, "print every spec, not one character per spec")
+	timeout := fs.Duration("timeout", 5*time.Second, "per-command deadline")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return exitCode(e, usagef("run: unexpected argument %q", fs.Arg(0)))
+	}
+	if *floor < 1 {
+		return exitCode(e, usagef("--floor must be at least 1"))
+	}
+	spec := *tspec
+	if spec == "" {
+		spec = e.getenv(target.EnvTarget)
+	}
+	if spec == "" {
+		spec = string(target.Emulator)
+	}
+	kind, _, err := target.ParseSpec(spec)
+	if err != nil {
+		return exitCode(e, usageError{err})
+	}
+	cfg := all.RunConfig{
+		Target:      target.Config{Spec: spec, AllowDestructive: *allow, Floor: *floor, Timeout: *timeout, Getenv: e.getenv},
+		LabelFilter: *filter,
+		OutDir:      *out,
+		Version:     version,
+		Console:     e.stdout,
+		Color:       isTerminal(e.stdout) && e.getenv("NO_COLOR") == "",
+		Verbose:     *verbose,
+	}
+	if *profile != "" {
+		if kind == target.PCSC {
+			return exitCode(e, usagef("--profile is for emulated targets, not %s", spec))
+		}
+		if cfg.Target.Profile, err = profilePath(*profile); err != nil {
+			return exitCode(e, err)
+		}
+	}
+	if _, err := all.EffectiveFilter(cfg); err != nil {
+		return exitCode(e, usageError{err})
+	}
+	if cfg.OutDir == "" {
+		cfg.OutDir = filepath.Join("out", "run-"+time.Now().Format("20060102-150405"))
+	}
+	passed, err := all.Run(cfg)
+	if err != nil {
+		return exitCode(e, err)
+	}
+	files := reports.FilesIn(cfg.OutDir)
+	s, err := reports.Load(files.Summary)
+	if err != nil {
+		return exitCode(e, err)
+	}
+	fmt.Fprintln(e.stdout)
+	fmt.Fprintln(e.stdout, verdictLine(s))
+	printFiles(e, files)
+	if *open {
+		openFile(e, files.HTML)
+	}
+	if !passed || s.Verdict != reports.Pass {
+		return exitError
+	}
+	return exitOK
+}
+
+// verdictLine is the one-line result of a run.
+func verdictLine(s *reports.Summary) string {
+	t := s.Target.Kind
+	if s.Target.Profile != "" {
+		t += " " + s.Target.Profile
+	} else if s.Target.Reader != "" {
+		t += " " + s.Target.Reader
+	}
+	line := fmt.Sprintf("%s  %d passed, %d failed, %d not run in %s — %s",
+		s.Verdict, s.Totals.Passed, s.Totals.Failed, s.Totals.Skipped, s.Duration.Round(time.Millisecond), t)
+	if n := len(s.SuiteFailures); n > 0 {
+		line += fmt.Sprintf(" — the suite itself failed (%s)", s.SuiteFailures[0].Node)
+	}
+	return line
+}
+
+func printFiles(e env, f reports.Files) {
+	for _, p := range [][2]string{{"report", f.HTML}, {"summary", f.Summary}, {"junit", f.JUnit}, {"ginkgo", f.Ginkgo}, {"console", filepath.Join(f.Dir, reports.FileConsole)}} {
+		if _, err := os.Stat(p[1]); err == nil {
+			fmt.Fprintf(e.stdout, "  %-8s %s\n", p[0], p[1])
+		}
+	}
+}
+
+func openFile(e env, path string) {
+	abs, err := filepath.Abs(path)
+	if err == nil {
+		err = exec.Command("xdg-open", abs).Start()
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "taimen: could not open %s (%v): open it in a browser\n", path, err)
+	}
+}
+
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// profilePath accepts a profile file or an ID under vectors/profiles (looked
+// up from the working directory and its parents).
+func profilePath(s string) (string, error) {
+	if st, err := os.Stat(s); err == nil && !st.IsDir() {
+		return s, nil
+	}
+	if !strings.ContainsAny(s, `/\.`) {
+		dir, _ := os.Getwd()
+		for range 6 {
+			p := filepath.Join(dir, "vectors", "profiles", s, "profile.json")
+			if _, err := os.Stat(p); err == nil {
+				return p, nil
+			}
+			dir = filepath.Dir(dir)
+		}
+	}
+	return "", usagef("profile %q: no such file, nor a profile ID under vectors/profiles", s)
+}
+
+// cmdCatalogue prints every spec's ID, title and what it checks.
+func cmdCatalogue(_ context.Context, args []string, e env) int {
+	fs := newFlagSet("catalogue", e)
+	asJSON := fs.Bool("json", false, "print JSON instead of Markdown")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	ms, err := all.Catalogue()
+	if err != nil {
+		return exitCode(e, err)
+	}
+	if *asJSON {
+		type entry struct {
+			ID          string `json:"id"`
+			Title       string `json:"title"`
+			Area        string `json:"area"`
+			App         string `json:"app"`
+			Checks      string `json:"checks"`
+			Expect      string `json:"expect"`
+			Targets     string `json:"targets"`
+			Destructive bool   `json:"destructive"`
+			Durable     bool   `json:"durable,omitempty"`
+		}
+		out := make([]entry, len(ms))
+		for i, m := range ms {
+			out[i] = entry{m.ID, m.Title, m.Area, m.App, m.Checks, m.Expect, m.Targets.String(), m.Destructive, m.Durable}
+		}
+		return exitCode(e, writeJSON(e.stdout, out))
+	}
+	_, err = fmt.Fprint(e.stdout, catalogue.Markdown(ms))
+	return exitCode(e, err)
+}

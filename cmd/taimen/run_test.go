@@ -1,0 +1,427 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/taimen-dev/taimen/myna"
+	"github.com/taimen-dev/taimen/reports"
+	"github.com/taimen-dev/taimen/reports/browsertest"
+)
+
+// envMain makes the test binary behave as the taimen binary (main), so that
+// tests run `taimen run` in a process of its own: Ginkgo runs once per process.
+const envMain = "TAIMEN_TEST_AS_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(envMain) == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// suiteRun is one `taimen run` in a child process.
+type suiteRun struct {
+	code           int
+	stdout, stderr string
+	out, tmp       string // the report directory; the child's TMPDIR
+}
+
+// taimen runs the binary's main in a child process with a private TMPDIR and
+// no TAIMEN_* variable from the outside.
+func taimen(t *testing.T, args ...string) suiteRun {
+	t.Helper()
+	base := t.TempDir()
+	r := suiteRun{tmp: filepath.Join(base, "tmp")}
+	if err := os.Mkdir(r.tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TAIMEN_") && !strings.HasPrefix(kv, "TMPDIR=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, envMain+"=1", "TMPDIR="+r.tmp, "NO_COLOR=1")
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	r.stdout, r.stderr = o.String(), e.String()
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run taimen: %v", err)
+	}
+	return r
+}
+
+// TestRunEmulator runs every area against the emulator from the binary's
+// code path, then checks the files, the verdict, the re-rendering, the
+// comparison of two runs, the redaction of every file and the HTML in a
+// real browser.
+func TestRunEmulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole suite")
+	}
+	out := filepath.Join(t.TempDir(), "run")
+	r := taimen(t, "run", "--target", "emulator", "--profile", p01, "--out", out)
+	r.out = out
+	s, err := reports.Load(out)
+	if err != nil {
+		t.Fatalf("exit %d, no summary: %v\nstdout:\n%s\nstderr:\n%s", r.code, err, r.stdout, r.stderr)
+	}
+	t.Logf("%s", verdictLine(s))
+	for _, sp := range s.Specs {
+		if sp.Outcome == reports.OutcomeFail {
+			t.Logf("failed: %s %s: %s", sp.ID, sp.State, firstLine(sp.Failure.Message))
+		}
+	}
+
+	t.Run("exit code and verdict", func(t *testing.T) {
+		want := map[string]int{reports.Pass: exitOK, reports.Fail: exitError}[s.Verdict]
+		if r.code != want {
+			t.Errorf("exit %d with verdict %s", r.code, s.Verdict)
+		}
+		if !strings.Contains(r.stdout, verdictLine(s)) {
+			t.Errorf("stdout lacks the verdict line %q:\n%s", verdictLine(s), r.stdout)
+		}
+		if s.Totals.Passed == 0 || s.Target.Kind != "emulator" || s.Target.Profile != "p01-showa" || s.Target.ATR == "" {
+			t.Errorf("summary: totals %+v target %+v", s.Totals, s.Target)
+		}
+		for _, a := range s.Areas {
+			if a.Area == "reads" && a.Verdict != reports.Pass {
+				t.Errorf("the reads area: %s %+v", a.Verdict, a.Counts)
+			}
+		}
+		if s.Scrubbed != 0 {
+			t.Errorf("the last-resort scrubber removed %d values: a trace or message leaked upstream", s.Scrubbed)
+		}
+	})
+
+	t.Run("files", func(t *testing.T) {
+		f := reports.FilesIn(out)
+		for _, p := range []string{f.Ginkgo, f.JUnit, f.Summary, f.HTML, filepath.Join(out, reports.FileConsole)} {
+			if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+				t.Errorf("%s: %v", p, err)
+			}
+			if !strings.Contains(r.stdout, p) {
+				t.Errorf("stdout does not name %s", p)
+			}
+		}
+		if _, err := reports.ReadGinkgo(f.Ginkgo); err != nil {
+			t.Error(err)
+		}
+	})
+
+	t.Run("redaction of every file", func(t *testing.T) {
+		p := profile(t)
+		ns := needles(p)
+		texts := map[string][]byte{"stdout": []byte(r.stdout), "stderr": []byte(r.stderr)}
+		for _, dir := range []string{out, r.tmp} {
+			filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				b, err := os.ReadFile(path)
+				if err != nil {
+					t.Error(err)
+				}
+				texts[path] = b
+				return nil
+			})
+		}
+		if len(texts) < 7 {
+			t.Fatalf("only %d outputs to search", len(texts))
+		}
+		for name, b := range texts {
+			for _, hit := range findLeaks(b, ns) {
+				t.Errorf("%s: %s", name, hit)
+			}
+		}
+		t.Logf("searched %d outputs for %d values in %d forms", len(texts), len(ns), countForms(ns))
+	})
+
+	t.Run("report --in re-renders", func(t *testing.T) {
+		html := filepath.Join(t.TempDir(), "again.html")
+		rr := runCLI(t, nil, "report", "--in", out, "--html", html)
+		if rr.code != exitOK || !strings.Contains(rr.stdout, s.Verdict) {
+			t.Fatalf("exit %d: %s%s", rr.code, rr.stdout, rr.stderr)
+		}
+		again, _ := os.ReadFile(html)
+		orig, _ := os.ReadFile(filepath.Join(out, reports.FileHTML))
+		if !bytes.Equal(again, orig) {
+			t.Error("the re-rendered HTML differs from the run's")
+		}
+	})
+
+	t.Run("report --diff", func(t *testing.T) {
+		worse := t.TempDir()
+		b, _ := os.ReadFile(filepath.Join(out, reports.FileSummary))
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		var id string
+		for _, x := range m["specs"].([]any) {
+			sp := x.(map[string]any)
+			if sp["outcome"] == reports.OutcomePass {
+				sp["state"], sp["outcome"], id = "failed", reports.OutcomeFail, sp["id"].(string)
+				break
+			}
+		}
+		b, _ = json.Marshal(m)
+		os.WriteFile(filepath.Join(worse, reports.FileSummary), b, 0o644)
+		for _, tc := range []struct {
+			name     string
+			old, new string
+			code     int
+			want     string
+		}{
+			{"same run", out, out, exitOK, "no spec changed status"},
+			{"a spec got worse", out, worse, exitError, "worse   " + id},
+			{"a spec got better", worse, out, exitOK, "better  " + id},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				rr := runCLI(t, nil, "report", "--diff", tc.old, tc.new)
+				if rr.code != tc.code || !strings.Contains(rr.stdout, tc.want) {
+					t.Errorf("exit %d, want %d; stdout lacks %q:\n%s%s", rr.code, tc.code, tc.want, rr.stdout, rr.stderr)
+				}
+			})
+		}
+	})
+
+	t.Run("HTML in a browser", func(t *testing.T) {
+		browsertest.Need(t)
+		res := browsertest.Check(t, filepath.Join(out, reports.FileHTML), t.ArtifactDir())
+		if len(res.Console) > 0 {
+			t.Errorf("console messages:\n%s", strings.Join(res.Console, "\n"))
+		}
+		if !strings.Contains(res.DOM, `<div class="word">`+s.Verdict+`</div>`) {
+			t.Error("the DOM lacks the verdict")
+		}
+		t.Logf("screenshot: %s", res.Screenshot)
+	})
+}
+
+// TestRunRedactionForeignResident: a second profile (Western birth date,
+// other codes), the reads area only.
+func TestRunRedactionForeignResident(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a suite")
+	}
+	path := filepath.Join("..", "..", "vectors", "profiles", "p03-foreign-resident", "profile.json")
+	p, err := myna.LoadProfile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "run")
+	r := taimen(t, "run", "--profile", path, "--label-filter", "reads", "--out", out)
+	if r.code != exitOK {
+		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	texts := map[string][]byte{"stdout": []byte(r.stdout), "stderr": []byte(r.stderr)}
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(out, e.Name()))
+		texts[e.Name()] = b
+	}
+	ns := needles(p)
+	for name, b := range texts {
+		for _, hit := range findLeaks(b, ns) {
+			t.Errorf("%s: %s", name, hit)
+		}
+	}
+}
+
+func TestRunUsage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"bad target", []string{"run", "--target", "floppy"}, nil, "want emulator, vpcd or pcsc:READER"},
+		{"bad target from the environment", []string{"run"}, map[string]string{"TAIMEN_TARGET": "floppy"}, "floppy"},
+		{"bad label filter", []string{"run", "--label-filter", "reads &&"}, nil, "label filter"},
+		{"profile with a physical card", []string{"run", "--target", "pcsc:X", "--profile", p01}, nil, "--profile is for emulated targets"},
+		{"unknown profile", []string{"run", "--profile", "p99-nobody"}, nil, "no such file"},
+		{"floor", []string{"run", "--floor", "0"}, nil, "--floor"},
+		{"stray argument", []string{"run", "now"}, nil, "unexpected argument"},
+		{"report without a mode", []string{"report"}, nil, "usage: taimen report"},
+		{"diff with one run", []string{"report", "--diff", "a"}, nil, "two runs"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.env, tc.args...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d, stderr lacks %q:\n%s", r.code, tc.want, r.stderr)
+			}
+		})
+	}
+	if r := runCLI(t, nil, "report", "--in", t.TempDir()); r.code != exitError {
+		t.Errorf("report of an empty directory: exit %d", r.code)
+	}
+}
+
+func TestCatalogueCLI(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"catalogue"}, "| RD-001 |"},
+		{[]string{"catalogue", "--json"}, `"id": "RD-001"`},
+	} {
+		r := taimen(t, tc.args...)
+		if r.code != exitOK || !strings.Contains(r.stdout, tc.want) {
+			t.Errorf("%v: exit %d, stdout lacks %q:\n%.500s%s", tc.args, r.code, tc.want, r.stdout, r.stderr)
+		}
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// needle is one secret or personal datum, in every form it could be written.
+type needle struct {
+	what  string
+	forms []string
+	token bool // the ASCII form is a short number: only a standalone token counts
+}
+
+// needles are the profile's codes, PINs and personal data: each as text and
+// as upper- and lower-case hex of its bytes.
+func needles(p *myna.Profile) []needle {
+	vals := [][2]string{
+		{"check code B", p.CheckCodeB().Reveal()},
+		{"check code A", p.CheckCodeA().Reveal()},
+		{"text PIN", p.TextPIN().Reveal()},
+		{"auth PIN", p.AuthPIN().Reveal()},
+		{"signing password", p.SignPassword().Reveal()},
+		{"birth-date key", p.BirthDateKey().Reveal()},
+		{"individual number", p.Person.IndividualNumber.Reveal()},
+		{"name", p.Person.Name},
+		{"address", p.Person.Address},
+		{"birth date (YYYYMMDD)", p.Person.BirthDateDigits()},
+		{"security code", p.Card.SecurityCode},
+	}
+	if d, err := time.Parse("20060102", p.Person.BirthDateDigits()); err == nil {
+		vals = append(vals, [2]string{"birth date (YYYY-MM-DD)", d.Format("2006-01-02")})
+		if e, err := myna.ToEra(d); err == nil {
+			vals = append(vals, [2]string{"birth date (era)", e.String()})
+		}
+	}
+	var out []needle
+	for _, v := range vals {
+		if v[1] == "" {
+			continue
+		}
+		h := hex.EncodeToString([]byte(v[1]))
+		n := needle{what: v[0], forms: []string{v[1], h, strings.ToUpper(h)}}
+		n.token = len(v[1]) < 8 && strings.Trim(v[1], "0123456789") == ""
+		out = append(out, n)
+	}
+	return out
+}
+
+func countForms(ns []needle) int {
+	n := 0
+	for _, x := range ns {
+		n += len(x.forms)
+	}
+	return n
+}
+
+// findLeaks returns where any needle occurs in b, with the value itself
+// masked (test output is a log too). A short number counts only as a
+// standalone token, and not where the report writes a measured number: a
+// JSON number, an HTML numeric cell, "n=…".
+func findLeaks(b []byte, ns []needle) []string {
+	text := string(b)
+	var hits []string
+	for _, n := range ns {
+		for fi, form := range n.forms {
+			for off := 0; ; {
+				i := strings.Index(text[off:], form)
+				if i < 0 {
+					break
+				}
+				i += off
+				end := i + len(form)
+				off = end
+				if fi == 0 && n.token && !standalone(text, i, end) {
+					continue
+				}
+				lo, hi := max(0, i-40), min(len(text), end+40)
+				hits = append(hits, fmt.Sprintf("%s (form %d) at byte %d: …%s<%s>%s…", n.what, fi, i, text[lo:i], strings.ToUpper(n.what), text[end:hi]))
+			}
+		}
+	}
+	return hits
+}
+
+func standalone(s string, i, end int) bool {
+	word := func(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+	digit := func(c byte) bool { return c >= '0' && c <= '9' }
+	if i > 0 && (word(s[i-1]) || s[i-1] == '.' && i > 1 && digit(s[i-2])) {
+		return false
+	}
+	if end < len(s) && (word(s[end]) || s[end] == '.' && end+1 < len(s) && digit(s[end+1])) {
+		return false
+	}
+	before := strings.TrimRight(s[:i], " ")
+	after := s[end:]
+	next := byte(0)
+	if after != "" {
+		next = after[0]
+	}
+	switch {
+	case strings.HasSuffix(before, ":") && strings.ContainsRune(",}] \n\r", rune(next)): // a JSON number
+		return false
+	case strings.HasSuffix(before, "n="): // "n=1934"
+		return false
+	case strings.HasSuffix(before, ">") && next == '<': // <td class="num">1934</td>
+		tag := before[strings.LastIndexByte(before, '<')+1:]
+		return !strings.Contains(tag, `class="num`)
+	}
+	return true
+}
+
+func TestFindLeaks(t *testing.T) {
+	ns := []needle{{what: "PIN", forms: []string{"5931", "35393331"}, token: true}, {what: "name", forms: []string{"番号　太郎"}}}
+	for _, tc := range []struct {
+		text string
+		hits int
+	}{
+		{`"pin": "5931"`, 1},
+		{"PIN 5931 sent", 1},
+		{"0020008104 35393331", 1},
+		{"seq 105931", 0},
+		{`"seq": 5931,`, 0},
+		{`\"seq\":5931}`, 0},
+		{"n=5931", 0},
+		{`<td class="num muted">5931</td>`, 0},
+		{`<td>5931</td>`, 1},
+		{"0.5931 s", 0},
+		{"氏名 番号　太郎", 1},
+	} {
+		if got := len(findLeaks([]byte(tc.text), ns)); got != tc.hits {
+			t.Errorf("%q: %d hits, want %d", tc.text, got, tc.hits)
+		}
+	}
+}

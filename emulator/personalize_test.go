@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/taimen-dev/taimen/apdu"
 	"github.com/taimen-dev/taimen/myna"
 )
 
@@ -39,5 +40,31 @@ func TestPersonalizeAllProfiles(t *testing.T) {
 				t.Fatalf("%d applications", len(c.apps))
 			}
 		})
+	}
+}
+
+// The contact ATR is the default; a profile may present the contactless form,
+// while GET DATA 5F51 still returns the contact ATR (CARD.md §6).
+func TestInterfaceATR(t *testing.T) {
+	p := loadProfile(t, "p01-showa")
+	c, err := New(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.ATR(); string(got) != string(myna.DefaultATRContact()) {
+		t.Fatalf("contact ATR % X", got)
+	}
+	p.Card.Interface = myna.InterfaceContactless
+	c, err = New(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.PowerOn()
+	if got := c.ATR(); string(got) != string(myna.DefaultATRContactless()) {
+		t.Fatalf("contactless ATR % X", got)
+	}
+	s := term{t, c}
+	if got := s.expect(apdu.Command{INS: 0xCA, P1: 0x5F, P2: 0x51, Ne: 256}, apdu.SWSuccess); string(got) != string(myna.DefaultATRContact()[1:]) {
+		t.Fatalf("GET DATA 5F51 % X", got)
 	}
 }

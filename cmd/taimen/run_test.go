@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/taimen-dev/taimen/myna"
+	"github.com/taimen-dev/taimen/pcscd"
 	"github.com/taimen-dev/taimen/reports"
 	"github.com/taimen-dev/taimen/reports/browsertest"
 )
@@ -91,6 +92,9 @@ func TestRunEmulator(t *testing.T) {
 	}
 
 	t.Run("exit code and verdict", func(t *testing.T) {
+		if s.Verdict != reports.Pass {
+			t.Errorf("the clean emulator does not pass every spec: %s", verdictLine(s))
+		}
 		want := map[string]int{reports.Pass: exitOK, reports.Fail: exitError}[s.Verdict]
 		if r.code != want {
 			t.Errorf("exit %d with verdict %s", r.code, s.Verdict)
@@ -218,6 +222,35 @@ func TestRunEmulator(t *testing.T) {
 
 // TestRunRedactionForeignResident: a second profile (Western birth date,
 // other codes), the reads area only.
+// TestRunVPCD runs every area against the emulator behind a private pcscd:
+// the same specs must pass through the real PC/SC stack.
+func TestRunVPCD(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole suite")
+	}
+	if err := pcscd.Available(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	out := filepath.Join(t.TempDir(), "run")
+	r := taimen(t, "run", "--target", "vpcd", "--profile", p01, "--out", out)
+	s, err := reports.Load(out)
+	if err != nil {
+		t.Fatalf("exit %d, no summary: %v\nstderr:\n%s", r.code, err, r.stderr)
+	}
+	for _, sp := range s.Specs {
+		if sp.Outcome == reports.OutcomeFail {
+			t.Errorf("failed through vpcd: %s %s: %s", sp.ID, sp.State, firstLine(sp.Failure.Message))
+		}
+	}
+	if s.Verdict != reports.Pass || r.code != exitOK || s.Target.Kind != "vpcd" || s.Totals.Skipped != 0 {
+		t.Fatalf("exit %d: %s (target %s, %+v)", r.code, verdictLine(s), s.Target.Kind, s.Totals)
+	}
+	t.Logf("%s", verdictLine(s))
+}
+
 func TestRunRedactionForeignResident(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a suite")

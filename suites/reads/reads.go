@@ -372,4 +372,39 @@ var _ = Describe("reads", Label(area), func() {
 			}
 			ExpectSW(ctx, c, "GET CHALLENGE with an extended Le", apdu.Command{INS: 0x84, Ne: 300, Extended: true}, apdu.SWConditionsNotSatisfied)
 		})
+
+	Spec(Meta{ID: "RD-020", Title: "the remaining files match the profile", Area: area, App: "card", Targets: EmulatedOnly,
+		Checks: "共通AP record (serial, municipality, expiry), card-surface AP information (municipality), the individual-number image after check code A, the text AP's individual number after the PIN, GET DATA 00F0/00F2 — each against the profile",
+		Expect: "every field equals the profile (named, not printed: the values are personal data)"},
+		func(ctx context.Context, c *target.Card) {
+			p := Current().Profile
+			codes := Current().Codes
+			ExpectSW(ctx, c, "select common AP", SelectApp(myna.CommonAP), apdu.SWSuccess)
+			p2, _ := myna.CommonCardInfo.ReadRecordP2()
+			info, err := layout.ParseCommonInfo(ExpectSW(ctx, c, "READ RECORD 1 of EF 0001", apdu.Command{INS: 0xB2, P1: 1, P2: p2, Ne: 256}, apdu.SWSuccess))
+			Expect(err).NotTo(HaveOccurred())
+			// Compared without printing: the values are personal data.
+			Expect(info.Serial == p.Card.Serial).To(BeTrue(), "共通AP record: the serial differs from the profile's")
+			Expect(info.Municipality == p.Person.MunicipalityCode).To(BeTrue(), "共通AP record: the municipality differs from the profile's")
+			Expect(info.Expiry == p.Card.ExpiryDigits()).To(BeTrue(), "共通AP record: the expiry differs from the profile's")
+
+			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+			ap, err := layout.ParseSurfaceAPInfo(ExpectSW(ctx, c, "read EF 0003", ReadSFI(myna.SurfaceBasicInfo, apdu.MaxExtendedNe), apdu.SWSuccess))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ap.Municipality == p.Person.MunicipalityCode).To(BeTrue(), "DF34 municipality differs from the profile's")
+			ExpectSW(ctx, c, "verify A", Verify(myna.SurfaceCheckCodeARef, codes.A.Bytes()), apdu.SWSuccess)
+			img, err := layout.ParseMyNumberImage(ExpectSW(ctx, c, "read EF 0005", ReadSFI(myna.SurfaceNumberImage, apdu.MaxExtendedNe), apdu.SWSuccess))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(bytes.Equal(img.NumberPNG, p.Images.Number)).To(BeTrue(), "individual-number image differs from the profile's")
+
+			ExpectSW(ctx, c, "select text AP", SelectApp(myna.TextAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "verify text PIN", Verify(myna.TextPINRef, codes.TextPIN.Bytes()), apdu.SWSuccess)
+			num, err := layout.ParseMyNumberFile(ExpectSW(ctx, c, "read EF 0001", ReadSFI(myna.TextIndividualNumber, 256), apdu.SWSuccess))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(num == p.Person.IndividualNumber.Reveal()).To(BeTrue(), "the individual number differs from the profile's")
+
+			Expect(c.Reset(ctx)).To(Succeed())
+			Expect(string(ExpectSW(ctx, c, "GET DATA 00F0", apdu.Command{INS: 0xCA, P2: 0xF0, Ne: 5}, apdu.SWSuccess)) == p.Person.MunicipalityCode).To(BeTrue(), "GET DATA 00F0 differs from the profile's municipality")
+			Expect(string(ExpectSW(ctx, c, "GET DATA 00F2", apdu.Command{INS: 0xCA, P2: 0xF2, Ne: 8}, apdu.SWSuccess)) == p.Card.ExpiryDigits()).To(BeTrue(), "GET DATA 00F2 differs from the profile's expiry")
+		})
 })

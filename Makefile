@@ -15,9 +15,12 @@ FUZZTIME    ?= 60s
 deps:
 	@scripts/deps
 
+# The version reports carry: the commit (with -dirty for uncommitted changes).
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
 build: deps
 	$(GO) build $(PKGS)
-	@if [ -d cmd/taimen ]; then echo "$(GO) build -o bin/taimen ./cmd/taimen"; $(GO) build -o bin/taimen ./cmd/taimen; fi
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/taimen ./cmd/taimen
 
 # gofmt over the directories of PKGS (recursively).
 fmt-check:

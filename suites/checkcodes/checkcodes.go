@@ -49,8 +49,8 @@ var _ = Describe("check codes", Label(area), func() {
 		Expect: "63Cx with one try fewer, only that key's counter moves; the right code answers 9000 and resets it", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
 			b := checkCodeB()
-			v := wrongBirthDay(b)
-			mustDiffer(v, secret(myna.SecretCheckCodeB), "check code B with another birth day")
+			v := WrongBirthDay(b)
+			mustDiffer(v, SecretOf(myna.SecretCheckCodeB), "check code B with another birth day")
 			forEachB(ctx, c, v, "check code B with a wrong birth day", false)
 		})
 
@@ -70,7 +70,7 @@ var _ = Describe("check codes", Label(area), func() {
 			}
 			v, err := myna.NewCheckCodeB(p.Person.BirthDate, other, p.Card.Expiry.Year(), p.Card.SecurityCode)
 			Expect(err).NotTo(HaveOccurred(), "build %s", what)
-			mustDiffer(v.Bytes(), secret(myna.SecretCheckCodeB), what)
+			mustDiffer(v.Bytes(), SecretOf(myna.SecretCheckCodeB), what)
 			forEachB(ctx, c, v.Bytes(), what, false)
 		})
 
@@ -79,7 +79,7 @@ var _ = Describe("check codes", Label(area), func() {
 		Expect: "63Cx with one try fewer on that key only; the right code answers 9000 and resets it", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
 			v := wrongExpiryYear(checkCodeB())
-			mustDiffer(v, secret(myna.SecretCheckCodeB), "check code B with another expiry year")
+			mustDiffer(v, SecretOf(myna.SecretCheckCodeB), "check code B with another expiry year")
 			forEachB(ctx, c, v, "check code B with a wrong expiry year", false)
 		})
 
@@ -87,8 +87,8 @@ var _ = Describe("check codes", Label(area), func() {
 		Checks: "check code B with every digit of the security code changed, on 0012 and 0015, then the right code",
 		Expect: "63Cx with one try fewer on that key only; the right code answers 9000 and resets it", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			v := wrongSecurityCode(checkCodeB())
-			mustDiffer(v, secret(myna.SecretCheckCodeB), "check code B with another security code")
+			v := WrongSecurityCode(checkCodeB())
+			mustDiffer(v, SecretOf(myna.SecretCheckCodeB), "check code B with another security code")
 			forEachB(ctx, c, v, "check code B with a wrong security code", false)
 		})
 
@@ -100,7 +100,7 @@ var _ = Describe("check codes", Label(area), func() {
 			if !ok {
 				Skip("every digit of this card's check code B is the same: no swap changes it")
 			}
-			mustDiffer(v, secret(myna.SecretCheckCodeB), "check code B with two digits swapped")
+			mustDiffer(v, SecretOf(myna.SecretCheckCodeB), "check code B with two digits swapped")
 			forEachB(ctx, c, v, "check code B with two adjacent digits swapped", false)
 		})
 
@@ -132,7 +132,7 @@ var _ = Describe("check codes", Label(area), func() {
 		Expect:      "a value of the wrong length: taimen's default 63Cx with one try fewer on that key only (profile option 6700); A's own counters do not move",
 		Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			forEachB(ctx, c, secret(myna.SecretCheckCodeA).Bytes(), "check code A", true)
+			forEachB(ctx, c, SecretOf(myna.SecretCheckCodeA).Bytes(), "check code A", true)
 		})
 
 	Spec(Meta{ID: "CC-010", Title: "check code B sent to the birth-date key", Area: area, App: "surface",
@@ -140,7 +140,7 @@ var _ = Describe("check codes", Label(area), func() {
 		Expect:      "a value of the wrong length: taimen's default 63Cx with one try fewer on 0011 only (profile option 6700); 0012 does not move",
 		Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			wrongLengthThenRight(ctx, c, surfaceBirth, checkCodeB(), "the whole check code B")
+			wrongLengthThenRight(ctx, c, SurfaceBirthKey, checkCodeB(), "the whole check code B")
 		})
 
 	Spec(Meta{ID: "CC-011", Title: "one check code B, two independent counters", Area: area, App: "card",
@@ -148,22 +148,22 @@ var _ = Describe("check codes", Label(area), func() {
 		Expect:      "0012 one lower; B opens 0015 (9000) with 0012 still one lower; then 0012 answers 9000 and every counter is as at the start",
 		Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			initial := counters(ctx, c, "at the start")
-			v := wrongSecurityCode(checkCodeB())
-			wrongTry(ctx, c, surfaceB, v, "check code B with a wrong security code")
-			rightTry(ctx, c, textB, minus(initial, surfaceB, 1), "while card-surface 0012 is one lower (each application has its own counter)")
-			rightTry(ctx, c, surfaceB, initial, "after the text application's")
+			initial := Counters(ctx, c, "at the start")
+			v := WrongSecurityCode(checkCodeB())
+			wrongTry(ctx, c, SurfaceBKey, v, "check code B with a wrong security code")
+			RightTry(ctx, c, TextBKey, Minus(initial, SurfaceBKey, 1), "while card-surface 0012 is one lower (each application has its own counter)")
+			RightTry(ctx, c, SurfaceBKey, initial, "after the text application's")
 		})
 
 	Spec(Meta{ID: "CC-012", Title: "birth-date key wrong, then right", Area: area, App: "surface",
 		Checks: "the 6-digit birth-date key 0011 with another birth day, then the right one, then EF 0001 (age record)",
 		Expect: "63Cx with one try fewer on 0011 only; the right key answers 9000, resets it and opens EF 0001", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			v := wrongBirthDay(secret(myna.SecretBirthDateKey).Bytes())
-			mustDiffer(v, secret(myna.SecretBirthDateKey), "a birth-date key with another birth day")
-			wrongThenRight(ctx, c, surfaceBirth, v, "a birth-date key with a wrong day")
+			v := WrongBirthDay(SecretOf(myna.SecretBirthDateKey).Bytes())
+			mustDiffer(v, SecretOf(myna.SecretBirthDateKey), "a birth-date key with another birth day")
+			wrongThenRight(ctx, c, SurfaceBirthKey, v, "a birth-date key with a wrong day")
 			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
-			ExpectSW(ctx, c, "VERIFY the right birth-date key", Verify(surfaceBirth.ref, secret(myna.SecretBirthDateKey).Bytes()), apdu.SWSuccess)
+			ExpectSW(ctx, c, "VERIFY the right birth-date key", Verify(SurfaceBirthKey.Ref, SecretOf(myna.SecretBirthDateKey).Bytes()), apdu.SWSuccess)
 			ExpectSW(ctx, c, "read EF 0001 after the birth-date key (CARD.md §2.3)", ReadSFI(myna.SurfaceAgeRecord, 256), apdu.SWSuccess)
 		})
 
@@ -171,43 +171,43 @@ var _ = Describe("check codes", Label(area), func() {
 		Checks: "card-surface 0013 with check code A whose last digit is changed, then the right check code A",
 		Expect: "63Cx with one try fewer on 0013 only; the right code answers 9000 and resets it", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			v := wrongValue(secret(myna.SecretCheckCodeA).Bytes())
-			wrongThenRight(ctx, c, surfaceA, v, "check code A with a wrong last digit")
+			v := WrongValue(SecretOf(myna.SecretCheckCodeA).Bytes())
+			wrongThenRight(ctx, c, SurfaceAKey, v, "check code A with a wrong last digit")
 		})
 
 	Spec(Meta{ID: "CC-014", Title: "check code A on the text AP", Area: area, App: "text",
 		Checks: "text 0014 with check code A whose last digit is changed, then the right check code A",
 		Expect: "63Cx with one try fewer on 0014 only; the right code answers 9000 and resets it", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			v := wrongValue(secret(myna.SecretCheckCodeA).Bytes())
-			wrongThenRight(ctx, c, textA, v, "check code A with a wrong last digit")
+			v := WrongValue(SecretOf(myna.SecretCheckCodeA).Bytes())
+			wrongThenRight(ctx, c, TextAKey, v, "check code A with a wrong last digit")
 		})
 
 	Spec(Meta{ID: "CC-015", Title: "text PIN wrong, then right", Area: area, App: "text",
 		Checks: "text 0011 with a PIN whose last digit is changed, then the right PIN",
 		Expect: "63Cx with one try fewer (a limit of 3: 63C2) on 0011 only; the right PIN answers 9000 and resets it", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			v := wrongValue(secret(myna.SecretTextPIN).Bytes())
-			wrongThenRight(ctx, c, textPIN, v, "a text PIN with a wrong last digit")
+			v := WrongValue(SecretOf(myna.SecretTextPIN).Bytes())
+			wrongThenRight(ctx, c, TextPINKey, v, "a text PIN with a wrong last digit")
 		})
 
 	Spec(Meta{ID: "CC-016", Title: "empty VERIFY reads the tries and spends nothing", Area: area, App: "card",
 		Checks: "5 empty VERIFYs by SFI (00 20 00 8x) and 5 after SELECT EF (00 20 00 80) on each check code, the birth-date key and the text PIN",
 		Expect: "63Cx every time with x = that key's counter (CARD.md §3); no counter moves"},
 		func(ctx context.Context, c *target.Card) {
-			before := counters(ctx, c, "before the empty VERIFYs")
-			for _, k := range []key{surfaceB, surfaceA, surfaceBirth, textB, textA, textPIN} {
-				want := apdu.RetriesLeft(before[k.id()])
-				ExpectSW(ctx, c, "select "+k.app.String(), SelectApp(k.app), apdu.SWSuccess)
+			before := Counters(ctx, c, "before the empty VERIFYs")
+			for _, k := range []Key{SurfaceBKey, SurfaceAKey, SurfaceBirthKey, TextBKey, TextAKey, TextPINKey} {
+				want := apdu.RetriesLeft(before[k.ID()])
+				ExpectSW(ctx, c, "select "+k.App.String(), SelectApp(k.App), apdu.SWSuccess)
 				for i := range 5 {
-					ExpectSW(ctx, c, fmt.Sprintf("empty VERIFY %d of 5 on %s by SFI", i+1, k), TriesQuery(k.ref), want)
+					ExpectSW(ctx, c, fmt.Sprintf("empty VERIFY %d of 5 on %s by SFI", i+1, k), TriesQuery(k.Ref), want)
 				}
-				ExpectSW(ctx, c, "select EF "+k.ref.String(), SelectEF(k.ref), apdu.SWSuccess)
+				ExpectSW(ctx, c, "select EF "+k.Ref.String(), SelectEF(k.Ref), apdu.SWSuccess)
 				for i := range 5 {
 					ExpectSW(ctx, c, fmt.Sprintf("empty VERIFY %d of 5 on %s after SELECT EF", i+1, k), apdu.Command{INS: 0x20, P2: 0x80}, want)
 				}
 			}
-			expectCounters(0, "after 60 empty VERIFYs: no counter moves", before, counters(ctx, c, "after the empty VERIFYs"))
+			ExpectCounters(0, "after 60 empty VERIFYs: no counter moves", before, Counters(ctx, c, "after the empty VERIFYs"))
 		})
 
 	Spec(Meta{ID: "CC-017", Title: "VERIFY with P1 other than 00", Area: area, App: "card",
@@ -215,7 +215,7 @@ var _ = Describe("check codes", Label(area), func() {
 		Expect: "6A86 (wrong P1/P2, CARD.md §3) every time; no counter moves"},
 		func(ctx context.Context, c *target.Card) {
 			for _, k := range bKeys {
-				p2, _ := k.ref.KeyRefP2()
+				p2, _ := k.Ref.KeyRefP2()
 				for _, p1 := range []byte{0x01, 0x80, 0xFF} {
 					noSpend(ctx, c, k, apdu.Command{INS: 0x20, P1: p1, P2: p2, Data: checkCodeB()}, apdu.SWIncorrectP1P2,
 						fmt.Sprintf("VERIFY with P1=%02X and the right check code B", p1))
@@ -230,14 +230,14 @@ var _ = Describe("check codes", Label(area), func() {
 		func(ctx context.Context, c *target.Card) {
 			b := checkCodeB()
 			for _, k := range bKeys {
-				initial := counters(ctx, c, "at the start")
+				initial := Counters(ctx, c, "at the start")
 				if Current().Profile != nil {
-					Expect(initial[k.id()]).To(Equal(limit(k.kind)), "a fresh emulated card starts %s at the profile's limit", k)
+					Expect(initial[k.ID()]).To(Equal(RetryLimit(k.Kind)), "a fresh emulated card starts %s at the profile's limit", k)
 				}
-				wrongTry(ctx, c, k, wrongBirthDay(b), "check code B with a wrong birth day")
+				wrongTry(ctx, c, k, WrongBirthDay(b), "check code B with a wrong birth day")
 				wrongTry(ctx, c, k, wrongExpiryYear(b), "check code B with a wrong expiry year")
-				wrongTry(ctx, c, k, wrongSecurityCode(b), "check code B with a wrong security code")
-				rightTry(ctx, c, k, initial, "after three wrong ones")
+				wrongTry(ctx, c, k, WrongSecurityCode(b), "check code B with a wrong security code")
+				RightTry(ctx, c, k, initial, "after three wrong ones")
 			}
 		})
 
@@ -246,7 +246,7 @@ var _ = Describe("check codes", Label(area), func() {
 			"and Session.Verify with no value, counted at the transport",
 		Expect: "every malformed input is an error naming the rule, never the value; not one APDU is sent while parsing, and no VERIFY by the session"},
 		func(ctx context.Context, c *target.Card) {
-			ct := countAPDUs(c)
+			ct := CountAPDUs(c)
 			b := string(checkCodeB())
 			fullWidth := strings.Map(func(r rune) rune { return r - '0' + '０' }, b)
 			typos := []struct{ what, in string }{
@@ -300,14 +300,14 @@ var _ = Describe("check codes", Label(area), func() {
 				Expect(err).To(HaveOccurred(), "CheckCodeBParts with %s must fail", t.what)
 				expectNoValue(err, t.bad, "CheckCodeBParts with "+t.what)
 			}
-			n, _, _ := ct.counts()
+			n, _, _ := ct.Counts()
 			Expect(n).To(BeZero(), "APDUs sent while validating the form (DESIGN.md: a typo must not cost a try)")
 
 			s := c.Session()
 			Expect(s.SelectApp(ctx, myna.CardSurfaceAP)).To(Succeed(), "the reader selects the card-surface AP")
 			Expect(s.Verify(ctx, myna.SurfaceCheckCodeBRef, myna.CheckCodeB{})).NotTo(Succeed(), "Session.Verify with an unset check code B")
 			Expect(s.Verify(ctx, myna.SurfaceCheckCodeBRef, nil)).NotTo(Succeed(), "Session.Verify with no secret")
-			_, _, v := ct.counts()
+			_, _, v := ct.Counts()
 			Expect(v).To(BeZero(), "VERIFY commands sent for a missing value (not even the tries query)")
 		})
 
@@ -315,25 +315,25 @@ var _ = Describe("check codes", Label(area), func() {
 		Checks: "Session.Verify with check code A for 0012, check code B for 0013 and for the birth-date key 0011, the text PIN for 0015 and check code B for the text PIN",
 		Expect: "each is an error before anything is sent: no VERIFY at all (not even the tries query), and no counter moves"},
 		func(ctx context.Context, c *target.Card) {
-			initial := counters(ctx, c, "at the start")
-			ct := countAPDUs(c)
+			initial := Counters(ctx, c, "at the start")
+			ct := CountAPDUs(c)
 			s := c.Session()
 			for _, t := range []struct {
-				k      key
+				k      Key
 				secret myna.SecretKind
 			}{
-				{surfaceB, myna.SecretCheckCodeA}, {surfaceA, myna.SecretCheckCodeB}, {surfaceBirth, myna.SecretCheckCodeB},
-				{textB, myna.SecretTextPIN}, {textPIN, myna.SecretCheckCodeB},
+				{SurfaceBKey, myna.SecretCheckCodeA}, {SurfaceAKey, myna.SecretCheckCodeB}, {SurfaceBirthKey, myna.SecretCheckCodeB},
+				{TextBKey, myna.SecretTextPIN}, {TextPINKey, myna.SecretCheckCodeB},
 			} {
-				Expect(s.SelectApp(ctx, t.k.app)).To(Succeed(), "the reader selects %s", t.k.app)
-				err := s.Verify(ctx, t.k.ref, secret(t.secret))
+				Expect(s.SelectApp(ctx, t.k.App)).To(Succeed(), "the reader selects %s", t.k.App)
+				err := s.Verify(ctx, t.k.Ref, SecretOf(t.secret))
 				Expect(err).To(HaveOccurred(), "Session.Verify of a %s for %s", t.secret, t.k)
 				var wrong *reader.WrongCodeError
 				Expect(errors.As(err, &wrong)).To(BeFalse(), "a %s for %s reached the card and was counted wrong", t.secret, t.k)
 			}
-			_, _, v := ct.counts()
+			_, _, v := ct.Counts()
 			Expect(v).To(BeZero(), "VERIFY commands sent for a code of the wrong kind")
-			expectCounters(0, "after the refused codes", initial, counters(ctx, c, "at the end"))
+			ExpectCounters(0, "after the refused codes", initial, Counters(ctx, c, "at the end"))
 		})
 
 	Spec(Meta{ID: "CC-021", Title: "the reader never resends a rejected value", Area: area, App: "surface",
@@ -341,27 +341,27 @@ var _ = Describe("check codes", Label(area), func() {
 		Expect:      "the first is a WrongCodeError with one try fewer; the second is refused (ErrRefused) without a VERIFY with data; the right code then succeeds and resets the counter",
 		Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			initial := counters(ctx, c, "at the start")
-			wrong, err := myna.ParseCheckCodeB(string(wrongSecurityCode(checkCodeB())))
+			initial := Counters(ctx, c, "at the start")
+			wrong, err := myna.ParseCheckCodeB(string(WrongSecurityCode(checkCodeB())))
 			Expect(err).NotTo(HaveOccurred(), "a check code B with another security code is well-formed")
-			ct := countAPDUs(c)
+			ct := CountAPDUs(c)
 			s := c.Session()
 			Expect(s.SelectApp(ctx, myna.CardSurfaceAP)).To(Succeed(), "the reader selects the card-surface AP")
-			err = s.Verify(ctx, surfaceB.ref, wrong)
+			err = s.Verify(ctx, SurfaceBKey.Ref, wrong)
 			var wce *reader.WrongCodeError
 			Expect(errors.As(err, &wce)).To(BeTrue(), "first wrong check code B: want a WrongCodeError, got %v", err)
-			Expect(wce.Remaining).To(Equal(initial[surfaceB.id()]-1), "tries left after the first wrong code")
-			_, sent, _ := ct.counts()
+			Expect(wce.Remaining).To(Equal(initial[SurfaceBKey.ID()]-1), "tries left after the first wrong code")
+			_, sent, _ := ct.Counts()
 			Expect(sent).To(Equal(1), "VERIFY commands with data for the first wrong code")
-			err = s.Verify(ctx, surfaceB.ref, wrong)
+			err = s.Verify(ctx, SurfaceBKey.Ref, wrong)
 			Expect(err).To(MatchError(reader.ErrRefused), "the same wrong check code B again must be refused (DESIGN.md: never retry a wrong code)")
-			_, sent, _ = ct.counts()
+			_, sent, _ = ct.Counts()
 			Expect(sent).To(Equal(1), "VERIFY commands with data after the repeated wrong code")
-			expectCounters(0, "after the refused repeat: only 0012 one lower", minus(initial, surfaceB, 1), counters(ctx, c, "after the repeat"))
+			ExpectCounters(0, "after the refused repeat: only 0012 one lower", Minus(initial, SurfaceBKey, 1), Counters(ctx, c, "after the repeat"))
 			Expect(s.SelectApp(ctx, myna.CardSurfaceAP)).To(Succeed(), "the reader selects the card-surface AP")
-			Expect(s.Verify(ctx, surfaceB.ref, secret(myna.SecretCheckCodeB))).To(Succeed(), "the right check code B after the refusal")
-			got := counters(ctx, c, "at the end")
-			expectCounters(0, "after the right code: 0012 back at its limit", resetWant(initial, got, surfaceB), got)
+			Expect(s.Verify(ctx, SurfaceBKey.Ref, SecretOf(myna.SecretCheckCodeB))).To(Succeed(), "the right check code B after the refusal")
+			got := Counters(ctx, c, "at the end")
+			ExpectCounters(0, "after the right code: 0012 back at its limit", ResetWant(initial, got, SurfaceBKey), got)
 		})
 
 	Spec(Meta{ID: "CC-022", Title: "the reader builds check code B from the printed date", Area: area, App: "surface",
@@ -376,34 +376,34 @@ var _ = Describe("check codes", Label(area), func() {
 			code, err := reader.CheckCodeBParts(p.Person.BirthDate.Format("2006-01-02"), strconv.Itoa(p.Card.Expiry.Year()), p.Card.SecurityCode, p.Person.DateForm == myna.DateFormWestern)
 			Expect(err).NotTo(HaveOccurred(), "CheckCodeBParts")
 			Expect(code.Equal(p.CheckCodeB())).To(BeTrue(), "check code B built from the printed date (%s form) differs from the profile's", p.Person.DateForm)
-			initial := counters(ctx, c, "at the start")
+			initial := Counters(ctx, c, "at the start")
 			s := c.Session()
 			for _, k := range bKeys {
-				Expect(s.SelectApp(ctx, k.app)).To(Succeed(), "the reader selects %s", k.app)
-				Expect(s.Verify(ctx, k.ref, code)).To(Succeed(), "VERIFY %s with the built check code B", k)
+				Expect(s.SelectApp(ctx, k.App)).To(Succeed(), "the reader selects %s", k.App)
+				Expect(s.Verify(ctx, k.Ref, code)).To(Succeed(), "VERIFY %s with the built check code B", k)
 			}
-			expectCounters(0, "after the built code", initial, counters(ctx, c, "at the end"))
+			ExpectCounters(0, "after the built code", initial, Counters(ctx, c, "at the end"))
 		})
 
 	Spec(Meta{ID: "CC-023", Title: "a wrong code opens nothing", Area: area, App: "card",
 		Checks: "after a wrong check code B: READ BINARY of card-surface EF 0002, and of text EF 0002; then the right code restores the counters",
 		Expect: "6982 for both reads (CARD.md §9: no verified state after a mismatch)", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			initial := counters(ctx, c, "at the start")
-			v := wrongSecurityCode(checkCodeB())
-			mustDiffer(v, secret(myna.SecretCheckCodeB), "check code B with another security code")
+			initial := Counters(ctx, c, "at the start")
+			v := WrongSecurityCode(checkCodeB())
+			mustDiffer(v, SecretOf(myna.SecretCheckCodeB), "check code B with another security code")
 			for _, t := range []struct {
-				k  key
+				k  Key
 				ef myna.FileID
-			}{{surfaceB, myna.SurfaceFace}, {textB, myna.TextBasicFour}} {
-				ExpectSW(ctx, c, "select "+t.k.app.String(), SelectApp(t.k.app), apdu.SWSuccess)
-				ExpectSW(ctx, c, fmt.Sprintf("VERIFY %s with a wrong check code B (CARD.md §3: 63Cx)", t.k), Verify(t.k.ref, v), apdu.RetriesLeft(initial[t.k.id()]-1))
-				ExpectSW(ctx, c, fmt.Sprintf("read %s/%s right after the wrong check code B", t.k.app, t.ef), ReadSFI(t.ef, 256), apdu.SWSecurityNotSatisfied)
+			}{{SurfaceBKey, myna.SurfaceFace}, {TextBKey, myna.TextBasicFour}} {
+				ExpectSW(ctx, c, "select "+t.k.App.String(), SelectApp(t.k.App), apdu.SWSuccess)
+				ExpectSW(ctx, c, fmt.Sprintf("VERIFY %s with a wrong check code B (CARD.md §3: 63Cx)", t.k), Verify(t.k.Ref, v), apdu.RetriesLeft(initial[t.k.ID()]-1))
+				ExpectSW(ctx, c, fmt.Sprintf("read %s/%s right after the wrong check code B", t.k.App, t.ef), ReadSFI(t.ef, 256), apdu.SWSecurityNotSatisfied)
 			}
-			after := counters(ctx, c, "after the wrong codes")
-			expectCounters(0, "after one wrong code on each key", minus(minus(initial, surfaceB, 1), textB, 1), after)
-			rightTry(ctx, c, surfaceB, minus(initial, textB, 1), "to restore it")
-			rightTry(ctx, c, textB, initial, "to restore it")
+			after := Counters(ctx, c, "after the wrong codes")
+			ExpectCounters(0, "after one wrong code on each key", Minus(Minus(initial, SurfaceBKey, 1), TextBKey, 1), after)
+			RightTry(ctx, c, SurfaceBKey, Minus(initial, TextBKey, 1), "to restore it")
+			RightTry(ctx, c, TextBKey, initial, "to restore it")
 		})
 })
 

@@ -33,38 +33,38 @@ const area = "counters"
 
 // checkCodeKeys are the check-code keys (limit 10 by default); pinKeys the PINs.
 var (
-	checkCodeKeys = []key{surfaceB, textB, surfaceA, textA, surfaceBirth}
-	pinKeys       = []key{textPIN, jpkiAuth, jpkiSign}
+	checkCodeKeys = []Key{SurfaceBKey, TextBKey, SurfaceAKey, TextAKey, SurfaceBirthKey}
+	pinKeys       = []Key{TextPINKey, jpkiAuth, jpkiSign}
 )
 
 // countDownThenRight spends all but one try of k, checking each answer and
 // the tries query after each, then presents the right value.
-func countDownThenRight(ctx context.Context, c *target.Card, k key) {
-	initial := counters(ctx, c, "at the start")
-	n := initial[k.id()]
+func countDownThenRight(ctx context.Context, c *target.Card, k Key) {
+	initial := Counters(ctx, c, "at the start")
+	n := initial[k.ID()]
 	if Current().Profile != nil {
-		Expect(n).To(Equal(limit(k.kind)), "a fresh emulated card starts %s at the profile's limit", k)
+		Expect(n).To(Equal(RetryLimit(k.Kind)), "a fresh emulated card starts %s at the profile's limit", k)
 	}
-	ExpectSW(ctx, c, "select "+k.app.String(), SelectApp(k.app), apdu.SWSuccess)
+	ExpectSW(ctx, c, "select "+k.App.String(), SelectApp(k.App), apdu.SWSuccess)
 	wrong := wrongFor(k)
 	for i := 1; i < n; i++ {
 		ExpectSW(ctx, c, fmt.Sprintf("wrong try %d of %d on %s (CARD.md §3: one try per wrong value, 63Cx with x = tries left)", i, n-1, k),
-			Verify(k.ref, wrong), apdu.RetriesLeft(n-i))
-		ExpectSW(ctx, c, fmt.Sprintf("tries query after wrong try %d on %s", i, k), TriesQuery(k.ref), apdu.RetriesLeft(n-i))
+			Verify(k.Ref, wrong), apdu.RetriesLeft(n-i))
+		ExpectSW(ctx, c, fmt.Sprintf("tries query after wrong try %d on %s", i, k), TriesQuery(k.Ref), apdu.RetriesLeft(n-i))
 	}
-	expectCounters(0, fmt.Sprintf("after %d wrong tries: only %s moved, to 1", n-1, k.id()), minus(initial, k, n-1), counters(ctx, c, "after the wrong tries"))
-	rightTry(ctx, c, k, initial, "on its last try")
+	ExpectCounters(0, fmt.Sprintf("after %d wrong tries: only %s moved, to 1", n-1, k.ID()), Minus(initial, k, n-1), Counters(ctx, c, "after the wrong tries"))
+	RightTry(ctx, c, k, initial, "on its last try")
 }
 
 // tornVerify arms a power cut after the next durable decrement and sends
 // VERIFY value to k: the command must get no answer — never 9000 and never a
 // 63Cx — and the transport must report the card removed.
-func tornVerify(ctx context.Context, c *target.Card, k key, value []byte, what string) {
-	ExpectSW(ctx, c, "select "+k.app.String(), SelectApp(k.app), apdu.SWSuccess)
+func tornVerify(ctx context.Context, c *target.Card, k Key, value []byte, what string) {
+	ExpectSW(ctx, c, "select "+k.App.String(), SelectApp(k.App), apdu.SWSuccess)
 	emu := c.Emulated()
 	emu.TearAfterNextDecrement()
 	step := fmt.Sprintf("VERIFY %s with %s, torn after the decrement", k, what)
-	r, err := apdu.Exchange(ctx, c.T, Verify(k.ref, value), apdu.ExchangeLimits{})
+	r, err := apdu.Exchange(ctx, c.T, Verify(k.Ref, value), apdu.ExchangeLimits{})
 	if err == nil {
 		Fail(fmt.Sprintf("%s answered %v: a card that lost power answers nothing (the transport must report it removed)", step, r.SW.String()))
 	}
@@ -98,98 +98,98 @@ var _ = Describe("retry counters", Label(area), func() {
 		Expect:      "the counter stays three lower through all of them (CARD.md §3: it resets only on a successful VERIFY); then 9000 and back at the limit",
 		Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			initial := counters(ctx, c, "at the start")
-			n := initial[surfaceB.id()]
+			initial := Counters(ctx, c, "at the start")
+			n := initial[SurfaceBKey.ID()]
 			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
-			countDown(ctx, c, surfaceB, n, 3)
-			spent := minus(initial, surfaceB, 3)
+			countDown(ctx, c, SurfaceBKey, n, 3)
+			spent := Minus(initial, SurfaceBKey, 3)
 			ExpectSW(ctx, c, "re-select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
-			ExpectSW(ctx, c, "tries query after re-SELECT", TriesQuery(surfaceB.ref), apdu.RetriesLeft(n-3))
-			expectCounters(0, "after re-SELECT", spent, counters(ctx, c, "after re-SELECT"))
+			ExpectSW(ctx, c, "tries query after re-SELECT", TriesQuery(SurfaceBKey.Ref), apdu.RetriesLeft(n-3))
+			ExpectCounters(0, "after re-SELECT", spent, Counters(ctx, c, "after re-SELECT"))
 			Expect(c.Reset(ctx)).To(Succeed(), "reset the card")
-			expectCounters(0, "after a reset", spent, counters(ctx, c, "after a reset"))
+			ExpectCounters(0, "after a reset", spent, Counters(ctx, c, "after a reset"))
 			Expect(c.PowerCycle(ctx)).To(Succeed(), "power-cycle the card")
-			expectCounters(0, "after a power cycle", spent, counters(ctx, c, "after a power cycle"))
-			rightTry(ctx, c, surfaceB, initial, "after three wrong ones")
+			ExpectCounters(0, "after a power cycle", spent, Counters(ctx, c, "after a power cycle"))
+			RightTry(ctx, c, SurfaceBKey, initial, "after three wrong ones")
 		})
 
 	Spec(Meta{ID: "RC-004", Title: "the exhausting try answers 63C0", Area: area, App: "surface",
 		Checks: "every try of card-surface 0012 spent with a wrong check code B",
 		Expect: "63C9 … 63C1, then 63C0 for the last (CARD.md §3), not 6983 or 6984; 0012 alone is at 0", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			block(ctx, c, surfaceB)
+			block(ctx, c, SurfaceBKey)
 		})
 
 	Spec(Meta{ID: "RC-005", Title: "a blocked key answers 6984 to a wrong value", Area: area, App: "surface",
 		Checks: "three more wrong check codes B on blocked 0012",
 		Expect: "6984 each time (CARD.md §3, not 6983 and not 63C0); no counter moves", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			block(ctx, c, surfaceB)
-			before := counters(ctx, c, "after blocking")
+			block(ctx, c, SurfaceBKey)
+			before := Counters(ctx, c, "after blocking")
 			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
 			for i := range 3 {
-				ExpectSW(ctx, c, fmt.Sprintf("wrong check code B %d of 3 on blocked 0012 (CARD.md §3: 6984)", i+1), Verify(surfaceB.ref, wrongFor(surfaceB)), apdu.SWReferenceDataBlocked)
+				ExpectSW(ctx, c, fmt.Sprintf("wrong check code B %d of 3 on blocked 0012 (CARD.md §3: 6984)", i+1), Verify(SurfaceBKey.Ref, wrongFor(SurfaceBKey)), apdu.SWReferenceDataBlocked)
 			}
-			expectCounters(0, "after wrong values on a blocked key", before, counters(ctx, c, "at the end"))
+			ExpectCounters(0, "after wrong values on a blocked key", before, Counters(ctx, c, "at the end"))
 		})
 
 	Spec(Meta{ID: "RC-006", Title: "a blocked key refuses the right value", Area: area, App: "surface",
 		Checks: "the right check code B on blocked 0012, then READ BINARY of EF 0002",
 		Expect: "6984 (CARD.md §3: any VERIFY after blocking), then 6982: nothing is opened; no counter moves", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			block(ctx, c, surfaceB)
-			before := counters(ctx, c, "after blocking")
+			block(ctx, c, SurfaceBKey)
+			before := Counters(ctx, c, "after blocking")
 			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
-			ExpectSW(ctx, c, "right check code B on blocked 0012 (CARD.md §3: 6984)", Verify(surfaceB.ref, secret(myna.SecretCheckCodeB).Bytes()), apdu.SWReferenceDataBlocked)
+			ExpectSW(ctx, c, "right check code B on blocked 0012 (CARD.md §3: 6984)", Verify(SurfaceBKey.Ref, SecretOf(myna.SecretCheckCodeB).Bytes()), apdu.SWReferenceDataBlocked)
 			ExpectSW(ctx, c, "read EF 0002 after the refused right code", ReadSFI(myna.SurfaceFace, 256), apdu.SWSecurityNotSatisfied)
-			expectCounters(0, "after the right value on a blocked key", before, counters(ctx, c, "at the end"))
+			ExpectCounters(0, "after the right value on a blocked key", before, Counters(ctx, c, "at the end"))
 		})
 
 	Spec(Meta{ID: "RC-007", Title: "the tries query of a blocked key", Area: area, App: "surface",
 		Checks: "5 empty VERIFYs by SFI and 5 after SELECT EF 0012 on blocked 0012",
 		Expect: "the profile's blocked-status answer every time (default 63C0, CARD.md \"taimen's defaults\"); nothing moves; still blocked", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			block(ctx, c, surfaceB)
-			before := counters(ctx, c, "after blocking")
+			block(ctx, c, SurfaceBKey)
+			before := Counters(ctx, c, "after blocking")
 			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
 			for i := range 5 {
-				ExpectSW(ctx, c, fmt.Sprintf("empty VERIFY %d of 5 by SFI on blocked 0012", i+1), TriesQuery(surfaceB.ref), blockedQuery())
+				ExpectSW(ctx, c, fmt.Sprintf("empty VERIFY %d of 5 by SFI on blocked 0012", i+1), TriesQuery(SurfaceBKey.Ref), blockedQuery())
 			}
-			ExpectSW(ctx, c, "select EF 0012", SelectEF(surfaceB.ref), apdu.SWSuccess)
+			ExpectSW(ctx, c, "select EF 0012", SelectEF(SurfaceBKey.Ref), apdu.SWSuccess)
 			for i := range 5 {
 				ExpectSW(ctx, c, fmt.Sprintf("empty VERIFY %d of 5 after SELECT EF on blocked 0012", i+1), apdu.Command{INS: 0x20, P2: 0x80}, blockedQuery())
 			}
-			expectCounters(0, "after the queries", before, counters(ctx, c, "after the queries"))
-			expectBlocked(ctx, c, surfaceB, "after the queries")
+			ExpectCounters(0, "after the queries", before, Counters(ctx, c, "after the queries"))
+			expectBlocked(ctx, c, SurfaceBKey, "after the queries")
 		})
 
 	Spec(Meta{ID: "RC-008", Title: "still blocked after re-SELECT", Area: area, App: "surface",
 		Checks: "block 0012, select the text AP, the card-surface AP again and EF 0012",
 		Expect: "query: the blocked-status answer; right code: 6984 (CARD.md §9: blocked stays blocked across re-select)", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			block(ctx, c, surfaceB)
+			block(ctx, c, SurfaceBKey)
 			ExpectSW(ctx, c, "select text AP", SelectApp(myna.TextAP), apdu.SWSuccess)
 			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
-			ExpectSW(ctx, c, "select EF 0012", SelectEF(surfaceB.ref), apdu.SWSuccess)
-			expectBlocked(ctx, c, surfaceB, "after re-SELECT")
+			ExpectSW(ctx, c, "select EF 0012", SelectEF(SurfaceBKey.Ref), apdu.SWSuccess)
+			expectBlocked(ctx, c, SurfaceBKey, "after re-SELECT")
 		})
 
 	Spec(Meta{ID: "RC-009", Title: "still blocked after a reset", Area: area, App: "surface",
 		Checks: "block 0012, reset the card (PC/SC: reconnect with reset)",
 		Expect: "query: the blocked-status answer; right code: 6984", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			block(ctx, c, surfaceB)
+			block(ctx, c, SurfaceBKey)
 			Expect(c.Reset(ctx)).To(Succeed(), "reset the card")
-			expectBlocked(ctx, c, surfaceB, "after a reset")
+			expectBlocked(ctx, c, SurfaceBKey, "after a reset")
 		})
 
 	Spec(Meta{ID: "RC-010", Title: "still blocked after a power cycle", Area: area, App: "surface",
 		Checks: "block 0012, remove and restore power (as leaving and re-entering the field)",
 		Expect: "query: the blocked-status answer; right code: 6984", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			block(ctx, c, surfaceB)
+			block(ctx, c, SurfaceBKey)
 			Expect(c.PowerCycle(ctx)).To(Succeed(), "power-cycle the card")
-			expectBlocked(ctx, c, surfaceB, "after a power cycle")
+			expectBlocked(ctx, c, SurfaceBKey, "after a power cycle")
 		})
 
 	Spec(Meta{ID: "RC-011", Title: "still blocked after an emulator restart", Area: area, App: "surface",
@@ -197,34 +197,34 @@ var _ = Describe("retry counters", Label(area), func() {
 		Expect:  "the new card's counters equal the old one's (0012 at 0); query: the blocked-status answer; right code: 6984",
 		Targets: EmulatedOnly, Destructive: true, Durable: true},
 		func(ctx context.Context, c *target.Card) {
-			initial := block(ctx, c, surfaceB)
+			initial := block(ctx, c, SurfaceBKey)
 			Expect(c.Restart(ctx)).To(Succeed(), "restart the emulated card on its state directory")
-			expectCounters(0, "after the restart", minus(initial, surfaceB, initial[surfaceB.id()]), counters(ctx, c, "after the restart"))
-			expectBlocked(ctx, c, surfaceB, "after a restart")
+			ExpectCounters(0, "after the restart", Minus(initial, SurfaceBKey, initial[SurfaceBKey.ID()]), Counters(ctx, c, "after the restart"))
+			expectBlocked(ctx, c, SurfaceBKey, "after a restart")
 		})
 
 	Spec(Meta{ID: "RC-012", Title: "blocking card-surface B leaves every other key usable", Area: area, App: "card",
 		Checks: "block card-surface 0012, then the right values on text 0015, card-surface 0013 and 0011, and the JPKI authentication PIN",
 		Expect: "only surface/0012 is at 0 (whole map); each other key answers 9000 and stays at its limit", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			initial := block(ctx, c, surfaceB)
-			blocked := minus(initial, surfaceB, initial[surfaceB.id()])
-			for _, k := range []key{textB, surfaceA, surfaceBirth, jpkiAuth} {
-				rightTry(ctx, c, k, blocked, "while card-surface 0012 is blocked")
+			initial := block(ctx, c, SurfaceBKey)
+			blocked := Minus(initial, SurfaceBKey, initial[SurfaceBKey.ID()])
+			for _, k := range []Key{TextBKey, SurfaceAKey, SurfaceBirthKey, jpkiAuth} {
+				RightTry(ctx, c, k, blocked, "while card-surface 0012 is blocked")
 			}
-			expectBlocked(ctx, c, surfaceB, "after the other keys were used")
+			expectBlocked(ctx, c, SurfaceBKey, "after the other keys were used")
 		})
 
 	Spec(Meta{ID: "RC-013", Title: "blocking text B leaves card-surface B usable", Area: area, App: "card",
 		Checks: "block text 0015, then the right check code B on card-surface 0012 and READ BINARY of its EF 0002",
 		Expect: "only text/0015 is at 0 (whole map); 0012 answers 9000 and the card face reads 9000", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			initial := block(ctx, c, textB)
-			rightTry(ctx, c, surfaceB, minus(initial, textB, initial[textB.id()]), "while text 0015 is blocked")
+			initial := block(ctx, c, TextBKey)
+			RightTry(ctx, c, SurfaceBKey, Minus(initial, TextBKey, initial[TextBKey.ID()]), "while text 0015 is blocked")
 			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
-			ExpectSW(ctx, c, "VERIFY card-surface 0012", Verify(surfaceB.ref, secret(myna.SecretCheckCodeB).Bytes()), apdu.SWSuccess)
+			ExpectSW(ctx, c, "VERIFY card-surface 0012", Verify(SurfaceBKey.Ref, SecretOf(myna.SecretCheckCodeB).Bytes()), apdu.SWSuccess)
 			ExpectSW(ctx, c, "read the card face", ReadSFI(myna.SurfaceFace, 256), apdu.SWSuccess)
-			expectBlocked(ctx, c, textB, "after card-surface B was used")
+			expectBlocked(ctx, c, TextBKey, "after card-surface B was used")
 		})
 
 	Spec(Meta{ID: "RC-014", Title: "interleaved wrong tries spend only their own key", Area: area, App: "card",
@@ -232,19 +232,19 @@ var _ = Describe("retry counters", Label(area), func() {
 		Expect:      "each answer is 63Cx for that key's own count; after each round every counter is exactly two, then one… lower as expected (whole map); the right values restore all",
 		Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			initial := counters(ctx, c, "at the start")
-			keys := append(append([]key{}, checkCodeKeys...), pinKeys...)
+			initial := Counters(ctx, c, "at the start")
+			keys := append(append([]Key{}, checkCodeKeys...), pinKeys...)
 			want := initial
 			for round := 1; round <= 2; round++ {
 				for _, k := range keys {
-					want = minus(want, k, 1)
-					ExpectSW(ctx, c, "select "+k.app.String(), SelectApp(k.app), apdu.SWSuccess)
-					ExpectSW(ctx, c, fmt.Sprintf("round %d: wrong value on %s (its own count, CARD.md §3)", round, k), Verify(k.ref, wrongFor(k)), apdu.RetriesLeft(want[k.id()]))
+					want = Minus(want, k, 1)
+					ExpectSW(ctx, c, "select "+k.App.String(), SelectApp(k.App), apdu.SWSuccess)
+					ExpectSW(ctx, c, fmt.Sprintf("round %d: wrong value on %s (its own count, CARD.md §3)", round, k), Verify(k.Ref, wrongFor(k)), apdu.RetriesLeft(want[k.ID()]))
 				}
-				expectCounters(0, fmt.Sprintf("after round %d", round), want, counters(ctx, c, fmt.Sprintf("after round %d", round)))
+				ExpectCounters(0, fmt.Sprintf("after round %d", round), want, Counters(ctx, c, fmt.Sprintf("after round %d", round)))
 			}
 			for _, k := range keys {
-				want = rightTry(ctx, c, k, want, "after the interleaved wrong tries")
+				want = RightTry(ctx, c, k, want, "after the interleaved wrong tries")
 			}
 		})
 
@@ -253,13 +253,13 @@ var _ = Describe("retry counters", Label(area), func() {
 		Expect:  "no answer (card removed); after the restart 0012 is one lower, nothing else moved, nothing is open (6982); the right code then resets it",
 		Targets: EmulatedOnly, Destructive: true, Durable: true},
 		func(ctx context.Context, c *target.Card) {
-			initial := counters(ctx, c, "at the start")
-			tornVerify(ctx, c, surfaceB, secret(myna.SecretCheckCodeB).Bytes(), "the right check code B")
+			initial := Counters(ctx, c, "at the start")
+			tornVerify(ctx, c, SurfaceBKey, SecretOf(myna.SecretCheckCodeB).Bytes(), "the right check code B")
 			Expect(c.Restart(ctx)).To(Succeed(), "restart the emulated card on its state directory")
-			expectCounters(0, "after the torn VERIFY and a restart (DESIGN.md: the decrement is durable before the comparison)", minus(initial, surfaceB, 1), counters(ctx, c, "after the restart"))
+			ExpectCounters(0, "after the torn VERIFY and a restart (DESIGN.md: the decrement is durable before the comparison)", Minus(initial, SurfaceBKey, 1), Counters(ctx, c, "after the restart"))
 			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
 			ExpectSW(ctx, c, "read EF 0002 after the torn VERIFY", ReadSFI(myna.SurfaceFace, 256), apdu.SWSecurityNotSatisfied)
-			rightTry(ctx, c, surfaceB, initial, "after the torn one")
+			RightTry(ctx, c, SurfaceBKey, initial, "after the torn one")
 		})
 
 	Spec(Meta{ID: "RC-016", Title: "a power cut during a wrong VERIFY spends the try", Area: area, App: "surface",
@@ -267,11 +267,11 @@ var _ = Describe("retry counters", Label(area), func() {
 		Expect:  "no answer (card removed); after the reset 0012 is one lower and nothing else moved: tearing buys no free try",
 		Targets: EmulatedOnly, Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			initial := counters(ctx, c, "at the start")
-			tornVerify(ctx, c, surfaceB, wrongFor(surfaceB), "a wrong check code B")
+			initial := Counters(ctx, c, "at the start")
+			tornVerify(ctx, c, SurfaceBKey, wrongFor(SurfaceBKey), "a wrong check code B")
 			Expect(c.Reset(ctx)).To(Succeed(), "reset the card after the power cut")
-			expectCounters(0, "after the torn wrong VERIFY and a reset", minus(initial, surfaceB, 1), counters(ctx, c, "after the reset"))
-			rightTry(ctx, c, surfaceB, initial, "after the torn wrong one")
+			ExpectCounters(0, "after the torn wrong VERIFY and a reset", Minus(initial, SurfaceBKey, 1), Counters(ctx, c, "after the reset"))
+			RightTry(ctx, c, SurfaceBKey, initial, "after the torn wrong one")
 		})
 
 	Spec(Meta{ID: "RC-017", Title: "a power cut on the last try leaves the key blocked", Area: area, App: "surface",
@@ -279,14 +279,14 @@ var _ = Describe("retry counters", Label(area), func() {
 		Expect:  "no answer; after the power cycle 0012 is at 0: the query answers the blocked-status answer and the right code 6984",
 		Targets: EmulatedOnly, Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			initial := counters(ctx, c, "at the start")
-			n := initial[surfaceB.id()]
+			initial := Counters(ctx, c, "at the start")
+			n := initial[SurfaceBKey.ID()]
 			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
-			countDown(ctx, c, surfaceB, n, n-1)
-			tornVerify(ctx, c, surfaceB, secret(myna.SecretCheckCodeB).Bytes(), "the right check code B on its last try")
+			countDown(ctx, c, SurfaceBKey, n, n-1)
+			tornVerify(ctx, c, SurfaceBKey, SecretOf(myna.SecretCheckCodeB).Bytes(), "the right check code B on its last try")
 			Expect(c.PowerCycle(ctx)).To(Succeed(), "power-cycle the card after the power cut")
-			expectCounters(0, "after the torn last try and a power cycle", minus(initial, surfaceB, n), counters(ctx, c, "after the power cycle"))
-			expectBlocked(ctx, c, surfaceB, "after a torn last try")
+			ExpectCounters(0, "after the torn last try and a power cycle", Minus(initial, SurfaceBKey, n), Counters(ctx, c, "after the power cycle"))
+			expectBlocked(ctx, c, SurfaceBKey, "after a torn last try")
 		})
 
 	Spec(Meta{ID: "RC-018", Title: "JPKI authentication PIN: three tries, then blocked", Area: area, App: "jpki",
@@ -295,7 +295,7 @@ var _ = Describe("retry counters", Label(area), func() {
 		func(ctx context.Context, c *target.Card) {
 			initial := block(ctx, c, jpkiAuth)
 			if Current().Profile != nil {
-				Expect(initial[jpkiAuth.id()]).To(Equal(limit(jpkiAuth.kind)), "JPKI 0018 starts at the profile's limit")
+				Expect(initial[jpkiAuth.ID()]).To(Equal(RetryLimit(jpkiAuth.Kind)), "JPKI 0018 starts at the profile's limit")
 			}
 			expectBlocked(ctx, c, jpkiAuth, "after three wrong PINs")
 		})
@@ -306,7 +306,7 @@ var _ = Describe("retry counters", Label(area), func() {
 		func(ctx context.Context, c *target.Card) {
 			initial := block(ctx, c, jpkiSign)
 			if Current().Profile != nil {
-				Expect(initial[jpkiSign.id()]).To(Equal(limit(jpkiSign.kind)), "JPKI 001B starts at the profile's limit")
+				Expect(initial[jpkiSign.ID()]).To(Equal(RetryLimit(jpkiSign.Kind)), "JPKI 001B starts at the profile's limit")
 			}
 			expectBlocked(ctx, c, jpkiSign, "after five wrong passwords")
 		})
@@ -315,38 +315,38 @@ var _ = Describe("retry counters", Label(area), func() {
 		Checks: "three wrong PINs on text 0011, then the tries query and the right PIN, then check code B on text 0015",
 		Expect: "63C2, 63C1, 63C0; then the blocked-status answer and 6984; only text/0011 at 0, and B still opens 0015", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			initial := block(ctx, c, textPIN)
-			expectBlocked(ctx, c, textPIN, "after three wrong PINs")
-			rightTry(ctx, c, textB, minus(initial, textPIN, initial[textPIN.id()]), "while the text PIN is blocked")
+			initial := block(ctx, c, TextPINKey)
+			expectBlocked(ctx, c, TextPINKey, "after three wrong PINs")
+			RightTry(ctx, c, TextBKey, Minus(initial, TextPINKey, initial[TextPINKey.ID()]), "while the text PIN is blocked")
 		})
 
 	Spec(Meta{ID: "RC-021", Title: "the text AP's key 0012 arrives blocked", Area: area, App: "text",
 		Checks: "on a card as issued: empty VERIFY on text 0012 (by SFI and after SELECT EF); only if that says blocked, VERIFY with 4 and 14 digits",
 		Expect: "the blocked-status answer (default 63C0, CARD.md §2.2), then 6984 for any data; no counter moves"},
 		func(ctx context.Context, c *target.Card) {
-			before := counters(ctx, c, "at the start")
-			Expect(before).To(HaveKeyWithValue(textBlocked.id(), 0), "text/0012 arrives blocked (CARD.md §2.2)")
+			before := Counters(ctx, c, "at the start")
+			Expect(before).To(HaveKeyWithValue(textBlocked.ID(), 0), "text/0012 arrives blocked (CARD.md §2.2)")
 			ExpectSW(ctx, c, "select text AP", SelectApp(myna.TextAP), apdu.SWSuccess)
-			ExpectSW(ctx, c, "empty VERIFY on text 0012 by SFI", TriesQuery(textBlocked.ref), blockedQuery())
-			ExpectSW(ctx, c, "select EF 0012", SelectEF(textBlocked.ref), apdu.SWSuccess)
+			ExpectSW(ctx, c, "empty VERIFY on text 0012 by SFI", TriesQuery(textBlocked.Ref), blockedQuery())
+			ExpectSW(ctx, c, "select EF 0012", SelectEF(textBlocked.Ref), apdu.SWSuccess)
 			ExpectSW(ctx, c, "empty VERIFY on text 0012 after SELECT EF", apdu.Command{INS: 0x20, P2: 0x80}, blockedQuery())
 			for _, v := range [][]byte{[]byte("0000"), []byte("00000000000000")} {
-				ExpectSW(ctx, c, fmt.Sprintf("VERIFY text 0012 with %d digits (CARD.md §2.2: 6984)", len(v)), Verify(textBlocked.ref, v), apdu.SWReferenceDataBlocked)
+				ExpectSW(ctx, c, fmt.Sprintf("VERIFY text 0012 with %d digits (CARD.md §2.2: 6984)", len(v)), Verify(textBlocked.Ref, v), apdu.SWReferenceDataBlocked)
 			}
-			expectCounters(0, "after VERIFYs on the blocked key", before, counters(ctx, c, "at the end"))
+			ExpectCounters(0, "after VERIFYs on the blocked key", before, Counters(ctx, c, "at the end"))
 		})
 
 	Spec(Meta{ID: "RC-022", Title: "the reader refuses a blocked key", Area: area, App: "surface",
 		Checks: "block 0012, then the reader's Session.Verify with the right check code B",
 		Expect: "an error matching reader.ErrBlocked after the tries query alone: no VERIFY with data is sent", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			block(ctx, c, surfaceB)
-			ct := countAPDUs(c)
+			block(ctx, c, SurfaceBKey)
+			ct := CountAPDUs(c)
 			s := c.Session()
 			Expect(s.SelectApp(ctx, myna.CardSurfaceAP)).To(Succeed(), "the reader selects the card-surface AP")
-			err := s.Verify(ctx, surfaceB.ref, secret(myna.SecretCheckCodeB))
+			err := s.Verify(ctx, SurfaceBKey.Ref, SecretOf(myna.SecretCheckCodeB))
 			Expect(err).To(MatchError(reader.ErrBlocked), "Session.Verify on a blocked key")
-			_, data, all := ct.counts()
+			_, data, all := ct.Counts()
 			Expect(data).To(BeZero(), "VERIFY commands with data sent to a blocked key (DESIGN.md: read the tries first)")
 			Expect(all).To(Equal(1), "VERIFY commands sent: the tries query alone")
 		})
@@ -356,27 +356,27 @@ var _ = Describe("retry counters", Label(area), func() {
 		Expect:      "both refused (reader.ErrRefused) with no VERIFY with data sent; 0012 stays at 1; the right code sent directly then resets it",
 		Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			initial := counters(ctx, c, "at the start")
-			n := initial[surfaceB.id()]
+			initial := Counters(ctx, c, "at the start")
+			n := initial[SurfaceBKey.ID()]
 			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
-			countDown(ctx, c, surfaceB, n, n-1)
-			ct := countAPDUs(c)
+			countDown(ctx, c, SurfaceBKey, n, n-1)
+			ct := CountAPDUs(c)
 			s := reader.NewSession(c.T, reader.Guard{Floor: 1})
 			Expect(s.SelectApp(ctx, myna.CardSurfaceAP)).To(Succeed(), "the reader selects the card-surface AP")
-			wrong, err := myna.ParseCheckCodeB(string(wrongFor(surfaceB)))
+			wrong, err := myna.ParseCheckCodeB(string(wrongFor(SurfaceBKey)))
 			Expect(err).NotTo(HaveOccurred(), "a check code B with another security code is well-formed")
 			for _, t := range []struct {
 				what string
 				code myna.Secret
-			}{{"a wrong check code B", wrong}, {"the right check code B", secret(myna.SecretCheckCodeB)}} {
-				err := s.Verify(ctx, surfaceB.ref, t.code)
+			}{{"a wrong check code B", wrong}, {"the right check code B", SecretOf(myna.SecretCheckCodeB)}} {
+				err := s.Verify(ctx, SurfaceBKey.Ref, t.code)
 				var refused *reader.RefusedError
 				Expect(errors.As(err, &refused)).To(BeTrue(), "Session.Verify with %s on the last try under floor 1: want a RefusedError, got %v", t.what, err)
 				Expect(refused.Tries).To(Equal(1), "tries the guard read")
 			}
-			_, data, _ := ct.counts()
+			_, data, _ := ct.Counts()
 			Expect(data).To(BeZero(), "VERIFY commands with data sent past the guard")
-			expectCounters(0, "after the refusals: 0012 still at 1", minus(initial, surfaceB, n-1), counters(ctx, c, "after the refusals"))
-			rightTry(ctx, c, surfaceB, initial, "sent directly on its last try")
+			ExpectCounters(0, "after the refusals: 0012 still at 1", Minus(initial, SurfaceBKey, n-1), Counters(ctx, c, "after the refusals"))
+			RightTry(ctx, c, SurfaceBKey, initial, "sent directly on its last try")
 		})
 })

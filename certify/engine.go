@@ -1,7 +1,6 @@
 package certify
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -188,32 +187,10 @@ func writeReaderConf(dir, label string) error {
 		return err
 	}
 	conf := fmt.Sprintf("FRIENDLYNAME \"%s\"\nDEVICENAME   /dev/null:0x%04X\nLIBPATH      %s\nCHANNELID    0x%04X\n",
-		label, pcscd.VPCDPort, vpcdDriver(), pcscd.VPCDPort)
+		label, pcscd.VPCDPort, pcscd.VPCDDriver(), pcscd.VPCDPort)
 	return os.WriteFile(filepath.Join(dir, "taimen-certify"), []byte(conf), 0o644)
 }
 
-// vpcdDriver returns the LIBPATH of a vpcd entry in /etc/reader.conf.d, else
-// Debian's path (as package pcscd finds it).
-func vpcdDriver() string {
-	const debian = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
-	files, _ := filepath.Glob("/etc/reader.conf.d/*")
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) == 2 && fields[0] == "LIBPATH" && strings.Contains(fields[1], "vpcd") {
-				if st, err := os.Stat(fields[1]); err == nil && st.Mode().IsRegular() {
-					return fields[1]
-				}
-			}
-		}
-	}
-	return debian
-}
 
 type engine struct {
 	o       Options

@@ -115,7 +115,7 @@ func resolve(o Options) (bin, driver string, err error) {
 	}
 	driver = o.Driver
 	if driver == "" {
-		driver = findDriver()
+		driver = VPCDDriver()
 	}
 	if !isFile(driver) {
 		return "", "", fmt.Errorf("%w: no vpcd driver %q (run scripts/deps to install vsmartcard-vpcd)", ErrUnavailable, driver)
@@ -128,8 +128,8 @@ func isFile(p string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-// findDriver returns the LIBPATH of a vpcd entry in /etc/reader.conf.d, else Debian's path.
-func findDriver() string {
+// VPCDDriver returns the LIBPATH of a vpcd entry in /etc/reader.conf.d, else Debian's path.
+func VPCDDriver() string {
 	const debian = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
 	files, _ := filepath.Glob("/etc/reader.conf.d/*")
 	for _, f := range files {

@@ -191,7 +191,6 @@ func writeReaderConf(dir, label string) error {
 	return os.WriteFile(filepath.Join(dir, "taimen-certify"), []byte(conf), 0o644)
 }
 
-
 type engine struct {
 	o       Options
 	scratch string

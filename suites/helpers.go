@@ -74,3 +74,40 @@ func Tries(ctx context.Context, c *target.Card, key string) int {
 	ExpectWithOffset(1, ok).To(BeTrue(), "no counter %s", key)
 	return n
 }
+
+// ExtendedLength reports whether the target card is expected to take
+// extended Lc/Le: the profile says so for emulated cards (taimen's default is
+// yes, as real cards do, CARD.md §6); a physical card is assumed to.
+func ExtendedLength() bool {
+	if p := Current().Profile; p != nil {
+		return p.Behaviour.ExtendedLength
+	}
+	return true
+}
+
+// ReadEF reads a whole transparent EF of the current application: one
+// extended READ BINARY by SFI where the card takes extended length, else
+// SELECT EF and 256-byte reads until a short answer or the end of the file.
+// Only RD-021 insists on extended length; every other spec reads either way.
+func ReadEF(ctx context.Context, c *target.Card, id myna.FileID, step string) []byte {
+	if ExtendedLength() {
+		r := Send(ctx, c, ReadSFI(id, apdu.MaxExtendedNe))
+		if r.SW != apdu.SWWrongLength || !Current().Physical() {
+			ExpectWithOffset(1, r.SW).To(Equal(apdu.SWSuccess), "%s: extended READ BINARY: card answered %s, CARD.md says 9000", step, r.SW.String())
+			return r.Data
+		}
+	}
+	ExpectWithOffset(1, Send(ctx, c, SelectEF(id)).SW).To(Equal(apdu.SWSuccess), "%s: SELECT EF %s", step, id)
+	var out []byte
+	for off := 0; ; off += 256 {
+		r := Send(ctx, c, ReadAt(off, 256))
+		if off > 0 && (r.SW == apdu.SWWrongP1P2 || r.SW == apdu.SWEndOfFile) {
+			return out
+		}
+		ExpectWithOffset(1, r.SW).To(Equal(apdu.SWSuccess), "%s: READ BINARY at %d: card answered %s, CARD.md says 9000", step, off, r.SW.String())
+		out = append(out, r.Data...)
+		if len(r.Data) < 256 || off > 0x7F00 {
+			return out
+		}
+	}
+}

@@ -31,12 +31,12 @@ func readFace(ctx context.Context, c *target.Card) []byte {
 	codes := Current().Codes
 	ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
 	ExpectSW(ctx, c, "VERIFY check code B", Verify(myna.SurfaceCheckCodeBRef, Need(codes.B, "check code B").Bytes()), apdu.SWSuccess)
-	return ExpectSW(ctx, c, "extended READ BINARY of EF 0002", ReadSFI(myna.SurfaceFace, apdu.MaxExtendedNe), apdu.SWSuccess)
+	return ReadEF(ctx, c, myna.SurfaceFace, "extended READ BINARY of EF 0002")
 }
 
 // surfaceCert reads and parses the card-surface AP's CV certificate and checks it against the target's anchors.
 func surfaceCert(ctx context.Context, c *target.Card, app myna.App, id myna.FileID) (*cvc.Certificate, cvc.TrustAnchor) {
-	raw := ExpectSW(ctx, c, "read CV certificate", ReadSFI(id, apdu.MaxExtendedNe), apdu.SWSuccess)
+	raw := ReadEF(ctx, c, id, "read CV certificate")
 	cert, err := cvc.Parse(raw)
 	Expect(err).NotTo(HaveOccurred(), "CV certificate of %s", app)
 	anchor, err := Current().Anchors.Verify(cert)
@@ -216,7 +216,7 @@ var _ = Describe("reads", Label(area), func() {
 			ExpectSW(ctx, c, "re-select", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
 			ExpectSW(ctx, c, "verify A", Verify(myna.SurfaceCheckCodeARef, Need(codes.A, "check code A").Bytes()), apdu.SWSuccess)
 			ExpectSW(ctx, c, "read face after A", ReadSFI(myna.SurfaceFace, 256), apdu.SWSuccess)
-			img := ExpectSW(ctx, c, "read number image after A", ReadSFI(myna.SurfaceNumberImage, apdu.MaxExtendedNe), apdu.SWSuccess)
+			img := ReadEF(ctx, c, myna.SurfaceNumberImage, "read number image after A")
 			rec, err := layout.ParseMyNumberImage(img)
 			Expect(err).NotTo(HaveOccurred())
 			cert, _ := surfaceCert(ctx, c, myna.CardSurfaceAP, myna.SurfaceCVCert)
@@ -254,9 +254,9 @@ var _ = Describe("reads", Label(area), func() {
 			ExpectSW(ctx, c, "verify PIN", Verify(myna.TextPINRef, Need(Current().Codes.TextPIN, "text PIN").Bytes()), apdu.SWSuccess)
 			number := ExpectSW(ctx, c, "read EF 0001", ReadSFI(myna.TextIndividualNumber, 256), apdu.SWSuccess)
 			Expect(number).To(HaveLen(17), "EF 0001 physical size")
-			four, err := layout.ParseBasicFour(ExpectSW(ctx, c, "read EF 0002", ReadSFI(myna.TextBasicFour, apdu.MaxExtendedNe), apdu.SWSuccess))
+			four, err := layout.ParseBasicFour(ReadEF(ctx, c, myna.TextBasicFour, "read EF 0002"))
 			Expect(err).NotTo(HaveOccurred())
-			rec, err := layout.ParseIntegrity(ExpectSW(ctx, c, "read EF 0003", ReadSFI(myna.TextIntegrity, apdu.MaxExtendedNe), apdu.SWSuccess))
+			rec, err := layout.ParseIntegrity(ReadEF(ctx, c, myna.TextIntegrity, "read EF 0003"))
 			Expect(err).NotTo(HaveOccurred())
 			Expect(rec.CheckMyNumberFile(number)).To(Succeed(), "DF31")
 			Expect(rec.CheckBasicFour(four)).To(Succeed(), "DF32")
@@ -274,7 +274,7 @@ var _ = Describe("reads", Label(area), func() {
 		Expect: "offset ≥ size: 6B00; Le beyond the end: the remaining bytes with 9000"},
 		func(ctx context.Context, c *target.Card) {
 			ExpectSW(ctx, c, "select", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
-			cert := ExpectSW(ctx, c, "read EF 0004", ReadSFI(myna.SurfaceCVCert, apdu.MaxExtendedNe), apdu.SWSuccess)
+			cert := ReadEF(ctx, c, myna.SurfaceCVCert, "read EF 0004")
 			n := len(cert)
 			ExpectSW(ctx, c, "select EF 0004", SelectEF(myna.SurfaceCVCert), apdu.SWSuccess)
 			tail := ExpectSW(ctx, c, "read across the end", ReadAt(n-10, 256), apdu.SWSuccess)
@@ -337,7 +337,11 @@ var _ = Describe("reads", Label(area), func() {
 			atr := ExpectSW(ctx, c, "GET DATA 5F51", apdu.Command{INS: 0xCA, P1: 0x5F, P2: 0x51, Ne: 256}, apdu.SWSuccess)
 			Expect(atr).NotTo(BeEmpty())
 			ExpectSW(ctx, c, "GET DATA 00F8 short", apdu.Command{INS: 0xCA, P2: 0xF8, Ne: 256}, apdu.SWWrongLength)
-			Expect(ExpectSW(ctx, c, "GET DATA 00F8 extended", apdu.Command{INS: 0xCA, P2: 0xF8, Ne: apdu.MaxExtendedNe, Extended: true}, apdu.SWSuccess)).To(HaveLen(cvc.Len))
+			if ExtendedLength() {
+				Expect(ExpectSW(ctx, c, "GET DATA 00F8 extended", apdu.Command{INS: 0xCA, P2: 0xF8, Ne: apdu.MaxExtendedNe, Extended: true}, apdu.SWSuccess)).To(HaveLen(cvc.Len))
+			} else {
+				ExpectSW(ctx, c, "GET DATA 00F8 extended, on a card without extended length", apdu.Command{INS: 0xCA, P2: 0xF8, Ne: apdu.MaxExtendedNe, Extended: true}, apdu.SWWrongLength)
+			}
 			ExpectSW(ctx, c, "select", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
 			ExpectSW(ctx, c, "GET DATA 00F2 in an application", apdu.Command{INS: 0xCA, P2: 0xF2, Ne: 8}, apdu.SWReferenceNotFound)
 		})
@@ -348,7 +352,7 @@ var _ = Describe("reads", Label(area), func() {
 		func(ctx context.Context, c *target.Card) {
 			ExpectSW(ctx, c, "select", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
 			ExpectSW(ctx, c, "verify birth-date key", Verify(myna.SurfaceBirthDateKeyRef, Need(Current().Codes.BirthDate, "birth-date key").Bytes()), apdu.SWSuccess)
-			rec, err := layout.ParseAgeRecord(ExpectSW(ctx, c, "read EF 0001", ReadSFI(myna.SurfaceAgeRecord, apdu.MaxExtendedNe), apdu.SWSuccess))
+			rec, err := layout.ParseAgeRecord(ReadEF(ctx, c, myna.SurfaceAgeRecord, "read EF 0001"))
 			Expect(err).NotTo(HaveOccurred())
 			cert, _ := surfaceCert(ctx, c, myna.CardSurfaceAP, myna.SurfaceCVCert)
 			_, err = rec.Verify(cert.SubjectKey)
@@ -370,7 +374,11 @@ var _ = Describe("reads", Label(area), func() {
 				Expect(seen[string(ch)]).To(BeFalse(), "challenge %d repeats an earlier one", i+1)
 				seen[string(ch)] = true
 			}
-			ExpectSW(ctx, c, "GET CHALLENGE with an extended Le", apdu.Command{INS: 0x84, Ne: 300, Extended: true}, apdu.SWConditionsNotSatisfied)
+			want := apdu.SWConditionsNotSatisfied
+			if !ExtendedLength() {
+				want = apdu.SWWrongLength // the card refuses every extended APDU first
+			}
+			ExpectSW(ctx, c, "GET CHALLENGE with an extended Le", apdu.Command{INS: 0x84, Ne: 300, Extended: true}, want)
 		})
 
 	Spec(Meta{ID: "RD-020", Title: "the remaining files match the profile", Area: area, App: "card", Targets: EmulatedOnly,
@@ -389,11 +397,11 @@ var _ = Describe("reads", Label(area), func() {
 			Expect(info.Expiry == p.Card.ExpiryDigits()).To(BeTrue(), "共通AP record: the expiry differs from the profile's")
 
 			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
-			ap, err := layout.ParseSurfaceAPInfo(ExpectSW(ctx, c, "read EF 0003", ReadSFI(myna.SurfaceBasicInfo, apdu.MaxExtendedNe), apdu.SWSuccess))
+			ap, err := layout.ParseSurfaceAPInfo(ReadEF(ctx, c, myna.SurfaceBasicInfo, "read EF 0003"))
 			Expect(err).NotTo(HaveOccurred())
 			Expect(ap.Municipality == p.Person.MunicipalityCode).To(BeTrue(), "DF34 municipality differs from the profile's")
 			ExpectSW(ctx, c, "verify A", Verify(myna.SurfaceCheckCodeARef, codes.A.Bytes()), apdu.SWSuccess)
-			img, err := layout.ParseMyNumberImage(ExpectSW(ctx, c, "read EF 0005", ReadSFI(myna.SurfaceNumberImage, apdu.MaxExtendedNe), apdu.SWSuccess))
+			img, err := layout.ParseMyNumberImage(ReadEF(ctx, c, myna.SurfaceNumberImage, "read EF 0005"))
 			Expect(err).NotTo(HaveOccurred())
 			Expect(bytes.Equal(img.NumberPNG, p.Images.Number)).To(BeTrue(), "individual-number image differs from the profile's")
 
@@ -406,5 +414,32 @@ var _ = Describe("reads", Label(area), func() {
 			Expect(c.Reset(ctx)).To(Succeed())
 			Expect(string(ExpectSW(ctx, c, "GET DATA 00F0", apdu.Command{INS: 0xCA, P2: 0xF0, Ne: 5}, apdu.SWSuccess)) == p.Person.MunicipalityCode).To(BeTrue(), "GET DATA 00F0 differs from the profile's municipality")
 			Expect(string(ExpectSW(ctx, c, "GET DATA 00F2", apdu.Command{INS: 0xCA, P2: 0xF2, Ne: 8}, apdu.SWSuccess)) == p.Card.ExpiryDigits()).To(BeTrue(), "GET DATA 00F2 differs from the profile's expiry")
+		})
+
+	Spec(Meta{ID: "RD-021", Title: "extended-length READ BINARY returns a whole file", Area: area, App: "surface",
+		Checks: "after check code B: one READ BINARY by SFI with an extended Le of 65536 (00 B0 82 00 00 00 00) of the card face, against the same file read in 256-byte pieces (CARD.md §6: extended Le works on the card [C2])",
+		Expect: "9000 with the whole file in one answer, equal to the pieces; a profile that declares no extended length expects 6700 instead"},
+		func(ctx context.Context, c *target.Card) {
+			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "VERIFY check code B", Verify(myna.SurfaceCheckCodeBRef, Need(Current().Codes.B, "check code B").Bytes()), apdu.SWSuccess)
+			if !ExtendedLength() {
+				ExpectSW(ctx, c, "extended READ BINARY on a card declared without extended length", ReadSFI(myna.SurfaceFace, apdu.MaxExtendedNe), apdu.SWWrongLength)
+				return
+			}
+			whole := ExpectSW(ctx, c, "extended READ BINARY of EF 0002", ReadSFI(myna.SurfaceFace, apdu.MaxExtendedNe), apdu.SWSuccess)
+			ExpectSW(ctx, c, "select EF 0002", SelectEF(myna.SurfaceFace), apdu.SWSuccess)
+			var pieces []byte
+			for off := 0; ; off += 256 {
+				r := Send(ctx, c, ReadAt(off, 256))
+				if off > 0 && r.SW == apdu.SWWrongP1P2 {
+					break
+				}
+				Expect(r.SW).To(Equal(apdu.SWSuccess), "READ BINARY at %d", off)
+				pieces = append(pieces, r.Data...)
+				if len(r.Data) < 256 {
+					break
+				}
+			}
+			Expect(bytes.Equal(whole, pieces)).To(BeTrue(), "the extended read (%d bytes) differs from the 256-byte pieces (%d bytes)", len(whole), len(pieces))
 		})
 })

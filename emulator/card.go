@@ -310,7 +310,6 @@ const (
 	insSetSessionKey      = 0xAE // 80 AE
 	insChangeKey          = 0x32 // 80 32
 	claISO           byte = 0x00
-	claPropr         byte = 0x80
 )
 
 func (c *Card) dispatch(cmd apdu.Command) result {
@@ -626,7 +625,11 @@ func spin(d time.Duration) {
 }
 
 func (c *Card) changeReference(cmd apdu.Command, mode changeMode) result {
-	if cmd.P1 != map[changeMode]byte{changeRefData: 0x01, changeKey: 0x00}[mode] {
+	wantP1 := byte(0x00) // CHANGE KEY 80 32 00 80
+	if mode == changeRefData {
+		wantP1 = 0x01 // CHANGE REFERENCE DATA 00 24 01 80: new value only
+	}
+	if cmd.P1 != wantP1 {
 		return fail(apdu.SWIncorrectP1P2)
 	}
 	e, sw := c.keyFor(cmd.P2)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,8 +131,6 @@ type targetFlags struct {
 	noExtend   bool
 	chunk      int
 	trace      string
-	reveal     bool
-	profile    *myna.Profile
 	isPhysical bool
 }
 
@@ -188,7 +185,6 @@ func (t *targetFlags) open(ctx context.Context) (reader.Transport, *cvc.AnchorSe
 		if err != nil {
 			return nil, nil, err
 		}
-		t.profile = p
 		card, err := emulator.New(p, emulator.Options{StateDir: t.state})
 		if err != nil {
 			return nil, nil, err
@@ -246,5 +242,3 @@ func writeTrace(path string, tr *reader.Trace) error {
 	defer f.Close()
 	return writeJSON(f, tr.Entries())
 }
-
-var _ = io.Discard

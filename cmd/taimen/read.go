@@ -38,7 +38,6 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "taimen read: %d unexpected argument(s) after the flags, not shown (secrets are never taken from the command line; use the prompt or TAIMEN_* variables)\n", fs.NArg())
 		return exitUsage
 	}
-	tf.reveal = *reveal
 	switch flow {
 	case "face", "surface-a", "text", "jpki":
 	default:

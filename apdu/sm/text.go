@@ -229,6 +229,23 @@ func (t *TextTerminal) Closed() bool { return t.closed }
 // skips a value, -1 replays the previous one) so tests can send a wrong counter.
 func (t *TextTerminal) ShiftCounter(delta int64) { t.next = uint64(int64(t.next) + delta) }
 
+// Noticeable reports whether a card expecting counter n would notice that w,
+// a command this terminal wrapped, was protected under another counter. The
+// scheme has no MAC: the card only sees that w's DO'86' cryptogram does not
+// decrypt to valid padding under the IV of n. A one-block cryptogram
+// decrypted under a wrong IV still ends in valid padding about once in 256
+// tries, and then the card cannot tell; so can a command without DO'86'
+// (READ BINARY) or with two blocks or more. Tests of a replayed or skipped
+// counter use it to know which answer a correct card must give.
+func (t *TextTerminal) Noticeable(w apdu.Command, n uint64) bool {
+	o, err := ParseObjects(w.Data)
+	if err != nil || o.CryptoTag != DO86 {
+		return false
+	}
+	_, err = t.c.open(n, o.Cryptogram)
+	return err != nil
+}
+
 // WrapCommand protects cmd under the next n: data goes into DO'86', Le into
 // DO'96' (00 hi lo) with extended Le 0000, CLA gains 08. A command with both
 // data and Le cannot be protected in this scheme.

@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"errors"
+	mrand "math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -550,5 +551,42 @@ func TestTextConstructorErrors(t *testing.T) {
 	}
 	if _, err := BuildKeyDelivery(make([]byte, 16)); err == nil {
 		t.Error("16-byte seed")
+	}
+}
+
+// TestTextNoticeable checks Noticeable against what the card really does with
+// a replayed one-block command, over many session keys: it must agree every
+// time, including the roughly one key in 256 where the stale cryptogram still
+// decrypts to valid padding and the card cannot tell.
+func TestTextNoticeable(t *testing.T) {
+	rng := mrand.NewChaCha8([32]byte{'t', 'a', 'i', 'm', 'e', 'n'})
+	unnoticed := 0
+	for i := 0; i < 20000 && (i < 2000 || unnoticed == 0); i++ {
+		key := make([]byte, TextKeyLen)
+		_, _ = rng.Read(key)
+		term, _ := NewTextTerminal(key)
+		card, _ := NewTextCard(key)
+		w, err := term.WrapCommand(selectEF)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := card.UnwrapCommand(w); err != nil {
+			t.Fatalf("key %X: first send refused: %v", key, err)
+		}
+		want := term.Noticeable(w, card.Counter())
+		_, err = card.UnwrapCommand(w) // the replay
+		if got := err != nil; got != want {
+			t.Fatalf("key %X: Noticeable = %v, but the card noticed = %v (%v)", key, want, got, err)
+		}
+		if !want {
+			unnoticed++
+		}
+	}
+	if unnoticed == 0 {
+		t.Error("no key found where a replay goes unnoticed: Noticeable cannot be told from a constant")
+	}
+	term, _ := NewTextTerminal(textKey)
+	if w, _ := term.WrapCommand(readWhole); term.Noticeable(w, 5) {
+		t.Error("READ BINARY carries no cryptogram, yet Noticeable says the card would notice")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"io"
 
 	"github.com/google/go-cmp/cmp"
 	. "github.com/onsi/ginkgo/v2"
@@ -25,12 +26,19 @@ import (
 
 const area = "sm"
 
+// seeds supplies the SET SESSION KEY seeds; tests replace it to force a
+// session key whose stale commands go unnoticed.
+var seeds io.Reader = rand.Reader
+
 // session selects the text AP, verifies the PIN and opens an SM session.
 func session(ctx context.Context, c *target.Card) *sm.TextTerminal {
 	ExpectSW(ctx, c, "select text AP", SelectApp(myna.TextAP), apdu.SWSuccess)
 	ExpectSW(ctx, c, "verify text PIN", Verify(myna.TextPINRef, Need(Current().Codes.TextPIN, "text PIN").Bytes()), apdu.SWSuccess)
 	pub := sessionKey(ctx, c)
-	term, cmd, err := sm.NewTextSession(pub)
+	seed := make([]byte, sm.TextSeedLen)
+	_, err := io.ReadFull(seeds, seed)
+	Expect(err).NotTo(HaveOccurred(), "session seed")
+	term, cmd, err := sm.NewTextSessionWithSeed(pub, seed, rand.Reader)
 	Expect(err).NotTo(HaveOccurred())
 	ExpectSW(ctx, c, "SET SESSION KEY after the PIN", cmd, apdu.SWSuccess)
 	return term
@@ -41,6 +49,28 @@ func sessionKey(ctx context.Context, c *target.Card) *rsa.PublicKey {
 	pub, err := layout.ParseSessionKey(raw)
 	Expect(err).NotTo(HaveOccurred(), "EF 0006 layout")
 	return pub
+}
+
+// maxStaleSessions bounds staleCommand: a session fails to give a noticeable
+// stale command about once in 256, so 8 in a row happen once in 2^64.
+const maxStaleSessions = 8
+
+// staleCommand opens sessions until stale builds a command under a wrong
+// counter that a correct card can notice. stale returns the command and the
+// counter the card will expect when it arrives. Without a MAC the card only
+// sees bad padding, and a one-block cryptogram under a wrong IV still ends in
+// valid padding about once in 256 (CARD.md §4.1): then no card can tell, so
+// the spec takes a new session key instead of expecting the impossible.
+func staleCommand(ctx context.Context, c *target.Card, stale func(*sm.TextTerminal) (apdu.Command, uint64)) (*sm.TextTerminal, apdu.Command) {
+	for attempt := 1; ; attempt++ {
+		term := session(ctx, c)
+		w, n := stale(term)
+		if term.Noticeable(w, n) {
+			return term, w
+		}
+		Expect(attempt).To(BeNumerically("<", maxStaleSessions), "every session key gave a stale command with valid padding: the session keys are not random")
+		By("the stale command would decrypt to valid padding under the card's counter (about 1 in 256): a new session")
+	}
 }
 
 // secure wraps cmd, sends it and unwraps the answer.
@@ -87,10 +117,12 @@ var _ = Describe("secure messaging", Label(area), func() {
 		Checks: "a SELECT EF protected under n+1 instead of n, then a correct CLA 08 READ BINARY",
 		Expect: "6988; then 69FC for every SM command"},
 		func(ctx context.Context, c *target.Card) {
-			term := session(ctx, c)
-			term.ShiftCounter(1)
-			w, err := term.WrapCommand(SelectEF(myna.TextBasicFour))
-			Expect(err).NotTo(HaveOccurred())
+			_, w := staleCommand(ctx, c, func(term *sm.TextTerminal) (apdu.Command, uint64) {
+				term.ShiftCounter(1)
+				w, err := term.WrapCommand(SelectEF(myna.TextBasicFour))
+				Expect(err).NotTo(HaveOccurred())
+				return w, term.Counter() - 2 // the card still expects the skipped n
+			})
 			Expect(Send(ctx, c, w).SW).To(Equal(apdu.SWSMObjectsIncorrect), "command under a skipped counter")
 			Expect(Send(ctx, c, rawSMRead(myna.TextBasicFour)).SW).To(Equal(apdu.SWSMSessionClosed), "SM after the counter error")
 			Expect(Send(ctx, c, rawSMRead(myna.TextIndividualNumber)).SW).To(Equal(apdu.SWSMSessionClosed), "and again")
@@ -100,9 +132,11 @@ var _ = Describe("secure messaging", Label(area), func() {
 		Checks: "the same protected SELECT EF sent twice (the second under a stale counter)",
 		Expect: "9000 the first time, 6988 the second, then 69FC"},
 		func(ctx context.Context, c *target.Card) {
-			term := session(ctx, c)
-			w, err := term.WrapCommand(SelectEF(myna.TextBasicFour))
-			Expect(err).NotTo(HaveOccurred())
+			_, w := staleCommand(ctx, c, func(term *sm.TextTerminal) (apdu.Command, uint64) {
+				w, err := term.WrapCommand(SelectEF(myna.TextBasicFour))
+				Expect(err).NotTo(HaveOccurred())
+				return w, term.Counter() // what the card expects once it has accepted w
+			})
 			first := Send(ctx, c, w)
 			Expect(first.SW).To(Equal(apdu.SWSuccess), "first protected SELECT")
 			Expect(Send(ctx, c, w).SW).To(Equal(apdu.SWSMObjectsIncorrect), "the replayed SELECT")

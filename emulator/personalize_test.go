@@ -11,7 +11,7 @@ import (
 // profilesDir is where the committed synthetic profiles live.
 var profilesDir = filepath.Join("..", "vectors", "profiles")
 
-var profileIDs = []string{"p01-showa", "p02-long-address", "p03-foreign-resident", "p04-reiwa-boundary", "p05-near-expiry"}
+var profileIDs = []string{"p01-showa", "p02-long-address", "p03-foreign-resident", "p04-reiwa-boundary", "p05-near-expiry", "p06-taisho-contactless"}
 
 func loadProfile(t testing.TB, id string) *myna.Profile {
 	t.Helper()

@@ -7,12 +7,14 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // profilesDir is vectors/profiles, relative to this package.
 const profilesDir = "../vectors/profiles"
 
-// TestRealProfiles loads the five profiles of docs/CONTRACTS.md and checks them against the
+// TestRealProfiles loads the six profiles of docs/CONTRACTS.md and checks them against the
 // table there. It skips while the key and image files (made by vectors/gen) are missing.
 func TestRealProfiles(t *testing.T) {
 	type person struct {
@@ -34,6 +36,8 @@ func TestRealProfiles(t *testing.T) {
 			"314159265352", "2029-05-01", "6402", "26102", "01050120296402", "3690", "REIWA01"},
 		{"p05-near-expiry", "境界　昭", "福岡県福岡市中央区天神試験一丁目８番１号", "1989-01-07", SexMale, DateFormEra,
 			"271828182840", "2026-12-15", "1187", "40133", "64010720261187", "8124", "SHOWA64X"},
+		{"p06-taisho-contactless", "大城　ハナ", "沖縄県那覇市試験一丁目１番１号", "1925-03-03", SexFemale, DateFormEra,
+			"472011925030", "2031-03-03", "5309", "47201", "14030320315309", "4417", "TAISHO14"},
 	}
 	needed := []string{"testca/keys.pem"}
 	for _, p := range people {
@@ -79,8 +83,21 @@ func TestRealProfiles(t *testing.T) {
 				p.SignPassword().Reveal() != want.password {
 				t.Errorf("PINs differ from docs/CONTRACTS.md")
 			}
-			if p.RetryLimits != DefaultRetryLimits() || p.Behaviour != DefaultBehaviour() {
-				t.Errorf("retry limits or behaviour differ from the defaults")
+			wantLimits, wantBeh, wantIface := DefaultRetryLimits(), DefaultBehaviour(), InterfaceContact
+			if want.id == "p06-taisho-contactless" { // the other side of every open choice (docs/CONTRACTS.md)
+				wantLimits.CheckCodeB, wantLimits.BirthDateKey = 5, 3
+				wantBeh = Behaviour{BlockedStatusQuery: 0x6984, ProtectedRead: 0x6982, WrongLengthVerify: WrongLengthRejects,
+					OffsetBeyondEnd: 0x6282, ReselectSameAPClears: false, FCIOnP2_00: FCIEmpty, Filler: 0x00, ExtendedLength: false}
+				wantIface = InterfaceContactless
+			}
+			if d := cmp.Diff(wantLimits, p.RetryLimits); d != "" {
+				t.Errorf("retry limits (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(wantBeh, p.Behaviour); d != "" {
+				t.Errorf("behaviour (-want +got):\n%s", d)
+			}
+			if p.Card.Interface != wantIface {
+				t.Errorf("interface %v, want %v", p.Card.Interface, wantIface)
 			}
 			for _, r := range append(SetKeyRoles(), CardKeyRoles()...) {
 				if _, ok := p.Key(r); !ok {

@@ -12,7 +12,7 @@ import (
 	"github.com/taimen-dev/taimen/myna/cvc"
 )
 
-var profileIDs = []string{"p01-showa", "p02-long-address", "p03-foreign-resident", "p04-reiwa-boundary", "p05-near-expiry"}
+var profileIDs = []string{"p01-showa", "p02-long-address", "p03-foreign-resident", "p04-reiwa-boundary", "p05-near-expiry", "p06-taisho-contactless"}
 
 // emuFixture is an in-process emulated card with its profile and test anchors.
 type emuFixture struct {
@@ -67,7 +67,7 @@ func TestReadFaceEveryProfile(t *testing.T) {
 					t.Errorf("coverage claims %s", c)
 				}
 			}
-			if face.TriesBefore != 10 || face.NumberPNG != nil {
+			if face.TriesBefore != f.p.RetryLimits.CheckCodeB || face.NumberPNG != nil {
 				t.Errorf("tries before %d, number image %d bytes", face.TriesBefore, len(face.NumberPNG))
 			}
 		})

@@ -3,6 +3,7 @@ package suites
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -31,6 +32,18 @@ func ExpectSW(ctx context.Context, c *target.Card, step string, cmd apdu.Command
 // SelectApp is SELECT by AID with P2=0C.
 func SelectApp(app myna.App) apdu.Command {
 	return apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: app.AID()}
+}
+
+// Reselect selects app again with its verified status cleared. Where the
+// profile says re-SELECT of the same application keeps that status (CARD.md
+// §10 leaves it open; taimen's default clears it), it goes through the
+// common application first: selecting another application always clears it.
+func Reselect(ctx context.Context, c *target.Card, app myna.App) {
+	GinkgoHelper()
+	if !ProfileBehaviour().ReselectSameAPClears {
+		ExpectSW(ctx, c, "select the common AP (re-SELECT keeps the verified status on this card)", SelectApp(myna.CommonAP), apdu.SWSuccess)
+	}
+	ExpectSW(ctx, c, "re-select "+app.String(), SelectApp(app), apdu.SWSuccess)
 }
 
 // SelectEF is SELECT EF under the current application.
@@ -85,6 +98,19 @@ func ExtendedLength() bool {
 	return true
 }
 
+// PastEnd is the status words a READ BINARY at or past the end of an EF may
+// answer: the profile's choice on an emulated card; 6B00 or 6282 on a
+// physical one (CARD.md §2.6 gives 6B00 and tolerates 6282).
+func PastEnd() []apdu.StatusWord {
+	if p := Current().Profile; p != nil {
+		return []apdu.StatusWord{apdu.StatusWord(p.Behaviour.OffsetBeyondEnd)}
+	}
+	return []apdu.StatusWord{apdu.SWWrongP1P2, apdu.SWEndOfFile}
+}
+
+// IsPastEnd reports whether sw is one of PastEnd's.
+func IsPastEnd(sw apdu.StatusWord) bool { return slices.Contains(PastEnd(), sw) }
+
 // ReadEF reads a whole transparent EF of the current application: one
 // extended READ BINARY by SFI where the card takes extended length, else
 // SELECT EF and 256-byte reads until a short answer or the end of the file.
@@ -101,7 +127,7 @@ func ReadEF(ctx context.Context, c *target.Card, id myna.FileID, step string) []
 	var out []byte
 	for off := 0; ; off += 256 {
 		r := Send(ctx, c, ReadAt(off, 256))
-		if off > 0 && (r.SW == apdu.SWWrongP1P2 || r.SW == apdu.SWEndOfFile) {
+		if off > 0 && IsPastEnd(r.SW) {
 			return out
 		}
 		ExpectWithOffset(1, r.SW).To(Equal(apdu.SWSuccess), "%s: READ BINARY at %d: card answered %s, CARD.md says 9000", step, off, r.SW.String())

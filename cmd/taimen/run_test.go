@@ -251,31 +251,56 @@ func TestRunVPCD(t *testing.T) {
 	t.Logf("%s", verdictLine(s))
 }
 
-func TestRunRedactionForeignResident(t *testing.T) {
+// TestRunEveryProfile runs every area against each committed profile but
+// p01 (TestRunEmulator runs that one): the clean emulator must pass whatever
+// the profile chooses where CARD.md is silent, and no file the run wrote may
+// hold that profile's codes or personal data.
+func TestRunEveryProfile(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs a suite")
+		t.Skip("runs the suites once per profile")
 	}
-	path := filepath.Join("..", "..", "vectors", "profiles", "p03-foreign-resident", "profile.json")
-	p, err := myna.LoadProfile(path)
-	if err != nil {
-		t.Fatal(err)
+	dirs, err := filepath.Glob(filepath.Join("..", "..", "vectors", "profiles", "p*", "profile.json"))
+	if err != nil || len(dirs) < 6 {
+		t.Fatalf("profiles: %v (%d found)", err, len(dirs))
 	}
-	out := filepath.Join(t.TempDir(), "run")
-	r := taimen(t, "run", "--profile", path, "--label-filter", "reads", "--out", out)
-	if r.code != exitOK {
-		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
-	}
-	texts := map[string][]byte{"stdout": []byte(r.stdout), "stderr": []byte(r.stderr)}
-	entries, _ := os.ReadDir(out)
-	for _, e := range entries {
-		b, _ := os.ReadFile(filepath.Join(out, e.Name()))
-		texts[e.Name()] = b
-	}
-	ns := needles(p)
-	for name, b := range texts {
-		for _, hit := range findLeaks(b, ns) {
-			t.Errorf("%s: %s", name, hit)
+	for _, path := range dirs {
+		id := filepath.Base(filepath.Dir(path))
+		if id == "p01-showa" {
+			continue
 		}
+		t.Run(id, func(t *testing.T) {
+			t.Parallel()
+			p, err := myna.LoadProfile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(t.TempDir(), "run")
+			r := taimen(t, "run", "--profile", path, "--out", out)
+			s, err := reports.Load(out)
+			if err != nil {
+				t.Fatalf("exit %d, no summary: %v\n%s%s", r.code, err, r.stdout, r.stderr)
+			}
+			if r.code != exitOK || s.Verdict != reports.Pass || s.Target.Profile != id {
+				t.Errorf("exit %d, %s, profile %q", r.code, verdictLine(s), s.Target.Profile)
+				for _, sp := range s.Specs {
+					if sp.Outcome == reports.OutcomeFail {
+						t.Logf("failed: %s: %s", sp.ID, firstLine(sp.Failure.Message))
+					}
+				}
+			}
+			texts := map[string][]byte{"stdout": []byte(r.stdout), "stderr": []byte(r.stderr)}
+			entries, _ := os.ReadDir(out)
+			for _, e := range entries {
+				b, _ := os.ReadFile(filepath.Join(out, e.Name()))
+				texts[e.Name()] = b
+			}
+			ns := needles(p)
+			for name, b := range texts {
+				for _, hit := range findLeaks(b, ns) {
+					t.Errorf("%s: %s", name, hit)
+				}
+			}
+		})
 	}
 }
 

@@ -306,7 +306,7 @@ var _ = Describe("robustness", Label(area), func() {
 				{"the 14 digits and one more", append(append([]byte(nil), right...), '0')},
 				{"the first digit", right[:1]},
 			} {
-				ExpectSW(ctx, c, "re-select", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+				Reselect(ctx, c, myna.CardSurfaceAP)
 				r := Send(ctx, c, Verify(myna.SurfaceCheckCodeBRef, v.value))
 				Expect(r.SW).NotTo(Equal(apdu.SWSuccess), "VERIFY with %s was accepted: the card compares only part of the value (or ignores the rest)", v.name)
 				ExpectSW(ctx, c, "read EF 0002 after VERIFY with "+v.name, ReadSFI(myna.SurfaceFace, 256), apdu.SWSecurityNotSatisfied)

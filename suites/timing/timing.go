@@ -220,7 +220,7 @@ var _ = Describe("timing", Label(area), func() {
 		Expect: "every answer 9000; median under the target's plain-command bound"},
 		func(ctx context.Context, c *target.Card) {
 			run(ctx, c, probe{name: "VERIFY correct", setup: selectSurface, cmd: enc(Verify(myna.SurfaceCheckCodeBRef, codeB().Bytes())), want: apdu.SWSuccess, limit: limitsFor().plain})
-			Expect(Tries(ctx, c, "surface/0012")).To(Equal(10), "tries after the run")
+			Expect(Tries(ctx, c, "surface/0012")).To(Equal(RetryLimit(myna.SecretCheckCodeB)), "tries after the run: a right code resets the counter to its limit")
 		})
 
 	Spec(Meta{ID: "TM-005", Title: "VERIFY of a wrong check code B", Area: area, App: "surface", Destructive: true,

@@ -31,6 +31,7 @@ var wantProfiles = []string{
 	"p03-foreign-resident",
 	"p04-reiwa-boundary",
 	"p05-near-expiry",
+	"p06-taisho-contactless",
 }
 
 // generatedFiles are the files the generator owns in each profile directory.

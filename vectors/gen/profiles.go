@@ -17,7 +17,7 @@ type person struct {
 	face faceStyle
 }
 
-// people lists the five synthetic profiles of docs/CONTRACTS.md, in table order.
+// people lists the six synthetic profiles of docs/CONTRACTS.md, in table order.
 var people = []person{
 	{
 		id:           "p01-showa",
@@ -58,6 +58,14 @@ var people = []person{
 		number:       "271828182840",
 		securityCode: "1187",
 		face:         faceStyle{hair: hairReceding, faceWidth: 34, skin: 170, hairTone: 70, clothes: 74, background: 218},
+	},
+	{
+		id:           "p06-taisho-contactless",
+		name:         "大城　ハナ",
+		address:      "沖縄県那覇市試験一丁目１番１号",
+		number:       "472011925030",
+		securityCode: "5309",
+		face:         faceStyle{hair: hairBob, faceWidth: 33, skin: 182, hairTone: 168, clothes: 88, background: 212, glasses: true},
 	},
 }
 

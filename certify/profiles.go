@@ -111,7 +111,7 @@ func probeFace(p *myna.Profile, faults []emulator.FaultSetting) (size int, expir
 			return 0, "", err
 		}
 		if r.SW != apdu.SWSuccess {
-			return 0, "", fmt.Errorf("probe: %02X %02X: card answered %v", c.INS, c.P1, r.SW)
+			return 0, "", fmt.Errorf("probe: %02X %02X: card answered %s", c.INS, c.P1, r.SW.String())
 		}
 	}
 	var file []byte

@@ -59,7 +59,7 @@ type StatusError struct {
 	SW   apdu.StatusWord
 }
 
-func (e *StatusError) Error() string { return fmt.Sprintf("%s: card answered %v", e.Step, e.SW) }
+func (e *StatusError) Error() string { return fmt.Sprintf("%s: card answered %s", e.Step, e.SW.String()) }
 
 // Unwrap exposes both ErrCard and the status word itself.
 func (e *StatusError) Unwrap() []error { return []error{ErrCard, e.SW} }

@@ -2,6 +2,8 @@ package reader
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -80,5 +82,23 @@ func TestSMCounterKillsSession(t *testing.T) {
 	r, _ = s.Send(ctx, apdu.Command{CLA: 0x08, INS: 0xB0, P1: 0x81, Data: []byte{0x96, 0x03, 0x00, 0x00, 0x00}, Ne: 65536, Extended: true})
 	if r.SW != apdu.SWSMSessionClosed {
 		t.Fatalf("after a counter error: %v, want 69FC", r.SW)
+	}
+}
+
+// On a card without extended length, key delivery (256-byte Lc) answers 6700:
+// the error keeps the status word and says why, and no try is spent.
+func TestReadTextSMWithoutExtendedLength(t *testing.T) {
+	f := newEmu(t, "p06-taisho-contactless")
+	ctx := context.Background()
+	_, err := ReadTextSM(ctx, NewSession(f.t, DefaultGuard), f.p.TextPIN(), ReadOptions{Anchors: f.anchors})
+	var se *StatusError
+	if !errors.As(err, &se) || se.SW != apdu.SWWrongLength || !strings.Contains(err.Error(), "extended Lc") {
+		t.Fatalf("got %v, want a 6700 StatusError that names extended Lc", err)
+	}
+	if strings.Count(err.Error(), "card answered") != 1 {
+		t.Errorf("message repeats itself: %q", err)
+	}
+	if _, err := ReadText(ctx, NewSession(f.t, DefaultGuard), f.p.TextPIN(), ReadOptions{Anchors: f.anchors}); err != nil {
+		t.Fatalf("the plain read after it: %v", err)
 	}
 }

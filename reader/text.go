@@ -186,6 +186,10 @@ func (s *Session) openTextSM(ctx context.Context) (*sm.TextTerminal, error) {
 		return nil, err
 	}
 	if _, err := s.expect(ctx, "SET SESSION KEY", cmd); err != nil {
+		var se *StatusError
+		if errors.As(err, &se) && se.SW == apdu.SWWrongLength {
+			return nil, fmt.Errorf("%w (key delivery needs an extended Lc of 256 bytes, which this card or reader refuses: read without --sm)", err)
+		}
 		return nil, err
 	}
 	return term, nil

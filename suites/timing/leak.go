@@ -192,7 +192,7 @@ func leakRun(ctx context.Context, t apdu.Transmitter, cfg LeakConfig) (LeakResul
 	presentRight := func(step string) error {
 		sw, _, err := send(right, step)
 		if err == nil && sw != apdu.SWSuccess {
-			err = fmt.Errorf("%w: %s: the right value answered %v, want 9000", ErrLeakRun, step, sw)
+			err = fmt.Errorf("%w: %s: the right value answered %s, want 9000", ErrLeakRun, step, sw.String())
 		}
 		return err
 	}
@@ -206,7 +206,7 @@ func leakRun(ctx context.Context, t apdu.Transmitter, cfg LeakConfig) (LeakResul
 	}
 	limit, ok := sw.Retries()
 	if !ok {
-		return res, fmt.Errorf("%w: tries query answered %v, want 63Cx", ErrLeakRun, sw)
+		return res, fmt.Errorf("%w: tries query answered %s, want 63Cx", ErrLeakRun, sw.String())
 	}
 	res.Limit = limit
 	every := min(cfg.ResetEvery, limit-1)
@@ -240,7 +240,7 @@ func leakRun(ctx context.Context, t apdu.Transmitter, cfg LeakConfig) (LeakResul
 			}
 			spent++
 			if want := apdu.RetriesLeft(limit - spent); sw != want {
-				return res, fmt.Errorf("%w: pair %d: a value wrong at the %s position answered %v, want %v", ErrLeakRun, i, class[k], sw, want)
+				return res, fmt.Errorf("%w: pair %d: a value wrong at the %s position answered %s, want %s", ErrLeakRun, i, class[k], sw.String(), want.String())
 			}
 			if k == 0 {
 				res.First = append(res.First, d)

@@ -59,7 +59,9 @@ type StatusError struct {
 	SW   apdu.StatusWord
 }
 
-func (e *StatusError) Error() string { return fmt.Sprintf("%s: card answered %s", e.Step, e.SW.String()) }
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%s: card answered %s", e.Step, e.SW.String())
+}
 
 // Unwrap exposes both ErrCard and the status word itself.
 func (e *StatusError) Unwrap() []error { return []error{ErrCard, e.SW} }

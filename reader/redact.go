@@ -37,10 +37,11 @@ type Entry struct {
 
 // Reasons given in Entry.RedactedCommand and Entry.RedactedResponse.
 const (
-	ReasonSecret        = "secret"                 // a check code, PIN or key
-	ReasonPersonal      = "personal data"          // a file or data object known to hold personal data
-	ReasonNotPublic     = "not known to be public" // anything not on the allow-list, or not followed
-	ReasonMalformed     = "malformed command"      // the command could not be parsed
+	ReasonSecret        = "secret"                         // a check code, PIN or key
+	ReasonPersonal      = "personal data"                  // a file or data object known to hold personal data
+	ReasonMunicipality  = "names the issuing municipality" // the AP information and CV certificates (public to the card holder, personal in a report)
+	ReasonNotPublic     = "not known to be public"         // anything not on the allow-list, or not followed
+	ReasonMalformed     = "malformed command"              // the command could not be parsed
 	unknownObjectMarker = "?"
 )
 
@@ -82,14 +83,23 @@ func (r *Redactor) lost() {
 // Files whose content is known to be public (readable without a credential, and the same for
 // every holder or naming no one). Everything else is masked.
 var publicFiles = map[myna.EFRef]bool{
+	{App: myna.JPKIAP, ID: myna.JPKISignCACert}:   true,
+	{App: myna.JPKIAP, ID: myna.JPKIAuthCACert}:   true,
+	{App: myna.JPKIAP, ID: myna.JPKITokenInfo}:    true,
+	{App: myna.JPKIAP, ID: myna.JPKICertPresence}: true,
+}
+
+// Files readable without a credential that still name the holder's issuing
+// municipality: the AP information (DF34, and the key IDs, which begin with
+// the municipality code) and the CV certificates (the subject key ID, and the
+// subject key, which is the municipality's; the signature lets anyone with the
+// CA key test each of the ~1,700 codes, so masking the ID alone would not do).
+// Masked like GET DATA 00F0.
+var municipalFiles = map[myna.EFRef]bool{
 	{App: myna.CardSurfaceAP, ID: myna.SurfaceBasicInfo}: true,
 	{App: myna.CardSurfaceAP, ID: myna.SurfaceCVCert}:    true,
 	{App: myna.TextAP, ID: myna.TextCVCert}:              true,
 	{App: myna.TextAP, ID: myna.TextBasicInfo}:           true,
-	{App: myna.JPKIAP, ID: myna.JPKISignCACert}:          true,
-	{App: myna.JPKIAP, ID: myna.JPKIAuthCACert}:          true,
-	{App: myna.JPKIAP, ID: myna.JPKITokenInfo}:           true,
-	{App: myna.JPKIAP, ID: myna.JPKICertPresence}:        true,
 }
 
 // Files known to hold personal data (only for the reason shown; they are masked like unknown ones).
@@ -230,6 +240,8 @@ func (r *Redactor) fileMask(id myna.FileID, idOK bool) string {
 		return ""
 	case personalFiles[ref]:
 		return ReasonPersonal
+	case municipalFiles[ref]:
+		return ReasonMunicipality
 	}
 	return ReasonNotPublic
 }

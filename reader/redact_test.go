@@ -30,21 +30,37 @@ func TestRedactor(t *testing.T) {
 	}{
 		{
 			name:  "public file after SELECT EF is shown",
-			steps: []step{{selKenkaku, "9000", nil}, {"00A4020C020004", "9000", nil}, {"00B0000004", "7F2182029000", nil}},
+			steps: []step{{selJPKI, "9000", nil}, {"00A4020C020006", "9000", nil}, {"00B0000004", "4A504B499000", nil}},
+			want: []Entry{
+				{Op: "SELECT", Object: "jpki", Command: selJPKI, SW: "9000"},
+				{Op: "SELECT", Object: "jpki/0006", Command: "00A4020C020006", SW: "9000"},
+				{Op: "READ BINARY", Object: "jpki/0006", Command: "00B0000004", Response: "4A504B49", SW: "9000"},
+			},
+		},
+		{
+			name: "AP information and CV certificates name the municipality: masked with that reason",
+			steps: []step{
+				{selKenkaku, "9000", nil}, {"00A4020C020004", "9000", nil}, {"00B0000004", "7F2182029000", nil}, {"00B0830000", "FF3082019000", nil},
+				{selKenhojo, "9000", nil}, {"00B0840000", "7F219000", nil}, {"00B0850000", "FF409000", nil},
+			},
 			want: []Entry{
 				{Op: "SELECT", Object: "surface", Command: selKenkaku, SW: "9000"},
 				{Op: "SELECT", Object: "surface/0004", Command: "00A4020C020004", SW: "9000"},
-				{Op: "READ BINARY", Object: "surface/0004", Command: "00B0000004", Response: "7F218202", SW: "9000"},
+				{Op: "READ BINARY", Object: "surface/0004", Command: "00B0000004", Response: "[redacted 4 bytes]", SW: "9000", RedactedResponse: ReasonMunicipality},
+				{Op: "READ BINARY", Object: "surface/0003", Command: "00B0830000", Response: "[redacted 4 bytes]", SW: "9000", RedactedResponse: ReasonMunicipality},
+				{Op: "SELECT", Object: "text", Command: selKenhojo, SW: "9000"},
+				{Op: "READ BINARY", Object: "text/0004", Command: "00B0840000", Response: "[redacted 2 bytes]", SW: "9000", RedactedResponse: ReasonMunicipality},
+				{Op: "READ BINARY", Object: "text/0005", Command: "00B0850000", Response: "[redacted 2 bytes]", SW: "9000", RedactedResponse: ReasonMunicipality},
 			},
 		},
 		{
 			name:  "SFI reads follow the file named in P1",
-			steps: []step{{selKenkaku, "9000", nil}, {"00B0820000", "FF2082" + "9000", nil}, {"00B0840000", "7F21" + "9000", nil}, {"00B0000002", "7F219000", nil}},
+			steps: []step{{selJPKI, "9000", nil}, {"00B08A0000", "308204" + "9000", nil}, {"00B08B0000", "3082" + "9000", nil}, {"00B0000002", "30829000", nil}},
 			want: []Entry{
-				{Op: "SELECT", Object: "surface", Command: selKenkaku, SW: "9000"},
-				{Op: "READ BINARY", Object: "surface/0002", Command: "00B0820000", Response: "[redacted 3 bytes]", SW: "9000", RedactedResponse: ReasonPersonal},
-				{Op: "READ BINARY", Object: "surface/0004", Command: "00B0840000", Response: "7F21", SW: "9000"},
-				{Op: "READ BINARY", Object: "surface/0004", Command: "00B0000002", Response: "7F21", SW: "9000"},
+				{Op: "SELECT", Object: "jpki", Command: selJPKI, SW: "9000"},
+				{Op: "READ BINARY", Object: "jpki/000A", Command: "00B08A0000", Response: "[redacted 3 bytes]", SW: "9000", RedactedResponse: ReasonPersonal},
+				{Op: "READ BINARY", Object: "jpki/000B", Command: "00B08B0000", Response: "3082", SW: "9000"},
+				{Op: "READ BINARY", Object: "jpki/000B", Command: "00B0000002", Response: "3082", SW: "9000"},
 			},
 		},
 		{
@@ -72,15 +88,15 @@ func TestRedactor(t *testing.T) {
 		{
 			name: "GET RESPONSE inherits the redaction of the command it continues",
 			steps: []step{
-				{selKenkaku, "9000", nil}, {"00B0820000", "6104", nil}, {"00C0000004", "313233349000", nil},
-				{"00B0840000", "6102", nil}, {"00C0000002", "7F219000", nil}, {"00C0000002", "7F219000", nil},
+				{selJPKI, "9000", nil}, {"00B08A0000", "6104", nil}, {"00C0000004", "313233349000", nil},
+				{"00B08B0000", "6102", nil}, {"00C0000002", "30829000", nil}, {"00C0000002", "7F219000", nil},
 			},
 			want: []Entry{
-				{Op: "SELECT", Object: "surface", Command: selKenkaku, SW: "9000"},
-				{Op: "READ BINARY", Object: "surface/0002", Command: "00B0820000", SW: "6104"},
-				{Op: "GET RESPONSE", Object: "surface/0002", Command: "00C0000004", Response: "[redacted 4 bytes]", SW: "9000", RedactedResponse: ReasonPersonal},
-				{Op: "READ BINARY", Object: "surface/0004", Command: "00B0840000", SW: "6102"},
-				{Op: "GET RESPONSE", Object: "surface/0004", Command: "00C0000002", Response: "7F21", SW: "9000"},
+				{Op: "SELECT", Object: "jpki", Command: selJPKI, SW: "9000"},
+				{Op: "READ BINARY", Object: "jpki/000A", Command: "00B08A0000", SW: "6104"},
+				{Op: "GET RESPONSE", Object: "jpki/000A", Command: "00C0000004", Response: "[redacted 4 bytes]", SW: "9000", RedactedResponse: ReasonPersonal},
+				{Op: "READ BINARY", Object: "jpki/000B", Command: "00B08B0000", SW: "6102"},
+				{Op: "GET RESPONSE", Object: "jpki/000B", Command: "00C0000002", Response: "3082", SW: "9000"},
 				{Op: "GET RESPONSE", Command: "00C0000002", Response: "[redacted 2 bytes]", SW: "9000", RedactedResponse: ReasonNotPublic},
 			},
 		},

@@ -223,11 +223,28 @@ func TestTraceFaceToFaceGolden(t *testing.T) {
 	if diff := cmp.Diff(entries, back); diff != "" {
 		t.Errorf("JSON round trip (-want +got):\n%s", diff)
 	}
-	// Public data stays visible: the CV certificate's first bytes and the challenge.
-	for _, public := range []string{HexUpper(cvCert(t)[:32]), "0123456789ABCDEF", "7306060A2A864886FC6B"} {
+	// Public data stays visible: the challenge and its signature.
+	for _, public := range []string{"0123456789ABCDEF", "7306060A2A864886FC6B"} {
 		if !strings.Contains(string(got), public) {
 			t.Errorf("public data %s… missing from the trace", public[:8])
 		}
+	}
+	// The CV certificate is readable by anyone holding the card, but names the
+	// issuing municipality: masked, with that reason.
+	if strings.Contains(string(got), HexUpper(cvCert(t)[:32])) {
+		t.Error("the CV certificate (it names the issuing municipality) is in the trace")
+	}
+	masked := 0
+	for _, e := range entries {
+		if e.Object == "surface/0004" && e.Op == "READ BINARY" {
+			if e.RedactedResponse != ReasonMunicipality {
+				t.Errorf("READ BINARY of surface/0004: redacted %q, want %q", e.RedactedResponse, ReasonMunicipality)
+			}
+			masked++
+		}
+	}
+	if masked == 0 {
+		t.Error("no READ BINARY of surface/0004 in the trace")
 	}
 }
 

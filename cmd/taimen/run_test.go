@@ -280,6 +280,9 @@ func TestRunEveryProfile(t *testing.T) {
 			if err != nil {
 				t.Fatalf("exit %d, no summary: %v\n%s%s", r.code, err, r.stdout, r.stderr)
 			}
+			if s.Scrubbed != 0 {
+				t.Errorf("the last-resort scrubber removed %d values: a trace or message leaked upstream", s.Scrubbed)
+			}
 			if r.code != exitOK || s.Verdict != reports.Pass || s.Target.Profile != id {
 				t.Errorf("exit %d, %s, profile %q", r.code, verdictLine(s), s.Target.Profile)
 				for _, sp := range s.Specs {
@@ -377,6 +380,9 @@ func needles(p *myna.Profile) []needle {
 		{"address", p.Person.Address},
 		{"birth date (YYYYMMDD)", p.Person.BirthDateDigits()},
 		{"security code", p.Card.SecurityCode},
+		{"municipality code", p.Person.MunicipalityCode},
+		{"expiry (YYYYMMDD)", p.Card.ExpiryDigits()},
+		{"expiry (YYYY-MM-DD)", p.Card.Expiry.Format("2006-01-02")},
 	}
 	if d, err := time.Parse("20060102", p.Person.BirthDateDigits()); err == nil {
 		vals = append(vals, [2]string{"birth date (YYYY-MM-DD)", d.Format("2006-01-02")})
@@ -448,8 +454,11 @@ func standalone(s string, i, end int) bool {
 	if after != "" {
 		next = after[0]
 	}
+	inArray := strings.HasSuffix(strings.TrimRight(s[:i], " \t\r\n"), ",") || strings.HasSuffix(strings.TrimRight(s[:i], " \t\r\n"), "[")
 	switch {
 	case strings.HasSuffix(before, ":") && strings.ContainsRune(",}] \n\r", rune(next)): // a JSON number
+		return false
+	case inArray && (strings.HasPrefix(strings.TrimLeft(after, " \t\r\n"), ",") || strings.HasPrefix(strings.TrimLeft(after, " \t\r\n"), "]")): // a bare number in a JSON array (samples)
 		return false
 	case strings.HasSuffix(before, "n="): // "n=1934"
 		return false
@@ -476,6 +485,10 @@ func TestFindLeaks(t *testing.T) {
 		{`<td class="num muted">5931</td>`, 0},
 		{`<td>5931</td>`, 1},
 		{"0.5931 s", 0},
+		{"[\n  1552,\n  5931,\n  1783\n]", 0},
+		{"[5931]", 0},
+		{`["5931"]`, 1},
+		{"[1552, 5931 ms]", 1},
 		{"氏名 番号　太郎", 1},
 	} {
 		if got := len(findLeaks([]byte(tc.text), ns)); got != tc.hits {

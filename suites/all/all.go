@@ -273,12 +273,13 @@ func firstWithCard(rs []pcsc.ReaderStatus) (pcsc.ReaderStatus, error) {
 
 // ProfileSecrets lists the secrets and personal data of a profile as they
 // could appear in text: codes and PINs, the individual number, name,
-// address, birth date (YYYYMMDD, YYYY-MM-DD and the era form), expiry and
-// the security code.
+// address, birth date (YYYYMMDD, YYYY-MM-DD and the era form), expiry, the
+// security code and the issuing municipality's code.
 func ProfileSecrets(p *myna.Profile) []string {
 	out := []string{p.CheckCodeA().Reveal(), p.CheckCodeB().Reveal(), p.BirthDateKey().Reveal(), p.TextPIN().Reveal(),
 		p.AuthPIN().Reveal(), p.SignPassword().Reveal(), p.JukiPIN().Reveal(),
-		p.Person.Name, p.Person.Address, p.Person.BirthDateDigits(), p.Card.ExpiryDigits(), p.Card.SecurityCode}
+		p.Person.Name, p.Person.Address, p.Person.BirthDateDigits(), p.Card.ExpiryDigits(), p.Card.SecurityCode,
+		p.Person.MunicipalityCode}
 	if d, err := time.Parse("20060102", p.Person.BirthDateDigits()); err == nil {
 		out = append(out, d.Format("2006-01-02"))
 		if e, err := myna.ToEra(d); err == nil {

@@ -66,7 +66,7 @@ func TestProfileSecrets(t *testing.T) {
 	for _, s := range ProfileSecrets(p) {
 		got[s] = true
 	}
-	for _, want := range []string{p.CheckCodeB().Reveal(), p.TextPIN().Reveal(), p.Person.Name, p.Person.Address, p.Person.BirthDateDigits(), "昭和55年2月17日", "1980-02-17"} {
+	for _, want := range []string{p.CheckCodeB().Reveal(), p.TextPIN().Reveal(), p.Person.Name, p.Person.Address, p.Person.BirthDateDigits(), "昭和55年2月17日", "1980-02-17", p.Person.MunicipalityCode, p.Card.ExpiryDigits()} {
 		if !got[want] {
 			t.Errorf("missing a value (%d chars)", len(want))
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Key roles of the set-level key file (vectors/profiles/testca/keys.pem, docs/CONTRACTS.md).
@@ -41,18 +42,60 @@ func CardKeyRoles() []string {
 // KeyBits is the size of every RSA key on the card and in its test PKI.
 const KeyBits = 2048
 
-// PEMRoleHeader is the PEM header that names a key's role.
-const PEMRoleHeader = "Role"
+// PEMRoleLine begins the line, just before each key's "-----BEGIN PRIVATE KEY-----", that
+// names the key's role ("Role: card"). It is explanatory text outside the PEM block (RFC 7468
+// §5.2), so OpenSSL and every other PEM reader accept the file.
+const PEMRoleLine = "Role: "
 
-// ParseKeys reads PKCS#8 RSA private keys from PEM blocks of type "PRIVATE KEY", each with a
-// "Role" header, into a map from role to key. Every key must be RSA-2048 with e = 65537 and
-// every role must be known (SetKeyRoles, CardKeyRoles) and appear once. Blocks of other types
+// pemRoleHeader is the older form: a "Role" header inside the block, which Go reads but
+// OpenSSL refuses. ParseKeys still accepts it.
+const pemRoleHeader = "Role"
+
+// EncodeKeys writes the keys of roles, in that order, as unencrypted PKCS#8 PEM blocks,
+// each preceded by its role line; the format ParseKeys reads.
+func EncodeKeys(keys map[string]*rsa.PrivateKey, roles []string) ([]byte, error) {
+	var out []byte
+	for _, r := range roles {
+		k := keys[r]
+		if k == nil {
+			return nil, fmt.Errorf("myna: no key for role %q", r)
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			return nil, fmt.Errorf("myna: role %q: %w", r, err)
+		}
+		out = append(out, PEMRoleLine+r+"\n"...)
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})...)
+	}
+	return out, nil
+}
+
+// roleBefore returns the role named by the last non-empty line of text, the explanatory text
+// between the previous PEM block and this one, or "" when that line is not a role line.
+func roleBefore(text []byte) string {
+	lines := strings.Split(strings.TrimRight(string(text), " \t\r\n"), "\n")
+	last := strings.TrimSpace(lines[len(lines)-1])
+	role, ok := strings.CutPrefix(last, PEMRoleLine)
+	if !ok {
+		return ""
+	}
+	return strings.TrimSpace(role)
+}
+
+// ParseKeys reads PKCS#8 RSA private keys from PEM blocks of type "PRIVATE KEY", each named by
+// a role line just before it (PEMRoleLine; a "Role" header inside the block is accepted too),
+// into a map from role to key. Every key must be a valid RSA-2048 key with e = 65537 and every
+// role must be known (SetKeyRoles, CardKeyRoles) and appear once. Blocks of other types
 // (CERTIFICATE, PUBLIC KEY …) are ignored, except other private-key encodings, which are errors.
 func ParseKeys(data []byte) (map[string]*rsa.PrivateKey, error) {
 	known := append(SetKeyRoles(), CardKeyRoles()...)
 	keys := make(map[string]*rsa.PrivateKey)
 	rest := data
 	for n := 1; ; n++ {
+		var preamble []byte
+		if i := bytes.Index(rest, []byte("-----BEGIN ")); i >= 0 {
+			preamble = rest[:i]
+		}
 		var b *pem.Block
 		b, rest = pem.Decode(rest)
 		if b == nil {
@@ -65,9 +108,14 @@ func ParseKeys(data []byte) (map[string]*rsa.PrivateKey, error) {
 		default:
 			continue
 		}
-		role, ok := b.Headers[PEMRoleHeader]
-		if !ok || role == "" {
-			return nil, fmt.Errorf("myna: PEM block %d has no %q header", n, PEMRoleHeader)
+		role, header := roleBefore(preamble), b.Headers[pemRoleHeader]
+		switch {
+		case role == "" && header == "":
+			return nil, fmt.Errorf("myna: PEM block %d has no role: want a line %q before it", n, PEMRoleLine+"<role>")
+		case role == "":
+			role = header
+		case header != "" && header != role:
+			return nil, fmt.Errorf("myna: PEM block %d: role line %q and Role header %q disagree", n, role, header)
 		}
 		if !slices.Contains(known, role) {
 			return nil, fmt.Errorf("myna: PEM block %d: unknown role %q", n, role)
@@ -86,12 +134,21 @@ func ParseKeys(data []byte) (map[string]*rsa.PrivateKey, error) {
 		if rk.N.BitLen() != KeyBits || rk.E != 65537 {
 			return nil, fmt.Errorf("myna: role %q: want RSA-%d with e=65537, got RSA-%d with e=%d", role, KeyBits, rk.N.BitLen(), rk.E)
 		}
+		if err := rk.Validate(); err != nil {
+			return nil, fmt.Errorf("myna: role %q: %w", role, err)
+		}
 		keys[role] = rk
 	}
 	if len(bytes.TrimSpace(rest)) != 0 && len(keys) == 0 {
 		return nil, fmt.Errorf("myna: no PEM blocks found")
 	}
 	return keys, nil
+}
+
+// CheckKeyRoles reports the first role of want missing from keys, and any role in keys not in
+// want: a key file must hold exactly its roles.
+func CheckKeyRoles(keys map[string]*rsa.PrivateKey, want []string) error {
+	return checkRoles(keys, want)
 }
 
 // checkRoles reports the first role of want missing from keys, and any role in keys not in want.

@@ -8,6 +8,8 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -35,7 +37,8 @@ var testKeys = sync.OnceValue(func() map[string]*rsa.PrivateKey {
 	return m
 })
 
-// keyPEM encodes keys of the given roles as PKCS#8 PEM blocks with Role headers.
+// keyPEM encodes keys of the given roles as PKCS#8 PEM blocks with Role headers (the older
+// form ParseKeys still reads).
 func keyPEM(t testing.TB, keys map[string]*rsa.PrivateKey, roles ...string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -104,7 +107,10 @@ func TestParseKeysErrors(t *testing.T) {
 	}{
 		{"garbage", []byte("not a pem file"), "no PEM blocks"},
 		{"pkcs1", block("RSA PRIVATE KEY", RoleCard, x509.MarshalPKCS1PrivateKey(keys[RoleCard])), "want unencrypted PKCS#8"},
-		{"no role", block("PRIVATE KEY", "", der), `no "Role" header`},
+		{"no role", block("PRIVATE KEY", "", der), `has no role: want a line "Role: <role>"`},
+		{"role line not just before", append([]byte("Role: card\nsome other text\n"), block("PRIVATE KEY", "", der)...), "has no role"},
+		{"line and header disagree", append([]byte("Role: card\n"), block("PRIVATE KEY", RoleCommonIA, der)...), "disagree"},
+		{"unknown role line", append([]byte("Role: root\n"), block("PRIVATE KEY", "", der)...), `unknown role "root"`},
 		{"unknown role", block("PRIVATE KEY", "root", der), `unknown role "root"`},
 		{"duplicate", append(block("PRIVATE KEY", RoleCard, der), block("PRIVATE KEY", RoleCard, der)...), "appears twice"},
 		{"not pkcs8", block("PRIVATE KEY", RoleCard, []byte{0x30, 0x00}), "not a PKCS#8"},
@@ -119,5 +125,65 @@ func TestParseKeysErrors(t *testing.T) {
 	}
 	if m, err := ParseKeys(nil); err != nil || len(m) != 0 {
 		t.Errorf("ParseKeys(nil) = %v, %v", m, err)
+	}
+}
+
+// EncodeKeys writes the role line before each block; ParseKeys reads it back,
+// and the blocks carry no PEM headers, so OpenSSL reads the file too.
+func TestEncodeKeysRoundTrip(t *testing.T) {
+	keys := testKeys()
+	data, err := EncodeKeys(keys, CardKeyRoles())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(data, []byte(PEMRoleLine+CardKeyRoles()[0]+"\n-----BEGIN PRIVATE KEY-----\n")) {
+		t.Fatalf("file starts %q", data[:60])
+	}
+	got, err := ParseKeys(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckKeyRoles(got, CardKeyRoles()); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range CardKeyRoles() {
+		if !got[r].Equal(keys[r]) {
+			t.Errorf("role %s: another key came back", r)
+		}
+	}
+	for rest := data; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		if len(b.Headers) != 0 {
+			t.Errorf("a block carries PEM headers %v", b.Headers)
+		}
+	}
+	if _, err := EncodeKeys(keys, []string{"nobody"}); err == nil {
+		t.Error("EncodeKeys of a role without a key")
+	}
+	// Older files with a Role header inside the block still load.
+	legacy, err := ParseKeys(keyPEM(t, keys, CardKeyRoles()...))
+	if err != nil || CheckKeyRoles(legacy, CardKeyRoles()) != nil {
+		t.Errorf("legacy form: %v", err)
+	}
+}
+
+// The committed key files are read by OpenSSL (one key per file is enough to
+// show the format; openssl pkey reads the first block).
+func TestCommittedKeyFilesOpenSSL(t *testing.T) {
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("no openssl")
+	}
+	files, _ := filepath.Glob(filepath.Join(profilesDir, "*", "keys.pem"))
+	if len(files) == 0 {
+		t.Fatal("no key files")
+	}
+	for _, f := range files {
+		if out, err := exec.Command(openssl, "pkey", "-in", f, "-noout").CombinedOutput(); err != nil {
+			t.Errorf("openssl pkey %s: %v\n%s", f, err, out)
+		}
 	}
 }

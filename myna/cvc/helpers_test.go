@@ -3,9 +3,7 @@ package cvc
 import (
 	"bytes"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/hex"
-	"encoding/pem"
 	"flag"
 	"fmt"
 	"os"
@@ -13,31 +11,20 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/taimen-dev/taimen/myna"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and fuzz seed corpora under testdata")
 
-// testKeys holds the fixed RSA-2048 test keys of testdata/keys.pem by Role header.
+// testKeys holds the fixed RSA-2048 test keys of testdata/keys.pem by role (myna.ParseKeys).
 // Fixed keys make PKCS#1 v1.5 signatures, and so the golden files, byte-stable.
 var testKeys = sync.OnceValues(func() (map[string]*rsa.PrivateKey, error) {
 	data, err := os.ReadFile(filepath.Join("testdata", "keys.pem"))
 	if err != nil {
 		return nil, err
 	}
-	keys := map[string]*rsa.PrivateKey{}
-	for {
-		var blk *pem.Block
-		blk, data = pem.Decode(data)
-		if blk == nil {
-			break
-		}
-		k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		keys[blk.Headers["Role"]] = k.(*rsa.PrivateKey)
-	}
-	return keys, nil
+	return myna.ParseKeys(data)
 })
 
 func key(t testing.TB, role string) *rsa.PrivateKey {

@@ -3,9 +3,7 @@ package layout
 import (
 	"bytes"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/hex"
-	"encoding/pem"
 	"flag"
 	"fmt"
 	"os"
@@ -17,30 +15,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/taimen-dev/taimen/apdu"
+	"github.com/taimen-dev/taimen/myna"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and fuzz seed corpora under testdata")
 
-// testKeys holds the fixed RSA-2048 test keys of testdata/keys.pem by Role header.
+// testKeys holds the fixed RSA-2048 test keys of testdata/keys.pem by role (myna.ParseKeys).
 var testKeys = sync.OnceValues(func() (map[string]*rsa.PrivateKey, error) {
 	data, err := os.ReadFile(filepath.Join("testdata", "keys.pem"))
 	if err != nil {
 		return nil, err
 	}
-	keys := map[string]*rsa.PrivateKey{}
-	for {
-		var blk *pem.Block
-		blk, data = pem.Decode(data)
-		if blk == nil {
-			break
-		}
-		k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		keys[blk.Headers["Role"]] = k.(*rsa.PrivateKey)
-	}
-	return keys, nil
+	return myna.ParseKeys(data)
 })
 
 func key(t testing.TB, role string) *rsa.PrivateKey {

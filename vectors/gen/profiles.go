@@ -1,5 +1,7 @@
 package main
 
+import "github.com/taimen-dev/taimen/myna"
+
 // person is the printed data of one synthetic card holder that the images
 // need. All values are fictional and copied from docs/CONTRACTS.md.
 type person struct {
@@ -70,23 +72,10 @@ var people = []person{
 }
 
 // setRoles are the roles of the set-level keys in testca/keys.pem, in file order.
-var setRoles = []string{
-	"cv-ca-kenkaku",
-	"cv-ca-kenhojo",
-	"cv-issuer-kenkaku",
-	"cv-issuer-kenhojo",
-	"jpki-ca-auth",
-	"jpki-ca-sign",
-}
+var setRoles = myna.SetKeyRoles()
 
 // cardRoles are the roles of the per-card keys in <id>/keys.pem, in file order.
-var cardRoles = []string{
-	"jpki-auth",
-	"jpki-sign",
-	"card",
-	"kenhojo-session",
-	"common-ia",
-}
+var cardRoles = myna.CardKeyRoles()
 
 // setDir is the directory (under the output directory) of the set-level keys.
 const setDir = "testca"

@@ -43,6 +43,12 @@ type suiteRun struct {
 // no TAIMEN_* variable from the outside.
 func taimen(t *testing.T, args ...string) suiteRun {
 	t.Helper()
+	return taimenEnv(t, nil, args...)
+}
+
+// taimenEnv is taimen with extra environment variables (KEY=VALUE).
+func taimenEnv(t *testing.T, extra []string, args ...string) suiteRun {
+	t.Helper()
 	base := t.TempDir()
 	r := suiteRun{tmp: filepath.Join(base, "tmp")}
 	if err := os.Mkdir(r.tmp, 0o700); err != nil {
@@ -57,6 +63,7 @@ func taimen(t *testing.T, args ...string) suiteRun {
 		}
 	}
 	cmd.Env = append(cmd.Env, envMain+"=1", "TMPDIR="+r.tmp, "NO_COLOR=1")
+	cmd.Env = append(cmd.Env, extra...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()

@@ -71,6 +71,8 @@ func (g *floorGuard) Transmit(ctx context.Context, raw []byte) ([]byte, error) {
 	case r.SW == apdu.SWReferenceDataBlocked || r.SW == apdu.SWAuthMethodBlocked || (ok && tries == 0):
 		// Already blocked: nothing can be spent, the spec may see what the card answers.
 		return g.Transport.Transmit(ctx, raw)
+	case !ok && g.floor == 0:
+		return g.Transport.Transmit(ctx, raw) // nothing to keep: the tries query's answer does not matter
 	case !ok:
 		return nil, fmt.Errorf("%w: %s answered %s to a tries query", ErrFloor, name, r.SW.String())
 	}
@@ -122,8 +124,14 @@ func (g *floorGuard) Restore(ctx context.Context, codes Codes) error {
 		return fmt.Errorf("restore counters: %w", err)
 	}
 	// The restoring VERIFY carries the operator's correct code; should that code
-	// be wrong after all, it still never spends the last try.
-	s := reader.NewSession(g.Transport, reader.Guard{Floor: 1})
+	// be wrong after all, it still never spends the last try — unless the run
+	// was allowed to be destructive (no floor), where the last try is the
+	// run's to spend.
+	guard := reader.Guard{Floor: 1}
+	if g.floor == 0 {
+		guard = reader.Guard{AllowLastTry: true}
+	}
+	s := reader.NewSession(g.Transport, guard)
 	var errs []error
 	for name := range touched {
 		ref, err := myna.ParseEFRef(name)

@@ -58,3 +58,50 @@ func TestFloorGuardStopsAndRestores(t *testing.T) {
 		t.Fatalf("not restored: %d tries", card.Tries()["text/0011"])
 	}
 }
+
+// With destruction allowed the guard keeps no floor: the last try goes
+// through, and Restore still resets what the run spent.
+func TestFloorGuardWithoutFloor(t *testing.T) {
+	p, err := myna.LoadProfile(DefaultProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	card, err := emulator.New(p, emulator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card.PowerOn()
+	tg := &Target{Kind: PCSC, cfg: Config{Floor: 2, AllowDestructive: true}}
+	if tg.floor() != 0 {
+		t.Fatalf("floor %d with destruction allowed", tg.floor())
+	}
+	if (&Target{Kind: PCSC, cfg: Config{Floor: 2}}).floor() != 2 {
+		t.Fatal("the configured floor is not kept without --allow-destructive")
+	}
+	g := newFloorGuard(reader.NewEmulated(card), tg.floor())
+	ctx := context.Background()
+	send := func(cmd apdu.Command) apdu.StatusWord {
+		raw, err := g.Transmit(ctx, cmd.MustBytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ := apdu.ParseResponse(raw)
+		return r.SW
+	}
+	send(apdu.Command{INS: 0xA4, P1: 4, P2: 0x0C, Data: myna.TextAP.AID()})
+	wrong := []byte("0000")
+	if string(wrong) == p.TextPIN().Reveal() {
+		wrong = []byte("1111")
+	}
+	for left := 2; left >= 1; left-- {
+		if sw := send(apdu.Command{INS: 0x20, P2: 0x91, Data: wrong}); sw != apdu.RetriesLeft(left) {
+			t.Fatalf("wrong PIN: %v, want %v", sw, apdu.RetriesLeft(left))
+		}
+	}
+	if err := g.Restore(ctx, Codes{TextPIN: p.TextPIN()}); err != nil {
+		t.Fatal(err)
+	}
+	if n := card.Tries()["text/0011"]; n != 3 {
+		t.Fatalf("not restored: %d tries", n)
+	}
+}

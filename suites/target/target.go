@@ -262,6 +262,16 @@ func (t *Target) Guard() reader.Guard {
 	return reader.Guard{AllowLastTry: true}
 }
 
+// floor is the number of tries the floor guard of a physical card keeps: the
+// configured floor, or none once destruction is allowed (the guard then only
+// remembers the counters it saw fall, to restore them).
+func (t *Target) floor() int {
+	if t.cfg.AllowDestructive {
+		return 0
+	}
+	return t.cfg.Floor
+}
+
 // Info describes the target for reports: kind, reader, ATR, profile ID.
 func (t *Target) Info() map[string]string {
 	m := map[string]string{"kind": string(t.Kind)}

@@ -65,7 +65,7 @@ fuzz: deps
 	for t in $$targets; do \
 		pkg=$${t%,*}; name=$${t#*,}; \
 		echo "== $$pkg $$name ($(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s "$$pkg"; \
 	done
 
 clean:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/taimen-dev/taimen/apdu"
 	"github.com/taimen-dev/taimen/emulator"
+	"github.com/taimen-dev/taimen/internal/readfile"
 	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/myna/layout"
 )
@@ -18,7 +19,7 @@ import (
 // image and key paths of a profile relative to its file and refuses absolute
 // ones, so the copy names the original files by paths relative to dir.
 func writeVariant(src, dir string, sizes map[string]int) (*myna.Profile, error) {
-	raw, err := os.ReadFile(src)
+	raw, err := readfile.Regular(src, 1<<20)
 	if err != nil {
 		return nil, err
 	}

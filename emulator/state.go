@@ -13,10 +13,15 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+
+	"github.com/taimen-dev/taimen/internal/readfile"
 )
 
 // stateSchema names the version of the state file format.
 const stateSchema = "taimen.card-state/v1"
+
+// maxStateFile bounds a state file: a few counters and hashes take about a kilobyte.
+const maxStateFile = 1 << 20
 
 // ErrCorruptState is wrapped when a state file cannot be trusted: the card refuses
 // to start rather than silently resetting its retry counters.
@@ -75,7 +80,7 @@ func openStore(dir, card, fingerprint string, initial map[string]int) (*store, e
 		return nil, fmt.Errorf("card state dir: %w", err)
 	}
 	s.path = filepath.Join(dir, card+".state.json")
-	raw, err := os.ReadFile(s.path)
+	raw, err := readfile.Regular(s.path, maxStateFile)
 	if errors.Is(err, os.ErrNotExist) {
 		if err := s.write(); err != nil {
 			return nil, err

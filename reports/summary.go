@@ -23,6 +23,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/taimen-dev/taimen/internal/readfile"
 	"github.com/taimen-dev/taimen/reader"
 )
 
@@ -441,12 +442,16 @@ func (s *Summary) Write(w io.Writer) error {
 // ErrSchema is returned for a file that is not a taimen.report/v1 summary.
 var ErrSchema = errors.New("not a taimen.report/v1 summary")
 
+// maxReportFile bounds the JSON files Load and ReadGinkgo read: a full run's
+// traces take a few megabytes.
+const maxReportFile = 512 << 20
+
 // Load reads a summary from a file, or from FileSummary in a directory.
 func Load(path string) (*Summary, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		path = filepath.Join(path, FileSummary)
 	}
-	b, err := os.ReadFile(path)
+	b, err := readfile.Regular(path, maxReportFile)
 	if err != nil {
 		return nil, err
 	}
@@ -462,7 +467,7 @@ func Load(path string) (*Summary, error) {
 
 // ReadGinkgo reads Ginkgo's JSON report (FileGinkgo) and returns its one suite.
 func ReadGinkgo(path string) (types.Report, error) {
-	b, err := os.ReadFile(path)
+	b, err := readfile.Regular(path, maxReportFile)
 	if err != nil {
 		return types.Report{}, err
 	}

@@ -290,6 +290,9 @@ func TestRunEveryProfile(t *testing.T) {
 			if s.Scrubbed != 0 {
 				t.Errorf("the last-resort scrubber removed %d values: a trace or message leaked upstream", s.Scrubbed)
 			}
+			if want := strings.ToUpper(hex.EncodeToString(p.Card.ATR())); s.Target.ATR != want {
+				t.Errorf("report ATR %s, want the profile's %s ATR %s", s.Target.ATR, p.Card.Interface, want)
+			}
 			if r.code != exitOK || s.Verdict != reports.Pass || s.Target.Profile != id {
 				t.Errorf("exit %d, %s, profile %q", r.code, verdictLine(s), s.Target.Profile)
 				for _, sp := range s.Specs {

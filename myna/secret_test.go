@@ -199,7 +199,7 @@ func TestSecretBytesMatchesEqual(t *testing.T) {
 		t.Error("cmp.Equal does not use Equal")
 	}
 	if b.BirthDateKey().Reveal() != "550217" {
-		t.Errorf("BirthDateKey = %q", b.BirthDateKey().Reveal())
+		t.Errorf("BirthDateKey differs at %s", differingPositions(b.BirthDateKey().Reveal(), "550217"))
 	}
 	var zero CheckCodeB
 	if !zero.IsZero() || zero.Bytes() != nil || zero.Reveal() != "" || zero.Matches([]byte{}) || !zero.BirthDateKey().IsZero() {
@@ -416,7 +416,7 @@ func TestNewCheckCodeB(t *testing.T) {
 			continue
 		}
 		if b.Reveal() != tc.want {
-			t.Errorf("NewCheckCodeB(%v, %v) = %s, want %s", tc.birth.Format(time.DateOnly), tc.form, b.Reveal(), tc.want)
+			t.Errorf("NewCheckCodeB(%v, %v) differs at %s", tc.birth.Format(time.DateOnly), tc.form, differingPositions(b.Reveal(), tc.want))
 		}
 		y, m, dd := tc.birth.Date()
 		b2, err := NewCheckCodeBYMD(y, m, dd, tc.form, tc.expiry, tc.code)
@@ -425,7 +425,7 @@ func TestNewCheckCodeB(t *testing.T) {
 		}
 		k, err := NewBirthDateKey(tc.birth, tc.form)
 		if err != nil || k.Reveal() != tc.want[:6] {
-			t.Errorf("NewBirthDateKey = %v, %v", k.Reveal(), err)
+			t.Errorf("NewBirthDateKey differs at %s (%v)", differingPositions(k.Reveal(), tc.want[:6]), err)
 		}
 	}
 	bad := []struct {
@@ -496,4 +496,17 @@ func TestEverySecretTypeBehaves(t *testing.T) {
 	if SecretKind(0).String() != "secret" || SecretKind(0).NameJA() != "" || SecretKind(0).DefaultRetryLimit() != 0 {
 		t.Error("SecretKind(0) misbehaves")
 	}
+}
+
+// differingPositions says where got and want differ (1-based digit positions
+// and lengths), so that a failing test names the wrong digits without
+// printing a code.
+func differingPositions(got, want string) string {
+	var pos []string
+	for i := 0; i < len(got) && i < len(want); i++ {
+		if got[i] != want[i] {
+			pos = append(pos, strconv.Itoa(i+1))
+		}
+	}
+	return fmt.Sprintf("digits %v (length %d, want %d)", pos, len(got), len(want))
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -110,5 +112,25 @@ func TestRunPhysicalTarget(t *testing.T) {
 	if s.Scrubbed != 0 {
 		t.Errorf("the last-resort scrubber removed %d values", s.Scrubbed)
 	}
+	// The run only knows the codes it was given; the card's personal data
+	// (name, address, birth date, number, municipality…) must still be
+	// nowhere in what it wrote: DESIGN.md, reports of a physical card keep no
+	// personal data at rest.
 	assertNoPersonal(t, "stdout", r.stdout+r.stderr, p)
+	files := 0
+	err = filepath.WalkDir(out, func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files++
+		assertNoPersonal(t, path, string(b), p)
+		return nil
+	})
+	if err != nil || files < 5 {
+		t.Fatalf("report directory: %v (%d files)", err, files)
+	}
 }

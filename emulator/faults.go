@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/taimen-dev/taimen/myna"
 )
 
 // Fault names one deliberate misbehaviour of the emulated card. Faults let a
@@ -90,6 +92,24 @@ func Faults() []FaultInfo {
 	out := append([]FaultInfo(nil), faultInfo...)
 	sort.Slice(out, func(i, j int) bool { return out[i].Fault < out[j].Fault })
 	return out
+}
+
+// NotApplicable says why fault f cannot be told apart from a correct card of
+// profile p ("" when it can): the profile already declares that behaviour,
+// or it switches off what the fault breaks. A mutation run skips such a fault
+// for that profile instead of calling it missed.
+func (f Fault) NotApplicable(p *myna.Profile) string {
+	switch f {
+	case FaultNoExtended:
+		if !p.Behaviour.ExtendedLength {
+			return "the profile's card already refuses extended length (behaviour extended_length false)"
+		}
+	case FaultSMNoCounter:
+		if !p.Behaviour.ExtendedLength {
+			return "no secure messaging without extended length: SET SESSION KEY needs an extended Lc of 256 bytes"
+		}
+	}
+	return ""
 }
 
 // ParseFault accepts a fault name, optionally with a parameter after '=':

@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -263,5 +265,44 @@ func TestPresetTriesAndObserve(t *testing.T) {
 	}
 	if _, err := New(p, Options{Tries: map[string]int{"nope/0001": 1}}); err == nil {
 		t.Fatal("preset of an unknown key accepted")
+	}
+}
+
+// A fault that a profile already declares, or whose target the profile
+// switches off, does not apply to it; every fault applies to a default card.
+func TestFaultNotApplicable(t *testing.T) {
+	p01, p06 := loadProfile(t, "p01-showa"), loadProfile(t, "p06-taisho-contactless")
+	for _, f := range Faults() {
+		if why := f.Fault.NotApplicable(p01); why != "" {
+			t.Errorf("%s does not apply to p01: %s", f.Fault, why)
+		}
+		why := f.Fault.NotApplicable(p06)
+		switch f.Fault {
+		case FaultNoExtended, FaultSMNoCounter:
+			if !strings.Contains(why, "extended") {
+				t.Errorf("%s on p06: %q, want a reason naming extended length", f.Fault, why)
+			}
+		default:
+			if why != "" {
+				t.Errorf("%s does not apply to p06: %s", f.Fault, why)
+			}
+		}
+	}
+	// And the reason is real: with the fault, p06's card answers exactly as without it.
+	clean, err := New(p06, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	faulty, err := New(p06, Options{Faults: []FaultSetting{{Fault: FaultNoExtended}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*Card{clean, faulty} {
+		c.PowerOn()
+	}
+	for _, cmd := range []string{"00A4040C0AD3921000310001010402", "00B0820000000000", "00A4040C0AD3921000310001010408", "80AE0000000100" + strings.Repeat("00", 256)} {
+		if a, b := clean.Transmit(x(cmd)), faulty.Transmit(x(cmd)); !bytes.Equal(a, b) {
+			t.Errorf("%s…: clean % X, faulty % X", cmd[:8], a, b)
+		}
 	}
 }

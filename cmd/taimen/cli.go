@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/taimen-dev/taimen/emulator"
@@ -147,11 +145,11 @@ func (t *targetFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.trace, "trace", "", "write the redacted APDU trace as JSON to this file")
 }
 
-// resolveProfile accepts a profile file or an ID under vectors/profiles.
+// resolveProfile loads a profile given as a file or an ID under vectors/profiles (profilePath).
 func resolveProfile(s string) (*myna.Profile, error) {
-	path := s
-	if _, err := os.Stat(path); err != nil && !strings.ContainsAny(s, "/.") {
-		path = filepath.Join("vectors", "profiles", s, "profile.json")
+	path, err := profilePath(s)
+	if err != nil {
+		return nil, err
 	}
 	p, err := myna.LoadProfile(path)
 	if err != nil {

@@ -199,3 +199,10 @@ func TestReadTextAndJPKICLI(t *testing.T) {
 		t.Fatalf("jpki: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
 }
+
+func TestMutantsUnknownProfile(t *testing.T) {
+	r := runCLI(t, nil, "mutants", "--profile", "p99-nobody", "--out", t.TempDir())
+	if r.code != exitUsage || !strings.Contains(r.stderr, "p99-nobody") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}

@@ -26,8 +26,8 @@ type mutant struct {
 	Filter   string   `json:"label_filter,omitempty"`
 	Caught   []string `json:"caught_by"`          // failing spec IDs
 	InArea   []string `json:"caught_in_area"`     // of those, the ones in the expected area
-	Verdict  string   `json:"verdict"`            // caught, missed, error
-	Error    string   `json:"error,omitempty"`    // why the run could not be judged
+	Verdict  string   `json:"verdict"`            // caught, missed, error, n/a (the fault does not apply to the profile)
+	Error    string   `json:"error,omitempty"`    // why the run could not be judged, or why the fault does not apply
 	Duration string   `json:"duration,omitempty"` // wall time of its run
 }
 
@@ -54,6 +54,7 @@ func cmdMutants(ctx context.Context, args []string, e env) int {
 	var only listFlag
 	fs.Var(&only, "fault", "run only this fault (repeatable)")
 	jobs := fs.Int("j", 2, "runs in parallel")
+	profile := fs.String("profile", "", "the emulated card's profile, a file or an ID (default p01-showa)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -72,6 +73,7 @@ func cmdMutants(ctx context.Context, args []string, e env) int {
 		dir := filepath.Join(*out, name)
 		os.RemoveAll(dir)
 		argv := []string{"run", "--target", "emulator", "--out", dir, "--timeout", "500ms"}
+		argv = append(argv, "--profile", *profile)
 		if filter != "" {
 			argv = append(argv, "--label-filter", filter)
 		}
@@ -84,6 +86,13 @@ func cmdMutants(ctx context.Context, args []string, e env) int {
 		}
 		s, err := reports.Load(reports.FilesIn(dir).Summary)
 		return s, time.Since(start), err
+	}
+	if *profile == "" {
+		*profile = target.DefaultProfile()
+	}
+	prof, err := resolveProfile(*profile)
+	if err != nil {
+		return exitCode(e, err)
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return exitCode(e, err)
@@ -105,6 +114,11 @@ func cmdMutants(ctx context.Context, args []string, e env) int {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			m := mutant{Fault: string(f.Fault), Does: f.Does, Expected: f.Area, Filter: mutantFilters[f.Fault]}
+			if why := f.Fault.NotApplicable(prof); why != "" {
+				m.Verdict, m.Error = verdictNA, why
+				results[i] = m
+				return
+			}
 			fmt.Fprintf(e.stderr, "taimen mutants: %s …\n", f.Fault)
 			s, d, err := run(string(f.Fault), string(f.Fault)+mutantParams[f.Fault], m.Filter)
 			m.Duration = d.Round(time.Millisecond).String()
@@ -132,19 +146,31 @@ func cmdMutants(ctx context.Context, args []string, e env) int {
 		return exitCode(e, err)
 	}
 	printMutants(e, results)
-	missed := 0
+	missed, na := 0, 0
 	for _, m := range results {
-		if m.Verdict != "caught" {
+		switch m.Verdict {
+		case "caught":
+		case verdictNA:
+			na++
+		default:
 			missed++
 		}
 	}
+	notApplicable := ""
+	if na > 0 {
+		notApplicable = fmt.Sprintf("; %d do not apply to %s", na, prof.ID)
+	}
 	if missed > 0 {
-		fmt.Fprintf(e.stdout, "\n%d of %d faults NOT caught by their expected area (table: %s)\n", missed, len(results), filepath.Join(*out, "MUTANTS.md"))
+		fmt.Fprintf(e.stdout, "\n%d of %d faults NOT caught by their expected area%s (table: %s)\n", missed, len(results)-na, notApplicable, filepath.Join(*out, "MUTANTS.md"))
 		return exitError
 	}
-	fmt.Fprintf(e.stdout, "\nall %d faults caught; the clean emulator passes every spec (table: %s)\n", len(results), filepath.Join(*out, "MUTANTS.md"))
+	fmt.Fprintf(e.stdout, "\nall %d applicable faults caught%s; the clean emulator (%s) passes every spec (table: %s)\n", len(results)-na, notApplicable, prof.ID, filepath.Join(*out, "MUTANTS.md"))
 	return exitOK
 }
+
+// verdictNA marks a fault that a correct card of the profile cannot be told
+// apart from (emulator.Fault.NotApplicable): it is not run.
+const verdictNA = "n/a"
 
 // failedIDs lists the IDs of specs that did not pass (skips excluded).
 func failedIDs(s *reports.Summary) []string {
@@ -202,7 +228,11 @@ func writeMutants(dir string, ms []mutant) error {
 	md.WriteString("| fault | what the card does wrong | expected area | verdict | caught by (expected area) | also failing |\n|---|---|---|---|---|---|\n")
 	for _, m := range ms {
 		others := slices.DeleteFunc(slices.Clone(m.Caught), func(id string) bool { return slices.Contains(m.InArea, id) })
-		fmt.Fprintf(&md, "| `%s` | %s | %s | %s | %s | %s |\n", m.Fault, m.Does, m.Expected, m.Verdict, strings.Join(m.InArea, " "), abbreviate(others, 8))
+		caught := strings.Join(m.InArea, " ")
+		if m.Verdict == verdictNA {
+			caught = "not run: " + m.Error
+		}
+		fmt.Fprintf(&md, "| `%s` | %s | %s | %s | %s | %s |\n", m.Fault, m.Does, m.Expected, m.Verdict, caught, abbreviate(others, 8))
 	}
 	return os.WriteFile(filepath.Join(dir, "MUTANTS.md"), []byte(md.String()), 0o644)
 }

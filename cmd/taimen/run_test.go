@@ -139,29 +139,12 @@ func TestRunEmulator(t *testing.T) {
 
 	t.Run("redaction of every file", func(t *testing.T) {
 		p := profile(t)
-		ns := needles(p)
-		texts := map[string][]byte{"stdout": []byte(r.stdout), "stderr": []byte(r.stderr)}
-		for _, dir := range []string{out, r.tmp} {
-			filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-				if err != nil || d.IsDir() {
-					return err
-				}
-				b, err := os.ReadFile(path)
-				if err != nil {
-					t.Error(err)
-				}
-				texts[path] = b
-				return nil
-			})
-		}
+		texts := runOutputs(t, r, out, r.tmp)
 		if len(texts) < 7 {
 			t.Fatalf("only %d outputs to search", len(texts))
 		}
-		for name, b := range texts {
-			for _, hit := range findLeaks(b, ns) {
-				t.Errorf("%s: %s", name, hit)
-			}
-		}
+		assertNoLeaks(t, texts, p)
+		ns := needles(p)
 		t.Logf("searched %d outputs for %d values in %d forms", len(texts), len(ns), countForms(ns))
 	})
 
@@ -301,18 +284,7 @@ func TestRunEveryProfile(t *testing.T) {
 					}
 				}
 			}
-			texts := map[string][]byte{"stdout": []byte(r.stdout), "stderr": []byte(r.stderr)}
-			entries, _ := os.ReadDir(out)
-			for _, e := range entries {
-				b, _ := os.ReadFile(filepath.Join(out, e.Name()))
-				texts[e.Name()] = b
-			}
-			ns := needles(p)
-			for name, b := range texts {
-				for _, hit := range findLeaks(b, ns) {
-					t.Errorf("%s: %s", name, hit)
-				}
-			}
+			assertNoLeaks(t, runOutputs(t, r, out), p)
 		})
 	}
 }
@@ -411,6 +383,35 @@ func needles(p *myna.Profile) []needle {
 		out = append(out, n)
 	}
 	return out
+}
+
+// runOutputs returns what a run wrote, by name: its stdout and stderr, and
+// every file under dirs.
+func runOutputs(t *testing.T, r suiteRun, dirs ...string) map[string][]byte {
+	t.Helper()
+	texts := map[string][]byte{"stdout": []byte(r.stdout), "stderr": []byte(r.stderr)}
+	for _, dir := range dirs {
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := os.ReadFile(path)
+			texts[path] = b
+			return err
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	return texts
+}
+
+// assertNoLeaks fails for every secret or personal datum of p found in texts.
+func assertNoLeaks(t *testing.T, texts map[string][]byte, p *myna.Profile) {
+	t.Helper()
+	for name, b := range texts {
+		assertNoPersonal(t, name, string(b), p)
+	}
 }
 
 func countForms(ns []needle) int {

@@ -19,7 +19,7 @@ import (
 // image and key paths of a profile relative to its file and refuses absolute
 // ones, so the copy names the original files by paths relative to dir.
 func writeVariant(src, dir string, sizes map[string]int) (*myna.Profile, error) {
-	raw, err := readfile.Regular(src, 1<<20)
+	raw, err := readfile.Regular(src, myna.MaxProfileFile)
 	if err != nil {
 		return nil, err
 	}

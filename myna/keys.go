@@ -148,11 +148,6 @@ func ParseKeys(data []byte) (map[string]*rsa.PrivateKey, error) {
 // CheckKeyRoles reports the first role of want missing from keys, and any role in keys not in
 // want: a key file must hold exactly its roles.
 func CheckKeyRoles(keys map[string]*rsa.PrivateKey, want []string) error {
-	return checkRoles(keys, want)
-}
-
-// checkRoles reports the first role of want missing from keys, and any role in keys not in want.
-func checkRoles(keys map[string]*rsa.PrivateKey, want []string) error {
 	for _, r := range want {
 		if keys[r] == nil {
 			return fmt.Errorf("missing role %q", r)

@@ -71,15 +71,15 @@ func TestParseKeys(t *testing.T) {
 			t.Errorf("role %s: wrong key", r)
 		}
 	}
-	if err := checkRoles(got, CardKeyRoles()); err != nil {
-		t.Errorf("checkRoles: %v", err)
+	if err := CheckKeyRoles(got, CardKeyRoles()); err != nil {
+		t.Errorf("CheckKeyRoles: %v", err)
 	}
-	if err := checkRoles(got, SetKeyRoles()); err == nil || !strings.Contains(err.Error(), `missing role "cv-ca-kenkaku"`) {
-		t.Errorf("checkRoles(set): %v", err)
+	if err := CheckKeyRoles(got, SetKeyRoles()); err == nil || !strings.Contains(err.Error(), `missing role "cv-ca-kenkaku"`) {
+		t.Errorf("CheckKeyRoles(set): %v", err)
 	}
 	all, _ := ParseKeys(append(keyPEM(t, keys, SetKeyRoles()...), data...))
-	if err := checkRoles(all, CardKeyRoles()); err == nil || !strings.Contains(err.Error(), "does not belong") {
-		t.Errorf("checkRoles(extra): %v", err)
+	if err := CheckKeyRoles(all, CardKeyRoles()); err == nil || !strings.Contains(err.Error(), "does not belong") {
+		t.Errorf("CheckKeyRoles(extra): %v", err)
 	}
 }
 

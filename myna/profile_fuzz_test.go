@@ -198,7 +198,7 @@ func TestLoadProfileRefusesSpecialFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	huge := filepath.Join(dir, "huge.jp2")
-	if err := os.WriteFile(huge, append(bytes.Clone(testJP2), make([]byte, maxProfileFile)...), 0o600); err != nil {
+	if err := os.WriteFile(huge, append(bytes.Clone(testJP2), make([]byte, MaxProfileFile)...), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	up := strings.Repeat("../", strings.Count(dir, "/"))

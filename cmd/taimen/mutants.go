@@ -72,8 +72,7 @@ func cmdMutants(ctx context.Context, args []string, e env) int {
 	run := func(name, faultEnv, filter string) (*reports.Summary, time.Duration, error) {
 		dir := filepath.Join(*out, name)
 		os.RemoveAll(dir)
-		argv := []string{"run", "--target", "emulator", "--out", dir, "--timeout", "500ms"}
-		argv = append(argv, "--profile", *profile)
+		argv := []string{"run", "--target", "emulator", "--profile", *profile, "--out", dir, "--timeout", "500ms"}
 		if filter != "" {
 			argv = append(argv, "--label-filter", filter)
 		}

@@ -256,8 +256,8 @@ func (t *Target) AllowDestructive() bool { return !t.Physical() || t.cfg.AllowDe
 // Guard is the safety policy for this target: emulated cards may be driven to
 // lockout; a physical card keeps its floor unless destruction is allowed.
 func (t *Target) Guard() reader.Guard {
-	if t.Physical() && !t.cfg.AllowDestructive {
-		return reader.Guard{Floor: t.cfg.Floor}
+	if t.Physical() && t.floor() > 0 {
+		return reader.Guard{Floor: t.floor()}
 	}
 	return reader.Guard{AllowLastTry: true}
 }

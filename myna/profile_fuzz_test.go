@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -36,20 +37,11 @@ func FuzzParseKeys(f *testing.F) {
 			return
 		}
 		for r, k := range keys {
-			if !contains(known, r) || k.N.BitLen() != KeyBits || k.E != 65537 {
+			if !slices.Contains(known, r) || k.N.BitLen() != KeyBits || k.E != 65537 {
 				t.Fatalf("accepted role %q with RSA-%d e=%d", r, k.N.BitLen(), k.E)
 			}
 		}
 	})
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // FuzzLoadProfile: any profile.json beside valid keys and images loads or is

@@ -56,17 +56,11 @@ catalogue:
 bench: deps
 	$(GO) run ./bench/cmd/benchmd -go $(GO) -o BENCH.md
 
-# Every fuzz target (found with go test -list) for FUZZTIME each.
+# Every fuzz target (found with go test -list) for FUZZTIME each; prints each target's rate
+# and fails on a target below FUZZMINRATE executions a second (default 1000).
+FUZZMINRATE ?= 1000
 fuzz: deps
-	@set -e; \
-	list=$$($(GO) test -list '^Fuzz' $(PKGS)); \
-	targets=$$(echo "$$list" | awk '/^Fuzz/ { f[n++] = $$1 } /^ok / { for (i = 0; i < n; i++) print $$2 "," f[i]; n = 0 }'); \
-	if [ -z "$$targets" ]; then echo "no fuzz targets"; exit 0; fi; \
-	for t in $$targets; do \
-		pkg=$${t%,*}; name=$${t#*,}; \
-		echo "== $$pkg $$name ($(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s "$$pkg"; \
-	done
+	@GO=$(GO) FUZZTIME=$(FUZZTIME) FUZZMINRATE=$(FUZZMINRATE) scripts/fuzz $(PKGS)
 
 clean:
 	rm -rf bin/ out/

@@ -12,6 +12,7 @@ import (
 
 	"github.com/taimen-dev/taimen/apdu"
 	"github.com/taimen-dev/taimen/apdu/sm"
+	"github.com/taimen-dev/taimen/myna"
 )
 
 // behaviour holds the profile's choices where the public record is silent
@@ -545,7 +546,7 @@ func (c *Card) verify(cmd apdu.Command) result {
 		if tries == 0 {
 			return fail(c.beh.blockedQuery)
 		}
-		return fail(apdu.RetriesLeft(tries))
+		return fail(c.triesLeft(tries))
 	}
 	if tries == 0 && !f.has(FaultNoBlock) {
 		if f.has(FaultSW6983) {
@@ -555,7 +556,7 @@ func (c *Card) verify(cmd apdu.Command) result {
 	}
 	if len(cmd.Data) != len(k.ref) {
 		if f.has(FaultWrongLengthUncounted) {
-			return fail(apdu.RetriesLeft(tries))
+			return fail(c.triesLeft(tries))
 		}
 		if !c.beh.wrongLengthSpend {
 			return fail(apdu.SWWrongLength)
@@ -586,7 +587,7 @@ func (c *Card) verify(cmd apdu.Command) result {
 		if f.has(FaultSW6300) {
 			return fail(apdu.SWNoRetryLimit)
 		}
-		return fail(apdu.RetriesLeft(after))
+		return fail(c.triesLeft(after))
 	}
 	if err := c.st.setTries(k.state, k.limit); err != nil {
 		return fail(apdu.SWMemoryFailure)
@@ -595,13 +596,25 @@ func (c *Card) verify(cmd apdu.Command) result {
 	return ok(nil)
 }
 
+// triesLeft is the 63Cx status word for n tries left (CARD.md §3), or one more under the
+// tries-one-too-many fault.
+func (c *Card) triesLeft(n int) apdu.StatusWord {
+	if c.faults.has(FaultTriesOneTooMany) {
+		n = min(n+1, 15)
+	}
+	return apdu.RetriesLeft(n)
+}
+
 // compare checks a presented value against the key's reference: in constant
-// time, unless a fault makes it leak or accept a prefix.
+// time, unless a fault makes it leak, accept a prefix or skip the security code.
 func (c *Card) compare(k *keyRef, data []byte) bool {
 	if match, changed := c.st.matches(k.state, data); changed {
 		return match
 	}
 	switch {
+	case c.faults.has(FaultIgnoresSecurityCode) && k.kind == myna.SecretCheckCodeB && len(data) == len(k.ref):
+		n := myna.CheckCodeBSecurityCode // birth date and expiry year only
+		return subtle.ConstantTimeCompare(data[:n], k.ref[:n]) == 1
 	case c.faults.has(FaultAcceptPrefix):
 		n := min(len(data), len(k.ref))
 		return n >= 6 && subtle.ConstantTimeCompare(data[:n], k.ref[:n]) == 1

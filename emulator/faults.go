@@ -44,6 +44,8 @@ const (
 	FaultNoExtended           Fault = "no-extended-length"
 	FaultEmptyQuerySpends     Fault = "status-query-spends-try"
 	FaultWrongLengthUncounted Fault = "wrong-length-not-counted"
+	FaultIgnoresSecurityCode  Fault = "ignores-security-code"
+	FaultTriesOneTooMany      Fault = "tries-one-too-many"
 )
 
 // FaultInfo describes a fault: what the card does wrong and which area of the
@@ -85,6 +87,8 @@ var faultInfo = []FaultInfo{
 	{FaultNoExtended, "extended-length APDUs are refused with 6700", "reads", true},
 	{FaultEmptyQuerySpends, "the empty VERIFY (a tries query) spends a try", "checkcodes", false},
 	{FaultWrongLengthUncounted, "a VERIFY with a value of the wrong length answers 63Cx without spending a try", "checkcodes", false},
+	{FaultIgnoresSecurityCode, "check code B is compared on its first 10 digits only: any security code is accepted with the right birth date and expiry year", "checkcodes", false},
+	{FaultTriesOneTooMany, "every 63Cx says one try more than the card has left (tries queries and wrong codes alike); the counting itself is right", "checkcodes", false},
 }
 
 // Faults lists every fault with its description, sorted by name.

@@ -76,6 +76,28 @@ func TestEngineFaults(t *testing.T) {
 		}
 		_ = surface
 	})
+	t.Run("ignores-security-code", func(t *testing.T) {
+		c, s, p := faultyCard(t, "ignores-security-code")
+		s.selectApp(myna.CardSurfaceAP)
+		s.expect(verify(B, wrongCodeB(p)), apdu.SWSuccess) // the last digit is the security code's
+		wrongYear := p.CheckCodeB().Bytes()
+		wrongYear[9] = '0' + (wrongYear[9]-'0'+1)%10
+		s.expect(verify(B, wrongYear), apdu.RetriesLeft(9))
+		if c.Tries()["surface/0012"] != 9 {
+			t.Fatalf("tries %d, want 9: only the comparison is faulty", c.Tries()["surface/0012"])
+		}
+	})
+	t.Run("tries-one-too-many", func(t *testing.T) {
+		c, s, p := faultyCard(t, "tries-one-too-many")
+		s.selectApp(myna.CardSurfaceAP)
+		s.expect(apdu.Command{INS: 0x20, P2: 0x80 | byte(B)}, apdu.RetriesLeft(11))
+		s.expect(verify(B, wrongCodeB(p)), apdu.RetriesLeft(10))
+		if c.Tries()["surface/0012"] != 9 {
+			t.Fatalf("tries %d, want 9: only the answer is faulty", c.Tries()["surface/0012"])
+		}
+		s.expect(verify(B, p.CheckCodeB().Bytes()), apdu.SWSuccess)
+		s.expect(apdu.Command{INS: 0x20, P2: 0x80 | byte(B)}, apdu.RetriesLeft(11))
+	})
 	t.Run("no-block", func(t *testing.T) {
 		_, s, p := faultyCard(t, "no-block")
 		s.selectApp(myna.CardSurfaceAP)

@@ -3,6 +3,8 @@ package emulator
 import (
 	"crypto/rsa"
 	"math/bits"
+
+	"github.com/taimen-dev/taimen/myna"
 )
 
 // efKind is the structure of an elementary file.
@@ -36,9 +38,10 @@ const (
 
 // keyRef is a PIN or check code with its retry counter.
 type keyRef struct {
-	state    string // key in the durable store, e.g. "surface/0012"
-	label    string // what it is, for errors and status ("check code B")
-	ref      []byte // personalized reference value (ASCII)
+	state    string          // key in the durable store, e.g. "surface/0012"
+	label    string          // what it is, for errors and status ("check code B")
+	kind     myna.SecretKind // the code it holds (0 for a key that arrives blocked)
+	ref      []byte          // personalized reference value (ASCII)
 	limit    int
 	change   changeMode
 	validate func([]byte) error // form rule for a new value

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -35,6 +36,9 @@ type Options struct {
 	// slices are valid only during the call. Reader certification records the
 	// APDU stream with it.
 	Observe func(cmd, rsp []byte, d time.Duration)
+	// Logger, if set, is told of every failure to save the state (the card then answers
+	// 6581, memory failure), with the path and the cause.
+	Logger *slog.Logger
 }
 
 // Test CA key IDs: the test "J-LIS" range begins with 9 and never with the
@@ -135,6 +139,7 @@ func New(p *myna.Profile, opts Options) (*Card, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.log = opts.Logger
 	if len(opts.Tries) > 0 && st.fresh {
 		for k, v := range start {
 			if err := st.setTries(k, v); err != nil {
@@ -202,7 +207,7 @@ func buildEF(p *myna.Profile, app myna.App, d myna.EF, contents map[myna.EFRef][
 			if s == nil {
 				return nil, fmt.Errorf("profile has no %s", d.Secret)
 			}
-			k.label, k.ref, k.limit = d.Secret.String(), s.Bytes(), p.RetryLimits.For(d.Secret)
+			k.label, k.kind, k.ref, k.limit = d.Secret.String(), d.Secret, s.Bytes(), p.RetryLimits.For(d.Secret)
 			kind := d.Secret
 			k.validate = func(b []byte) error { _, err := kind.Parse(string(b)); return err }
 			switch kind {

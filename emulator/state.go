@@ -9,8 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"sync"
 
@@ -29,6 +31,10 @@ var ErrCorruptState = errors.New("corrupt card state")
 
 // ErrForeignState is wrapped when a state file belongs to another card.
 var ErrForeignState = errors.New("card state belongs to another card")
+
+// ErrStateInUse is wrapped when another process holds the card's state: two emulators of one
+// card on one state directory would each keep their own counters and lose decrements.
+var ErrStateInUse = errors.New("card state in use by another process")
 
 // changedSecret is a reference value changed by CHANGE REFERENCE DATA or CHANGE
 // KEY, kept as a salted hash so that no PIN is ever at rest in clear.
@@ -63,6 +69,10 @@ type store struct {
 	fresh bool
 	// memOnly keeps changes in memory (FaultCounterNotDurable): a restart undoes them.
 	memOnly bool
+	// lock is the card's lock in its state directory, held while the store is reachable.
+	lock *stateLock
+	// log, when set, is told every write that failed (the card then answers 6581).
+	log *slog.Logger
 }
 
 // openStore loads the state for card from dir, or creates it with the given
@@ -80,6 +90,21 @@ func openStore(dir, card, fingerprint string, initial map[string]int) (*store, e
 		return nil, fmt.Errorf("card state dir: %w", err)
 	}
 	s.path = filepath.Join(dir, card+".state.json")
+	lock, err := lockState(dir, card)
+	if err != nil {
+		return nil, err
+	}
+	s.lock = lock
+	runtime.AddCleanup(s, func(l *stateLock) { l.release() }, lock)
+	sweepTemps(dir, card)
+	// A directory the card cannot write to would answer 6581 to the first wrong code: refuse
+	// to start instead, naming the path and the cause.
+	if probe, err := os.CreateTemp(dir, tempPrefix(card)); err != nil {
+		return nil, fmt.Errorf("card state dir %s is not writable: %w", dir, err)
+	} else {
+		probe.Close()
+		os.Remove(probe.Name())
+	}
 	raw, err := readfile.Regular(s.path, maxStateFile)
 	if errors.Is(err, os.ErrNotExist) {
 		if err := s.write(); err != nil {
@@ -147,34 +172,42 @@ func (s *store) write() error {
 		return err
 	}
 	dir := filepath.Dir(s.path)
-	tmp, err := os.CreateTemp(dir, ".state-*")
+	tmp, err := os.CreateTemp(dir, tempPrefix(s.card))
 	if err != nil {
-		return fmt.Errorf("write card state: %w", err)
+		return s.logged(fmt.Errorf("write card state: %w", err))
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
 	if _, err := tmp.Write(append(b, '\n')); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write card state: %w", err)
+		return s.logged(fmt.Errorf("write card state %s: %w", tmp.Name(), err))
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("sync card state: %w", err)
+		return s.logged(fmt.Errorf("sync card state %s: %w", tmp.Name(), err))
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close card state: %w", err)
+		return s.logged(fmt.Errorf("close card state %s: %w", tmp.Name(), err))
 	}
 	if err := os.Rename(tmp.Name(), s.path); err != nil {
-		return fmt.Errorf("replace card state: %w", err)
+		return s.logged(fmt.Errorf("replace card state: %w", err))
 	}
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("sync card state dir: %w", err)
+		return s.logged(fmt.Errorf("sync card state dir: %w", err))
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync card state dir: %w", err)
+		return s.logged(fmt.Errorf("sync card state dir %s: %w", dir, err))
 	}
 	return nil
+}
+
+// logged tells the store's logger that a write failed, and returns err.
+func (s *store) logged(err error) error {
+	if s.log != nil {
+		s.log.Error("card state not saved: the card answers 6581 (memory failure)", "card", s.card, "err", err)
+	}
+	return err
 }
 
 // tries returns the tries left of key.

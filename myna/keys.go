@@ -123,19 +123,9 @@ func ParseKeys(data []byte) (map[string]*rsa.PrivateKey, error) {
 		if _, dup := keys[role]; dup {
 			return nil, fmt.Errorf("myna: PEM block %d: role %q appears twice", n, role)
 		}
-		k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+		rk, err := parseRSAKey(role, b.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("myna: role %q: not a PKCS#8 private key: %w", role, err)
-		}
-		rk, ok := k.(*rsa.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("myna: role %q: key is %T, want RSA", role, k)
-		}
-		if rk.N.BitLen() != KeyBits || rk.E != 65537 {
-			return nil, fmt.Errorf("myna: role %q: want RSA-%d with e=65537, got RSA-%d with e=%d", role, KeyBits, rk.N.BitLen(), rk.E)
-		}
-		if err := rk.Validate(); err != nil {
-			return nil, fmt.Errorf("myna: role %q: %w", role, err)
+			return nil, err
 		}
 		keys[role] = rk
 	}

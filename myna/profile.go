@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -330,6 +331,61 @@ func DefaultRetryLimits() RetryLimits {
 	}
 }
 
+// retryLimitFields names each limit as profile.json's retry_limits object and
+// ParseRetryLimits spell it.
+func (r *RetryLimits) fields() []struct {
+	name string
+	p    *int
+} {
+	return []struct {
+		name string
+		p    *int
+	}{
+		{"check_code_a", &r.CheckCodeA}, {"check_code_b", &r.CheckCodeB}, {"birth_date_key", &r.BirthDateKey},
+		{"text_pin", &r.TextPIN}, {"auth_pin", &r.AuthPIN}, {"sign_password", &r.SignPassword}, {"juki_pin", &r.JukiPIN},
+	}
+}
+
+// validRetryLimit is the range of a 63Cx counter a profile or --retry-limits may set.
+func validRetryLimit(n int) bool { return n >= 1 && n <= 15 }
+
+// ParseRetryLimits reads "name=N,name=N" (the names of profile.json's retry_limits:
+// check_code_b=10,text_pin=3) over taimen's defaults: the limits a physical card is held to.
+func ParseRetryLimits(s string) (RetryLimits, error) {
+	r := DefaultRetryLimits()
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		name, val, ok := strings.Cut(part, "=")
+		n, err := strconv.Atoi(strings.TrimSpace(val))
+		if !ok || err != nil || !validRetryLimit(n) {
+			return RetryLimits{}, fmt.Errorf("retry limit %q: want name=N with N 1-15", part)
+		}
+		found := false
+		var names []string
+		for _, f := range r.fields() {
+			names = append(names, f.name)
+			if f.name == strings.TrimSpace(name) {
+				*f.p, found = n, true
+			}
+		}
+		if !found {
+			return RetryLimits{}, fmt.Errorf("retry limit %q: unknown key %q (known: %s)", part, name, strings.Join(names, ", "))
+		}
+	}
+	return r, nil
+}
+
+// String writes r as ParseRetryLimits reads it.
+func (r RetryLimits) String() string {
+	var parts []string
+	for _, f := range r.fields() {
+		parts = append(parts, fmt.Sprintf("%s=%d", f.name, *f.p))
+	}
+	return strings.Join(parts, ",")
+}
+
 // For returns the limit of kind k, or 0 for an unknown kind (e.g. EF.Secret of TextBlockedRef).
 func (r RetryLimits) For(k SecretKind) int {
 	switch k {
@@ -435,18 +491,18 @@ func (e *ProfileError) Unwrap() error { return e.Err }
 
 // The file format. Pointers tell absent fields from zero values.
 type profileFile struct {
-	Schema      *string          `json:"schema"`
-	ID          *string          `json:"id"`
-	Description string           `json:"description"`
-	Person      *personFile      `json:"person"`
-	Card        *cardFile        `json:"card"`
-	Secrets     *secretsFile     `json:"secrets"`
-	Images      *imagesFile      `json:"images"`
-	Keys        *string          `json:"keys"`
-	CAKeys      *string          `json:"ca_keys"`
-	RetryLimits *retryLimitsFile `json:"retry_limits"`
-	Behaviour   *behaviourFile   `json:"behaviour"`
-	EFSizes     map[string]int   `json:"ef_sizes"`
+	Schema      *string                    `json:"schema"`
+	ID          *string                    `json:"id"`
+	Description string                     `json:"description"`
+	Person      *personFile                `json:"person"`
+	Card        *cardFile                  `json:"card"`
+	Secrets     *secretsFile               `json:"secrets"`
+	Images      *imagesFile                `json:"images"`
+	Keys        *string                    `json:"keys"`
+	CAKeys      *string                    `json:"ca_keys"`
+	RetryLimits map[string]json.RawMessage `json:"retry_limits"` // names: RetryLimits.fields
+	Behaviour   *behaviourFile             `json:"behaviour"`
+	EFSizes     map[string]int             `json:"ef_sizes"`
 }
 
 type personFile struct {
@@ -483,16 +539,6 @@ type imagesFile struct {
 	Number       *string `json:"number"`
 }
 
-type retryLimitsFile struct {
-	CheckCodeA   *int `json:"check_code_a"`
-	CheckCodeB   *int `json:"check_code_b"`
-	BirthDateKey *int `json:"birth_date_key"`
-	TextPIN      *int `json:"text_pin"`
-	AuthPIN      *int `json:"auth_pin"`
-	SignPassword *int `json:"sign_password"`
-	JukiPIN      *int `json:"juki_pin"`
-}
-
 type behaviourFile struct {
 	BlockedStatusQuery   *string         `json:"blocked_status_query"`
 	ProtectedRead        *string         `json:"protected_read"`
@@ -519,7 +565,16 @@ var profileIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 // paths in the file are relative to the file's directory. Every problem found is reported, as
 // *ProfileError values joined with errors.Join; none includes a secret or personal value.
 func LoadProfile(path string) (*Profile, error) {
-	data, err := readfile.Regular(path, MaxProfileFile)
+	return loadProfile(path, readProfileFile)
+}
+
+// readProfileFile reads a file a profile names: a regular file of at most MaxProfileFile bytes.
+func readProfileFile(path string) ([]byte, error) { return readfile.Regular(path, MaxProfileFile) }
+
+// loadProfile is LoadProfile reading every file (the profile, its images and keys) with read;
+// FuzzLoadProfile serves them from memory.
+func loadProfile(path string, read func(path string) ([]byte, error)) (*Profile, error) {
+	data, err := read(path)
 	if err != nil {
 		return nil, &ProfileError{Profile: path, Err: err}
 	}
@@ -539,7 +594,7 @@ func LoadProfile(path string) (*Profile, error) {
 		return nil, &ProfileError{Profile: name, Err: errors.New("trailing data after the JSON object")}
 	}
 
-	v := &validator{name: name}
+	v := &validator{name: name, read: read}
 	p := &Profile{Path: path, Description: f.Description}
 	dir := filepath.Dir(path)
 
@@ -605,6 +660,7 @@ func jsonProblem(err error) (field string, reason error) {
 
 type validator struct {
 	name string
+	read func(path string) ([]byte, error) // readProfileFile, or memory in the fuzz test
 	errs []error
 }
 
@@ -798,29 +854,33 @@ func (v *validator) derive(p *Profile) {
 	p.secrets.birth = b.BirthDateKey()
 }
 
-func (v *validator) retryLimits(p *Profile, f *retryLimitsFile) {
+func (v *validator) retryLimits(p *Profile, f map[string]json.RawMessage) {
 	p.RetryLimits = DefaultRetryLimits()
 	if f == nil {
 		return
 	}
-	set := func(field string, src *int, dst *int) {
-		if src == nil {
-			return
-		}
-		if *src < 1 || *src > 15 {
-			v.fail("retry_limits."+field, "must be 1-15, got %d", *src)
-			return
-		}
-		*dst = *src
-	}
 	r := &p.RetryLimits
-	set("check_code_a", f.CheckCodeA, &r.CheckCodeA)
-	set("check_code_b", f.CheckCodeB, &r.CheckCodeB)
-	set("birth_date_key", f.BirthDateKey, &r.BirthDateKey)
-	set("text_pin", f.TextPIN, &r.TextPIN)
-	set("auth_pin", f.AuthPIN, &r.AuthPIN)
-	set("sign_password", f.SignPassword, &r.SignPassword)
-	set("juki_pin", f.JukiPIN, &r.JukiPIN)
+	known := map[string]*int{}
+	var names []string
+	for _, fl := range r.fields() {
+		known[fl.name] = fl.p
+		names = append(names, fl.name)
+	}
+	keys := slices.Sorted(maps.Keys(f))
+	for _, name := range keys {
+		dst, ok := known[name]
+		var n int
+		switch {
+		case !ok:
+			v.fail("retry_limits."+name, "unknown key; want one of %s", strings.Join(names, ", "))
+		case json.Unmarshal(f[name], &n) != nil:
+			v.fail("retry_limits."+name, "wrong type: want an integer")
+		case !validRetryLimit(n):
+			v.fail("retry_limits."+name, "must be 1-15, got %d", n)
+		default:
+			*dst = n
+		}
+	}
 }
 
 func (v *validator) behaviour(p *Profile, f *behaviourFile) {
@@ -949,7 +1009,7 @@ func (v *validator) images(p *Profile, f *imagesFile, dir string) {
 		if path == "" {
 			return nil
 		}
-		b, err := readfile.Regular(path, MaxProfileFile)
+		b, err := v.read(path)
 		if err != nil {
 			v.failErr(field, err)
 			return nil
@@ -983,7 +1043,7 @@ func (v *validator) keys(p *Profile, cardRel, caRel *string, dir string) {
 		if path == "" {
 			return
 		}
-		data, err := readfile.Regular(path, MaxProfileFile)
+		data, err := v.read(path)
 		if errors.Is(err, fs.ErrNotExist) {
 			v.failErr(field, fmt.Errorf("%s does not exist (the key files are generated by vectors/gen): %w", path, fs.ErrNotExist))
 			return

@@ -533,3 +533,24 @@ func TestSex(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRetryLimits(t *testing.T) {
+	def := DefaultRetryLimits()
+	if r, err := ParseRetryLimits(""); err != nil || r != def {
+		t.Errorf("empty: %+v %v", r, err)
+	}
+	if r, err := ParseRetryLimits(def.String()); err != nil || r != def {
+		t.Errorf("String does not round-trip: %q → %+v %v", def.String(), r, err)
+	}
+	r, err := ParseRetryLimits(" check_code_b=5, text_pin=4 ")
+	want := def
+	want.CheckCodeB, want.TextPIN = 5, 4
+	if err != nil || r != want {
+		t.Errorf("two limits: %+v %v", r, err)
+	}
+	for _, bad := range []string{"check_code_b", "check_code_b=0", "check_code_b=16", "check_code_b=x", "pin=3", "=3"} {
+		if _, err := ParseRetryLimits(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -308,7 +308,7 @@ func ParseCheckCodeA(s string) (CheckCodeA, error) {
 // valid for the month; the year is an era or Western year, so 29 February is always allowed),
 // an expiry year 2015–2099 and a 4-digit security code.
 func ParseCheckCodeB(s string) (CheckCodeB, error) {
-	if err := parseDigits(SecretCheckCodeB, s, 14); err != nil {
+	if err := parseDigits(SecretCheckCodeB, s, CheckCodeBLen); err != nil {
 		return CheckCodeB{}, err
 	}
 	if err := checkYYMMDD(SecretCheckCodeB, s[:6], "birth date (digits 1-6)"); err != nil {
@@ -320,6 +320,13 @@ func ParseCheckCodeB(s string) (CheckCodeB, error) {
 	}
 	return CheckCodeB{v: seal(s)}, nil
 }
+
+// The layout of check code B (CARD.md §4): the birth date YYMMDD as printed (digits 1-6), the
+// expiry year YYYY (7-10) and the 4-digit security code (11-14).
+const (
+	CheckCodeBLen          = 14
+	CheckCodeBSecurityCode = 10 // offset of the security code
+)
 
 const (
 	minExpiryYear = 2015 // the first cards were issued in 2016

@@ -7,6 +7,9 @@ import "errors"
 var (
 	// ErrNoReader means that no reader is attached, or none matches the selection.
 	ErrNoReader = errors.New("no reader")
+	// ErrNoService means that the PC/SC service (pcscd) is not running or stopped: no reader can
+	// be listed at all, which is not the same as none being attached.
+	ErrNoService = errors.New("the PC/SC service (pcscd) is not running")
 	// ErrNoCard means that the reader has no card (or no usable one).
 	ErrNoCard = errors.New("no card in the reader")
 	// ErrCardRemoved means that the card was removed, reset or lost power during the session: its

@@ -138,7 +138,7 @@ func ReadFace(ctx context.Context, s *Session, code myna.Secret, opts ReadOption
 }
 
 func isTransportErr(err error) bool {
-	for _, e := range []error{ErrCardRemoved, ErrNoCard, ErrNoReader, ErrReaderBusy, ErrTimeout, ErrTransport} {
+	for _, e := range []error{ErrCardRemoved, ErrNoCard, ErrNoReader, ErrNoService, ErrReaderBusy, ErrTimeout, ErrTransport} {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -43,11 +44,12 @@ const (
 // Report entry names the suites attach (mirrors of the suites package's
 // constants, which suites/all checks: reports does not import the suites).
 const (
-	EntryTarget       = "taimen-target"   // map kind/reader/profile
-	EntryTrace        = "taimen-trace"    // []reader.Entry, redacted
-	EntryTiming       = "taimen-timing"   // a gmeasure experiment
-	EntryCounter      = "taimen-counters" // map[string]int, before then after (or {"before":…, "after":…})
-	EntryTimingPrefix = "timing: "        // a gmeasure experiment per command, "timing: <command>"
+	EntryTarget       = "taimen-target"       // map kind/reader/profile
+	EntryTrace        = "taimen-trace"        // []reader.Entry, redacted
+	EntryTiming       = "taimen-timing"       // a gmeasure experiment
+	EntryCounter      = "taimen-counters"     // map[string]int, before then after (or {"before":…, "after":…})
+	EntryRunCounters  = "taimen-run-counters" // RunCounters, on the suite's last node (physical cards)
+	EntryTimingPrefix = "timing: "            // a gmeasure experiment per command, "timing: <command>"
 )
 
 // Verdicts. An area where no spec ran is Skip; a run is never Skip.
@@ -85,6 +87,50 @@ type Summary struct {
 	Timing        []Timing      `json:"timing,omitempty"`
 	APDULatency   []Timing      `json:"apdu_latency,omitempty"`
 	Scrubbed      int           `json:"scrubbed"`
+	// Counters is what the run did to a physical card's retry counters (absent on emulated cards).
+	Counters *RunCounters `json:"counters,omitempty"`
+}
+
+// RunCounters is a physical card's retry counters before the first spec and after the last,
+// with the fewest tries the floor guard let each spent key reach.
+type RunCounters struct {
+	Floor    int            `json:"floor"`
+	Before   map[string]int `json:"before"`
+	After    map[string]int `json:"after"`
+	Lowest   map[string]int `json:"lowest,omitempty"`
+	Restored bool           `json:"restored"` // After equals Before
+}
+
+// Line says in words what the run did to the counters: "every counter restored: …".
+func (c *RunCounters) Line() string {
+	spent := len(c.Lowest)
+	low := -1
+	for _, n := range c.Lowest {
+		if low < 0 || n < low {
+			low = n
+		}
+	}
+	var b strings.Builder
+	if c.Restored {
+		fmt.Fprintf(&b, "every counter restored: %d counters as found", len(c.Before))
+	} else {
+		var moved []string
+		for _, k := range slices.Sorted(maps.Keys(c.Before)) {
+			if c.After[k] != c.Before[k] {
+				moved = append(moved, fmt.Sprintf("%s %d → %d", k, c.Before[k], c.After[k]))
+			}
+		}
+		fmt.Fprintf(&b, "COUNTERS NOT RESTORED: %s", strings.Join(moved, ", "))
+	}
+	switch {
+	case spent == 0:
+		b.WriteString("; no try spent")
+	case c.Floor > 0:
+		fmt.Fprintf(&b, "; tries spent on %d keys, never below %d (floor %d)", spent, low, c.Floor)
+	default:
+		fmt.Fprintf(&b, "; tries spent on %d keys, down to %d (no floor: --allow-destructive)", spent, low)
+	}
+	return b.String()
 }
 
 // Tool names what produced the run.
@@ -226,6 +272,13 @@ func Build(r types.Report, o Options) *Summary {
 	var order []string
 	for _, sr := range r.SpecReports {
 		if sr.LeafNodeType.Is(suiteNodes) {
+			for _, e := range sr.ReportEntries {
+				var rc RunCounters
+				if e.Name == EntryRunCounters && json.Unmarshal(entryJSON(e), &rc) == nil && rc.Before != nil {
+					rc.Restored = maps.Equal(rc.Before, rc.After)
+					s.Counters = &rc
+				}
+			}
 			if sr.State.Is(types.SpecStateFailureStates) {
 				s.SuiteFailures = append(s.SuiteFailures, failure(sr.LeafNodeType.String(), sr.Failure))
 			}

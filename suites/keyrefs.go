@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/google/go-cmp/cmp"
+	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/taimen-dev/taimen/apdu"
@@ -71,12 +72,7 @@ func SecretOf(k myna.SecretKind) myna.Secret {
 
 // RetryLimit is the retry limit of kind k: the profile's, or taimen's default
 // on a physical card (CARD.md "taimen's defaults").
-func RetryLimit(k myna.SecretKind) int {
-	if p := Current().Profile; p != nil {
-		return p.RetryLimits.For(k)
-	}
-	return k.DefaultRetryLimit()
-}
+func RetryLimit(k myna.SecretKind) int { return Current().RetryLimits().For(k) }
 
 // ProfileBehaviour is the profile's answers where the public record is
 // silent, or taimen's defaults on a physical card.
@@ -121,21 +117,39 @@ func RightTry(ctx context.Context, c *target.Card, k Key, initial map[string]int
 	ExpectSW(ctx, c, fmt.Sprintf("VERIFY %s with the right %s %s (CARD.md §3: 9000 and the counter reset)", k, k.Kind, what),
 		Verify(k.Ref, SecretOf(k.Kind).Bytes()), apdu.SWSuccess)
 	got := Counters(ctx, c, "after the right "+k.Kind.String())
-	ExpectCounters(1, fmt.Sprintf("after the right %s: %s back at its limit, the others as at the start", k.Kind, k.ID()), ResetWant(initial, got, k), got)
+	limit := "its limit"
+	if Current().Physical() {
+		limit = fmt.Sprintf("its limit (%d: taimen's default for a physical card unless --retry-limits gives the card's)", RetryLimit(k.Kind))
+	}
+	ExpectCounters(1, fmt.Sprintf("after the right %s: %s back at %s, the others as at the start", k.Kind, k.ID(), limit), ResetWant(initial, got, k), got)
 	return got
 }
 
-// ResetWant is initial with k's counter back at its limit: the profile's, or
-// on a physical card (whose limit is not known) whatever it now is, as long
-// as that is not lower than at the start.
+// ResetWant is initial with k's counter back at its limit (RetryLimit): the profile's, or on
+// a physical card taimen's default unless --retry-limits gives the card's. A card whose 63Cx
+// says one try more or fewer than it has shows here, and only here on a physical card.
 func ResetWant(initial, got map[string]int, k Key) map[string]int {
 	want := maps.Clone(initial)
-	if Current().Profile != nil {
-		want[k.ID()] = RetryLimit(k.Kind)
-	} else if got[k.ID()] >= initial[k.ID()] {
-		want[k.ID()] = got[k.ID()]
-	}
+	want[k.ID()] = RetryLimit(k.Kind)
 	return want
+}
+
+// NeedTries skips the spec on a physical card when it cannot spend n tries of each of keys
+// and then present the right code within the run's floor: the floor guard lets a VERIFY
+// through only when, were its value wrong, it would still leave floor tries, so the right
+// code after n wrong ones needs n+1 tries above the floor. Nothing is spent by a skip, and
+// the reason names the key and its tries.
+func NeedTries(initial map[string]int, n int, keys ...Key) {
+	floor := Current().Floor()
+	if floor == 0 {
+		return
+	}
+	for _, k := range keys {
+		if have := initial[k.ID()]; have-n-1 < floor {
+			Skip(fmt.Sprintf("%s has %d tries left: %d wrong and then the right one need %d above the floor of %d "+
+				"(a right code resets the counter; --floor lowers the floor)", k, have, n, n+1, floor))
+		}
+	}
 }
 
 // WithDigits returns a copy of b with the digits from off replaced by s.
@@ -158,7 +172,7 @@ func WrongBirthDay(b []byte) []byte {
 // WrongSecurityCode changes every digit of check code B's security code.
 func WrongSecurityCode(b []byte) []byte {
 	out := bytes.Clone(b)
-	for i := 10; i < 14; i++ {
+	for i := myna.CheckCodeBSecurityCode; i < myna.CheckCodeBLen; i++ {
 		out[i] = NextDigit(out[i])
 	}
 	return out

@@ -10,11 +10,13 @@ package suites
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/google/go-cmp/cmp"
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/taimen-dev/taimen/suites/target"
@@ -45,8 +47,12 @@ type Meta struct {
 	Checks      string // what it checks
 	Expect      string // the expected result
 	Targets     Targets
-	Destructive bool // can lock a counter
-	Durable     bool // needs a card whose state survives restarts
+	Destructive bool // can lock a counter or spend it to its last tries
+	// SpendsTry is the most tries the spec spends of one key before it restores them with the
+	// right code (label spends-try). Such a spec is not destructive: on a physical card it runs
+	// under the floor guard, and NeedTries skips it when the card has too few tries left.
+	SpendsTry int
+	Durable   bool // needs a card whose state survives restarts
 }
 
 // Labels returns the Ginkgo labels of the spec.
@@ -54,6 +60,9 @@ func (m Meta) Labels() Labels {
 	l := Labels{m.Area, m.App}
 	if m.Destructive {
 		l = append(l, "destructive")
+	}
+	if m.SpendsTry > 0 {
+		l = append(l, "spends-try")
 	}
 	if m.Targets == EmulatedOnly {
 		l = append(l, "emulated-only")
@@ -118,17 +127,41 @@ func Spec(m Meta, body func(ctx context.Context, c *target.Card)) bool {
 	})
 }
 
+// readCounters reads every counter of the target's card without spending a try.
+func readCounters(ctx context.Context, t *target.Target) (map[string]int, error) {
+	c, err := t.Card(ctx, target.CardOptions{})
+	if err != nil {
+		return nil, err
+	}
+	m, err := c.Tries(ctx)
+	return m, errors.Join(err, c.Close())
+}
+
 // Report entry names the specs attach (the reports package reads them).
 const (
 	EntryTarget  = "taimen-target"   // map[string]string: kind, reader, profile
 	EntryTrace   = "taimen-trace"    // []reader.Entry: the spec's APDU trace, redacted
 	EntryTiming  = "taimen-timing"   // gmeasure experiments are attached by the timing area
 	EntryCounter = "taimen-counters" // map[string]int before/after
+	// EntryRunCounters is the run's account of a physical card's counters (RunCounters),
+	// attached to the suite's last node.
+	EntryRunCounters = "taimen-run-counters"
 )
+
+// RunCounters is what a run did to a physical card's retry counters: every counter read before
+// the first spec and after the last, and the fewest tries the floor guard let each key it
+// spent reach. A run passes only when After equals Before.
+type RunCounters struct {
+	Floor  int            `json:"floor"`
+	Before map[string]int `json:"before"`
+	After  map[string]int `json:"after"`
+	Lowest map[string]int `json:"lowest,omitempty"`
+}
 
 var (
 	cfg     target.Config
 	current *target.Target
+	start   map[string]int // a physical card's counters before the first spec
 )
 
 // Configure sets the target configuration before the suite runs.
@@ -152,13 +185,35 @@ func Register() bool {
 			Fail(fmt.Sprintf("open target: %v", err))
 		}
 		current = t
-	}, NodeTimeout(60_000_000_000))
-	AfterSuite(func() {
-		if current != nil {
-			if err := current.Close(); err != nil {
-				Fail(fmt.Sprintf("close target: %v", err))
+		if t.Physical() {
+			start, err = readCounters(ctx, t)
+			if err != nil {
+				Fail(fmt.Sprintf("read the card's counters before the first spec: %v", err))
 			}
 		}
-	})
+	}, NodeTimeout(60_000_000_000))
+	AfterSuite(func(ctx SpecContext) {
+		if current == nil {
+			return
+		}
+		var problem string
+		if start != nil {
+			after, err := readCounters(ctx, current)
+			AddReportEntry(EntryRunCounters, ReportEntryVisibilityNever,
+				RunCounters{Floor: current.Floor(), Before: start, After: after, Lowest: current.Lowest()})
+			switch d := cmp.Diff(start, after); {
+			case err != nil:
+				problem = fmt.Sprintf("read the card's counters after the last spec: %v", err)
+			case d != "":
+				problem = fmt.Sprintf("the run left the card's counters other than it found them (-before +after):\n%s", d)
+			}
+		}
+		if err := current.Close(); err != nil {
+			Fail(fmt.Sprintf("close target: %v", err))
+		}
+		if problem != "" {
+			Fail(problem)
+		}
+	}, NodeTimeout(60_000_000_000))
 	return true
 }

@@ -9,10 +9,6 @@ import (
 	"github.com/taimen-dev/taimen/certify"
 )
 
-// exitNotCertified is certify-reader's exit code when the reader under test
-// failed a must-rule.
-const exitNotCertified = 8
-
 // stringList is a repeatable string flag.
 type stringList []string
 

@@ -25,6 +25,8 @@ const (
 	exitCardAbsent   = 5 // no reader, no card, card removed, reader busy, timeout
 	exitNotAuthentic = 6 // the data or the chip failed an authenticity check
 	exitRefused      = 7 // the safety guard refused to spend a try
+	exitNotCertified = 8 // certify-reader: the reader under test failed a must-rule
+	exitSetup        = 9 // the set-up is unusable: a profile missing or malformed, an unsafe or unwritable directory, a locked state, the PC/SC service not running
 )
 
 const usage = `usage: taimen <command> [flags]
@@ -91,6 +93,16 @@ func (u usageError) Unwrap() error { return u.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
+// setupError marks a set-up the user must fix before anything can run: a profile that does not
+// load, a directory that is unsafe or unwritable, a state another process holds, pcscd not
+// running. Nothing was sent to a card.
+type setupError struct{ err error }
+
+func (s setupError) Error() string { return s.err.Error() }
+func (s setupError) Unwrap() error { return s.err }
+
+func setupf(format string, args ...any) error { return setupError{fmt.Errorf(format, args...)} }
+
 // exitCode maps an error to the command's exit code and prints it.
 func exitCode(e env, err error) int {
 	if err == nil {
@@ -98,10 +110,15 @@ func exitCode(e env, err error) int {
 	}
 	fmt.Fprintln(e.stderr, "taimen:", err)
 	var u usageError
+	var se setupError
+	var pe *myna.ProfileError
 	var wc *reader.WrongCodeError
 	switch {
 	case errors.As(err, &u), errors.Is(err, myna.ErrForm), errors.Is(err, reader.ErrNoSecret):
 		return exitUsage
+	case errors.As(err, &se), errors.As(err, &pe), errors.Is(err, reader.ErrNoService),
+		errors.Is(err, emulator.ErrStateInUse), errors.Is(err, emulator.ErrCorruptState), errors.Is(err, emulator.ErrForeignState):
+		return exitSetup
 	case errors.Is(err, reader.ErrBlocked):
 		return exitBlocked
 	case errors.As(err, &wc):
@@ -153,7 +170,7 @@ func resolveProfile(s string) (*myna.Profile, error) {
 	}
 	p, err := myna.LoadProfile(path)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, setupError{err}
 	}
 	return p, nil
 }

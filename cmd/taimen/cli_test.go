@@ -206,3 +206,60 @@ func TestMutantsUnknownProfile(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// read --out checks the directory before the card is touched, and writes owner-only files
+// that replace, never follow, what a hostile file system left there.
+func TestReadOutHostileDirectory(t *testing.T) {
+	p := profile(t)
+	wrong := []byte(p.CheckCodeB().Reveal())
+	wrong[13] = '0' + (wrong[13]-'0'+1)%10
+	base := t.TempDir()
+	open := filepath.Join(base, "open")
+	if err := os.Mkdir(open, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(base, "link")
+	if err := os.Symlink(t.TempDir(), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{open, link} {
+		// A wrong check code: had the VERIFY been sent, the exit would be 3 and a try spent.
+		state := t.TempDir()
+		r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": string(wrong)}, "read", "face", "--emulator", p01, "--state", state, "--out", dir)
+		if r.code != exitSetup || !strings.Contains(r.stderr, dir) || !strings.Contains(r.stderr, "unsafe directory") {
+			t.Errorf("%s: exit %d, want %d naming the directory:\n%s", dir, r.code, exitSetup, r.stderr)
+		}
+		if entries, _ := os.ReadDir(state); len(entries) != 0 {
+			t.Errorf("%s: the emulated card was opened (%d state files) before the directory was refused", dir, len(entries))
+		}
+	}
+
+	out := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(out, "face.jp2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "name.png"), []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, "read", "face", "--emulator", p01, "--out", out)
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep" {
+		t.Error("the face photo was written through a planted symbolic link")
+	}
+	for name, want := range map[string][]byte{"face.jp2": p.Images.Face, "name.png": p.Images.Name} {
+		st, err := os.Lstat(filepath.Join(out, name))
+		got, _ := os.ReadFile(filepath.Join(out, name))
+		if err != nil || !st.Mode().IsRegular() || st.Mode().Perm() != 0o600 || !bytes.Equal(got, want) {
+			t.Errorf("%s: %v %v, want the image in a regular file of mode 0600", name, st.Mode(), err)
+		}
+	}
+}

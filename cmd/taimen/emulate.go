@@ -59,7 +59,7 @@ func cmdEmulate(ctx context.Context, args []string, e env) int {
 		if err != nil {
 			return exitCode(e, err)
 		}
-		card, err := emulator.New(p, emulator.Options{StateDir: *state, Faults: faults})
+		card, err := emulator.New(p, emulator.Options{StateDir: *state, Faults: faults, Logger: log})
 		if err != nil {
 			return exitCode(e, err)
 		}

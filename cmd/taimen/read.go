@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/taimen-dev/taimen/internal/safedir"
 	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/reader"
 )
@@ -55,6 +56,15 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 	}
 	if *useSM && secrets[0].Kind() != myna.SecretTextPIN {
 		return exitCode(e, usagef("--sm needs the text PIN (%s): only the PIN opens a secure-messaging session", reader.EnvTextPIN))
+	}
+	if *outDir != "" {
+		if flow != "face" && flow != "surface-a" {
+			return exitCode(e, usagef("--out saves the card-surface images: it is for read face and read surface-a"))
+		}
+		// Checked before the card is touched: a refused directory costs no try.
+		if err := safedir.Prepare(*outDir); err != nil {
+			return exitCode(e, setupError{err})
+		}
 	}
 	t, anchors, err := tf.open(ctx)
 	if err != nil {
@@ -275,16 +285,13 @@ func outcome(err, authErr error) string {
 	return "error"
 }
 
+// writeImages saves the images owner-only into dir (checked by safedir.Prepare before the read).
 func writeImages(dir string, files map[string][]byte) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	for name, b := range files {
-		if len(b) == 0 {
-			continue
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
-			return err
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		if b := files[name]; len(b) > 0 {
+			if err := safedir.WriteFile(dir, name, b); err != nil {
+				return setupError{err}
+			}
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +12,9 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/taimen-dev/taimen/myna"
+	"github.com/taimen-dev/taimen/reader"
+	"github.com/taimen-dev/taimen/reader/pcsc"
 	"github.com/taimen-dev/taimen/reports"
 	"github.com/taimen-dev/taimen/suites/all"
 	"github.com/taimen-dev/taimen/suites/catalogue"
@@ -24,6 +28,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	profile := fs.String("profile", "", "profile of an emulated target: a file or an ID under vectors/profiles (default p01-showa)")
 	allow := fs.Bool("allow-destructive", false, "run specs that can lock a counter on a physical card too")
 	floor := fs.Int("floor", 2, "tries never spent on a physical card")
+	limits := fs.String("retry-limits", "", "a physical card's retry limits, name=N,… over taimen's defaults ("+myna.DefaultRetryLimits().String()+"): a right code must reset a counter to its limit")
 	filter := fs.String("label-filter", "", "run only the specs whose labels match (Ginkgo syntax, e.g. 'reads && !jpki')")
 	out := fs.String("out", "", "directory for the reports (default out/run-YYYYMMDD-HHMMSS)")
 	open := fs.Bool("open", false, "open report.html when the run is done")
@@ -58,6 +63,16 @@ func cmdRun(_ context.Context, args []string, e env) int {
 		Color:       isTerminal(e.stdout) && e.getenv("NO_COLOR") == "",
 		Verbose:     *verbose,
 	}
+	if *limits != "" {
+		if kind != target.PCSC {
+			return exitCode(e, usagef("--retry-limits is for a physical card; an emulated card's limits are its profile's retry_limits"))
+		}
+		l, err := myna.ParseRetryLimits(*limits)
+		if err != nil {
+			return exitCode(e, usagef("--retry-limits: %v", err))
+		}
+		cfg.Target.RetryLimits = &l
+	}
 	if *profile != "" {
 		if kind == target.PCSC {
 			return exitCode(e, usagef("--profile is for emulated targets, not %s", spec))
@@ -72,6 +87,9 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	if cfg.OutDir == "" {
 		cfg.OutDir = filepath.Join("out", "run-"+time.Now().Format("20060102-150405"))
 	}
+	if err := checkRunSetup(&cfg, kind); err != nil {
+		return exitCode(e, err)
+	}
 	passed, err := all.Run(cfg)
 	if err != nil {
 		return exitCode(e, err)
@@ -83,6 +101,9 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	}
 	fmt.Fprintln(e.stdout)
 	fmt.Fprintln(e.stdout, verdictLine(s))
+	if s.Counters != nil {
+		fmt.Fprintln(e.stdout, "  counters "+s.Counters.Line())
+	}
 	printFiles(e, files)
 	if *open {
 		openFile(e, files.HTML)
@@ -91,6 +112,41 @@ func cmdRun(_ context.Context, args []string, e env) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// checkRunSetup finds, before any spec runs, what would otherwise fail every spec (and exit
+// 1, the code of a failed spec): the emulated card's profile must load, the report directory
+// must be writable, and a physical card needs a running PC/SC service. Its errors are
+// setupErrors (exit 9) naming the file or service.
+func checkRunSetup(cfg *all.RunConfig, kind target.Kind) error {
+	if kind == target.PCSC {
+		if _, err := pcsc.Readers(context.Background()); errors.Is(err, reader.ErrNoService) {
+			return setupError{err}
+		}
+	} else {
+		path := cfg.Target.Profile
+		if path == "" {
+			path = target.DefaultProfile()
+			if _, err := os.Stat(path); err != nil {
+				cwd, _ := os.Getwd()
+				return setupf("no --profile given, and the default profile %s is not under %s or a parent of it: run from the taimen repository, or give --profile FILE|DIR",
+					filepath.Join("vectors", "profiles", "p01-showa", "profile.json"), cwd)
+			}
+		}
+		if _, err := myna.LoadProfile(path); err != nil {
+			return setupError{err}
+		}
+		cfg.Target.Profile = path
+	}
+	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
+		return setupf("report directory: %w", err)
+	}
+	probe, err := os.CreateTemp(cfg.OutDir, ".taimen-probe-*")
+	if err != nil {
+		return setupf("report directory %s is not writable: %w", cfg.OutDir, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
 }
 
 // verdictLine is the one-line result of a run.
@@ -135,8 +191,15 @@ func isTerminal(w any) bool {
 // profilePath accepts a profile file or an ID under vectors/profiles (looked
 // up from the working directory and its parents).
 func profilePath(s string) (string, error) {
-	if st, err := os.Stat(s); err == nil && !st.IsDir() {
-		return s, nil
+	if st, err := os.Stat(s); err == nil {
+		if !st.IsDir() {
+			return s, nil
+		}
+		p := filepath.Join(s, "profile.json")
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil // a profile's directory
+		}
+		return "", usagef("profile %q is a directory with no profile.json in it: give the profile file, its directory or its ID", s)
 	}
 	if !strings.ContainsAny(s, `/\.`) {
 		dir, _ := os.Getwd()

@@ -507,3 +507,86 @@ func TestFindLeaks(t *testing.T) {
 		}
 	}
 }
+
+// A set-up that cannot work exits with exitSetup before any spec runs, naming the file or the
+// service, instead of failing every spec and exiting 1 like a card that failed one.
+func TestRunSetupErrors(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Dir(p01)
+	for _, f := range []string{"face.jp2", "name.png", "address.png", "security-code.png", "number.png", "keys.pem"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	whole, err := os.ReadFile(p01)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(dir, "profile.json")
+	if err := os.WriteFile(truncated, whole[:len(whole)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"truncated profile", []string{"run", "--profile", truncated, "--out", t.TempDir()}, []string{truncated, "truncated"}},
+		{"truncated profile by its directory", []string{"run", "--profile", dir, "--out", t.TempDir()}, []string{truncated, "truncated"}},
+		{"report directory is a file", []string{"run", "--out", filepath.Join(notDir, "run")}, []string{"report directory", notDir}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, nil, tc.args...)
+			if r.code != exitSetup {
+				t.Errorf("exit %d, want %d (set-up):\n%s", r.code, exitSetup, r.stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+		})
+	}
+	t.Run("outside the repository", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "run")
+		t.Chdir(t.TempDir())
+		r := runCLI(t, nil, "run", "--out", out)
+		if r.code != exitSetup || !strings.Contains(r.stderr, "default profile") || !strings.Contains(r.stderr, "--profile") {
+			t.Errorf("exit %d:\n%s", r.code, r.stderr)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Error("the report directory was created for a run that could not start")
+		}
+	})
+	t.Run("pcscd not running", func(t *testing.T) {
+		sock := []string{"PCSCLITE_CSOCK_NAME=" + filepath.Join(t.TempDir(), "no-pcscd.sock"), "TAIMEN_CHECK_CODE_B=" + profile(t).CheckCodeB().Reveal()}
+		for _, args := range [][]string{{"readers"}, {"status"}, {"read", "face"}, {"run", "--target", "pcsc:X", "--out", filepath.Join(t.TempDir(), "run")}} {
+			r := taimenEnv(t, sock, args...)
+			if r.code != exitSetup || !strings.Contains(r.stderr, "the PC/SC service (pcscd) is not running") || strings.Contains(r.stderr, "no reader") {
+				t.Errorf("%v: exit %d, stderr:\n%s", args, r.code, r.stderr)
+			}
+		}
+	})
+}
+
+// --profile and --emulator take a profile's directory as well as its file and its ID.
+func TestProfilePath(t *testing.T) {
+	dir := filepath.Dir(p01)
+	for _, in := range []string{p01, dir, dir + "/", "p01-showa"} {
+		got, err := profilePath(in)
+		if err != nil || filepath.Clean(got) != filepath.Clean(p01) && !strings.HasSuffix(got, filepath.Join("p01-showa", "profile.json")) {
+			t.Errorf("%s: %q %v", in, got, err)
+		}
+	}
+	if _, err := profilePath(filepath.Dir(dir)); err == nil || !strings.Contains(err.Error(), "directory with no profile.json") {
+		t.Errorf("a directory of profiles: %v", err)
+	}
+}

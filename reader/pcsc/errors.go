@@ -15,8 +15,9 @@ func kindOf(err error) error {
 		return reader.ErrTransport
 	}
 	switch se {
-	case scard.ErrNoReadersAvailable, scard.ErrUnknownReader, scard.ErrReaderUnavailable,
-		scard.ErrNoService, scard.ErrServiceStopped:
+	case scard.ErrNoService, scard.ErrServiceStopped:
+		return reader.ErrNoService
+	case scard.ErrNoReadersAvailable, scard.ErrUnknownReader, scard.ErrReaderUnavailable:
 		return reader.ErrNoReader
 	case scard.ErrNoSmartcard, scard.ErrUnresponsiveCard, scard.ErrUnsupportedCard, scard.ErrUnknownCard:
 		return reader.ErrNoCard

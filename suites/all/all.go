@@ -83,6 +83,9 @@ type failT struct{ failed bool }
 
 func (t *failT) Fail() { t.failed = true }
 
+// ansiEscape matches an ANSI SGR sequence (colour, bold, underline).
+var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
 // EffectiveFilter is the label filter a run uses.
 func EffectiveFilter(cfg RunConfig) (string, error) {
 	kind, _, err := target.ParseSpec(targetSpec(cfg.Target))
@@ -98,7 +101,10 @@ func EffectiveFilter(cfg RunConfig) (string, error) {
 		}
 	}
 	if _, err := types.ParseLabelFilter(f); err != nil {
-		return "", fmt.Errorf("label filter %q: %w", cfg.LabelFilter, err)
+		// Ginkgo's message carries ANSI colours for its own console: plain text here, since it
+		// goes to logs and files as often as to a terminal.
+		msg := strings.TrimSpace(ansiEscape.ReplaceAllString(err.Error(), ""))
+		return "", fmt.Errorf("label filter %q: %s", cfg.LabelFilter, strings.Join(strings.Fields(strings.ReplaceAll(msg, "\n", " \n ")), " "))
 	}
 	return f, nil
 }

@@ -1,6 +1,7 @@
 package all
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/taimen-dev/taimen/myna"
@@ -16,6 +17,7 @@ func TestEntryNamesMatch(t *testing.T) {
 		{suites.EntryTrace, reports.EntryTrace},
 		{suites.EntryTiming, reports.EntryTiming},
 		{suites.EntryCounter, reports.EntryCounter},
+		{suites.EntryRunCounters, reports.EntryRunCounters},
 	} {
 		if tc[0] != tc[1] {
 			t.Errorf("suites says %q, reports reads %q", tc[0], tc[1])
@@ -84,5 +86,13 @@ func TestPhysicalSecrets(t *testing.T) {
 		if !want[g] {
 			t.Errorf("unexpected value of %d chars", len(g))
 		}
+	}
+}
+
+// A bad label filter is reported in plain text: Ginkgo's message is coloured for its console.
+func TestEffectiveFilterErrorIsPlain(t *testing.T) {
+	_, err := EffectiveFilter(RunConfig{Target: target.Config{Spec: "emulator"}, LabelFilter: "reads &&"})
+	if err == nil || strings.Contains(err.Error(), "\x1b") || !strings.Contains(err.Error(), "Unexpected EOF") {
+		t.Errorf("%q", err)
 	}
 }

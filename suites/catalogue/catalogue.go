@@ -18,11 +18,14 @@ func Markdown(ms []suites.Meta) string {
 	b.WriteString("# Conformance catalogue\n\n")
 	b.WriteString("<!-- Generated from the specs by `make catalogue` (suites/catalogue). Do not edit: `make test` fails when this file and the code disagree. -->\n\n")
 	areas := map[string]int{}
-	destructive := 0
+	destructive, spends := 0, 0
 	for _, m := range ms {
 		areas[m.Area]++
 		if m.Destructive {
 			destructive++
+		}
+		if m.SpendsTry > 0 {
+			spends++
 		}
 	}
 	names := make([]string, 0, len(areas))
@@ -41,14 +44,18 @@ func Markdown(ms []suites.Meta) string {
 	b.WriteString(".\n\n")
 	fmt.Fprintf(&b, "Every spec runs against a target: `emulator` (in-process), `vpcd` (the emulator behind a real pcscd) or `pcsc:READER` (a physical card). ")
 	fmt.Fprintf(&b, "Specs for emulated targets only need a power cut, a restart or a fresh card; on a physical card they are skipped. ")
-	fmt.Fprintf(&b, "Destructive specs (%d) can lock a counter: on a physical card they run only with `--allow-destructive`, and the safety guard still keeps the floor.\n\n", destructive)
-	fmt.Fprintf(&b, "Select specs with `taimen run --label-filter`: each spec is labelled with its area, its application, `destructive` and `emulated-only` where they apply.\n\n")
-	b.WriteString("| ID | Title | Area | App | What it checks | Expected result | Targets | Destructive |\n")
+	fmt.Fprintf(&b, "Destructive specs (%d) can lock a counter or spend it to its last tries: on a physical card they run only with `--allow-destructive`, and the safety guard still keeps the floor. ", destructive)
+	fmt.Fprintf(&b, "Specs that spend tries (%d) send wrong codes and restore every counter with the right code: they run on a physical card by default, each skipped when a key it spends has too few tries above the floor, and the run checks that every counter ends where it began.\n\n", spends)
+	fmt.Fprintf(&b, "Select specs with `taimen run --label-filter`: each spec is labelled with its area, its application, `destructive`, `spends-try` and `emulated-only` where they apply.\n\n")
+	b.WriteString("| ID | Title | Area | App | What it checks | Expected result | Targets | Tries |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|\n")
 	for _, m := range ms {
-		d := "no"
-		if m.Destructive {
-			d = "**yes**"
+		d := "none"
+		switch {
+		case m.Destructive:
+			d = "**destructive**"
+		case m.SpendsTry > 0:
+			d = fmt.Sprintf("spends %d, restores", m.SpendsTry)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", cell(m.ID), cell(m.Title), cell(m.Area), cell(m.App),
 			cell(m.Checks), cell(m.Expect), cell(m.Targets.String()), d)

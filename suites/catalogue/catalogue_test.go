@@ -52,9 +52,11 @@ func TestMarkdownEscapesCells(t *testing.T) {
 		want string
 	}{
 		{"pipe and newline", suites.Meta{ID: "XX-001", Title: "a | b", Area: "x", App: "card", Checks: "one\ntwo", Expect: "9000"},
-			"| XX-001 | a \\| b | x | card | one two | 9000 | emulator, vpcd, physical | no |"},
+			"| XX-001 | a \\| b | x | card | one two | 9000 | emulator, vpcd, physical | none |"},
 		{"destructive emulated-only", suites.Meta{ID: "XX-002", Title: "lock", Area: "x", App: "text", Destructive: true, Targets: suites.EmulatedOnly},
-			"| XX-002 | lock | x | text |  |  | emulator, vpcd | **yes** |"},
+			"| XX-002 | lock | x | text |  |  | emulator, vpcd | **destructive** |"},
+		{"spends tries", suites.Meta{ID: "XX-003", Title: "wrong then right", Area: "x", App: "card", SpendsTry: 3},
+			"| XX-003 | wrong then right | x | card |  |  | emulator, vpcd, physical | spends 3, restores |"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			md := catalogue.Markdown([]suites.Meta{tc.meta})

@@ -34,6 +34,7 @@ const area = "checkcodes"
 
 // forEachB runs a wrong-then-right story on both applications' check code B keys.
 func forEachB(ctx context.Context, c *target.Card, value []byte, what string, wrongLen bool) {
+	NeedTries(Counters(ctx, c, "at the start"), 1, bKeys...)
 	for _, k := range bKeys {
 		if wrongLen {
 			wrongLengthThenRight(ctx, c, k, value, what)
@@ -46,7 +47,7 @@ func forEachB(ctx context.Context, c *target.Card, value []byte, what string, wr
 var _ = Describe("check codes", Label(area), func() {
 	Spec(Meta{ID: "CC-001", Title: "wrong birth date in check code B", Area: area, App: "card",
 		Checks: "VERIFY 0012 (card-surface) and 0015 (text) with check code B whose birth day is another valid day, then the right code",
-		Expect: "63Cx with one try fewer, only that key's counter moves; the right code answers 9000 and resets it", Destructive: true},
+		Expect: "63Cx with one try fewer, only that key's counter moves; the right code answers 9000 and resets it", SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			b := checkCodeB()
 			v := WrongBirthDay(b)
@@ -58,7 +59,7 @@ var _ = Describe("check codes", Label(area), func() {
 		Checks: "check code B built from the profile's birth date with the Western year instead of the era year printed on the card " +
 			"(1980 → 80… instead of 昭和55 → 55…); for a foreign resident's card (Western date printed, so the Western form is right) the era year instead",
 		Expect:  "63Cx with one try fewer on that key only (CARD.md §4: the first six digits are the date as printed); the right code then resets it",
-		Targets: EmulatedOnly, Destructive: true},
+		Targets: EmulatedOnly, SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			p := Current().Profile
 			if p == nil {
@@ -76,7 +77,7 @@ var _ = Describe("check codes", Label(area), func() {
 
 	Spec(Meta{ID: "CC-003", Title: "wrong expiry year in check code B", Area: area, App: "card",
 		Checks: "check code B with the expiry year one off, on 0012 and 0015, then the right code",
-		Expect: "63Cx with one try fewer on that key only; the right code answers 9000 and resets it", Destructive: true},
+		Expect: "63Cx with one try fewer on that key only; the right code answers 9000 and resets it", SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			v := wrongExpiryYear(checkCodeB())
 			mustDiffer(v, SecretOf(myna.SecretCheckCodeB), "check code B with another expiry year")
@@ -85,7 +86,7 @@ var _ = Describe("check codes", Label(area), func() {
 
 	Spec(Meta{ID: "CC-004", Title: "wrong security code in check code B", Area: area, App: "card",
 		Checks: "check code B with every digit of the security code changed, on 0012 and 0015, then the right code",
-		Expect: "63Cx with one try fewer on that key only; the right code answers 9000 and resets it", Destructive: true},
+		Expect: "63Cx with one try fewer on that key only; the right code answers 9000 and resets it", SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			v := WrongSecurityCode(checkCodeB())
 			mustDiffer(v, SecretOf(myna.SecretCheckCodeB), "check code B with another security code")
@@ -94,7 +95,7 @@ var _ = Describe("check codes", Label(area), func() {
 
 	Spec(Meta{ID: "CC-005", Title: "two adjacent digits swapped", Area: area, App: "card",
 		Checks: "check code B with the first pair of differing adjacent digits swapped, on 0012 and 0015, then the right code",
-		Expect: "63Cx with one try fewer on that key only; the right code answers 9000 and resets it", Destructive: true},
+		Expect: "63Cx with one try fewer on that key only; the right code answers 9000 and resets it", SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			v, ok := swapAdjacent(checkCodeB())
 			if !ok {
@@ -105,50 +106,51 @@ var _ = Describe("check codes", Label(area), func() {
 		})
 
 	Spec(Meta{ID: "CC-006", Title: "check code B one digit short", Area: area, App: "card",
-		Checks:      "the first 13 digits of check code B on 0012 and 0015, then the right code",
-		Expect:      "taimen's default: a wrong try, 63Cx with one try fewer on that key only (a profile may choose 6700, nothing spent); the right code resets it",
-		Destructive: true},
+		Checks:    "the first 13 digits of check code B on 0012 and 0015, then the right code",
+		Expect:    "taimen's default: a wrong try, 63Cx with one try fewer on that key only (a profile may choose 6700, nothing spent); the right code resets it",
+		SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			forEachB(ctx, c, checkCodeB()[:13], "13 digits of check code B", true)
 		})
 
 	Spec(Meta{ID: "CC-007", Title: "check code B one digit too long", Area: area, App: "card",
-		Checks:      "check code B followed by one more digit (15 digits) on 0012 and 0015, then the right code",
-		Expect:      "taimen's default: a wrong try, 63Cx with one try fewer on that key only (a profile may choose 6700, nothing spent); the right code resets it",
-		Destructive: true},
+		Checks:    "check code B followed by one more digit (15 digits) on 0012 and 0015, then the right code",
+		Expect:    "taimen's default: a wrong try, 63Cx with one try fewer on that key only (a profile may choose 6700, nothing spent); the right code resets it",
+		SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			forEachB(ctx, c, append(checkCodeB(), '0'), "check code B with a 15th digit", true)
 		})
 
 	Spec(Meta{ID: "CC-008", Title: "letters instead of digits", Area: area, App: "card",
 		Checks: "14 ASCII letters (each digit of check code B mapped to a letter) on 0012 and 0015, then the right code",
-		Expect: "a wrong value of the right length: 63Cx with one try fewer on that key only; the right code resets it", Destructive: true},
+		Expect: "a wrong value of the right length: 63Cx with one try fewer on that key only; the right code resets it", SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			forEachB(ctx, c, lettersFor(checkCodeB()), "14 letters in place of check code B", false)
 		})
 
 	Spec(Meta{ID: "CC-009", Title: "check code A sent to check code B's key", Area: area, App: "card",
-		Checks:      "the 12-digit check code A presented to 0012 and 0015 (B's keys), then the right check code B",
-		Expect:      "a value of the wrong length: taimen's default 63Cx with one try fewer on that key only (profile option 6700); A's own counters do not move",
-		Destructive: true},
+		Checks:    "the 12-digit check code A presented to 0012 and 0015 (B's keys), then the right check code B",
+		Expect:    "a value of the wrong length: taimen's default 63Cx with one try fewer on that key only (profile option 6700); A's own counters do not move",
+		SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			forEachB(ctx, c, SecretOf(myna.SecretCheckCodeA).Bytes(), "check code A", true)
 		})
 
 	Spec(Meta{ID: "CC-010", Title: "check code B sent to the birth-date key", Area: area, App: "surface",
-		Checks:      "the 14-digit check code B presented to the card-surface birth-date key 0011 (6 digits), then the right birth-date key",
-		Expect:      "a value of the wrong length: taimen's default 63Cx with one try fewer on 0011 only (profile option 6700); 0012 does not move",
-		Destructive: true},
+		Checks:    "the 14-digit check code B presented to the card-surface birth-date key 0011 (6 digits), then the right birth-date key",
+		Expect:    "a value of the wrong length: taimen's default 63Cx with one try fewer on 0011 only (profile option 6700); 0012 does not move",
+		SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			wrongLengthThenRight(ctx, c, SurfaceBirthKey, checkCodeB(), "the whole check code B")
 		})
 
 	Spec(Meta{ID: "CC-011", Title: "one check code B, two independent counters", Area: area, App: "card",
-		Checks:      "a wrong check code B on card-surface 0012, then the right one on text 0015, then the right one on 0012",
-		Expect:      "0012 one lower; B opens 0015 (9000) with 0012 still one lower; then 0012 answers 9000 and every counter is as at the start",
-		Destructive: true},
+		Checks:    "a wrong check code B on card-surface 0012, then the right one on text 0015, then the right one on 0012",
+		Expect:    "0012 one lower; B opens 0015 (9000) with 0012 still one lower; then 0012 answers 9000 and every counter is as at the start",
+		SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			initial := Counters(ctx, c, "at the start")
+			NeedTries(initial, 1, SurfaceBKey)
 			v := WrongSecurityCode(checkCodeB())
 			wrongTry(ctx, c, SurfaceBKey, v, "check code B with a wrong security code")
 			RightTry(ctx, c, TextBKey, Minus(initial, SurfaceBKey, 1), "while card-surface 0012 is one lower (each application has its own counter)")
@@ -157,7 +159,7 @@ var _ = Describe("check codes", Label(area), func() {
 
 	Spec(Meta{ID: "CC-012", Title: "birth-date key wrong, then right", Area: area, App: "surface",
 		Checks: "the 6-digit birth-date key 0011 with another birth day, then the right one, then EF 0001 (age record)",
-		Expect: "63Cx with one try fewer on 0011 only; the right key answers 9000, resets it and opens EF 0001", Destructive: true},
+		Expect: "63Cx with one try fewer on 0011 only; the right key answers 9000, resets it and opens EF 0001", SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			v := WrongBirthDay(SecretOf(myna.SecretBirthDateKey).Bytes())
 			mustDiffer(v, SecretOf(myna.SecretBirthDateKey), "a birth-date key with another birth day")
@@ -169,7 +171,7 @@ var _ = Describe("check codes", Label(area), func() {
 
 	Spec(Meta{ID: "CC-013", Title: "check code A on the card-surface AP", Area: area, App: "surface",
 		Checks: "card-surface 0013 with check code A whose last digit is changed, then the right check code A",
-		Expect: "63Cx with one try fewer on 0013 only; the right code answers 9000 and resets it", Destructive: true},
+		Expect: "63Cx with one try fewer on 0013 only; the right code answers 9000 and resets it", SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			v := WrongValue(SecretOf(myna.SecretCheckCodeA).Bytes())
 			wrongThenRight(ctx, c, SurfaceAKey, v, "check code A with a wrong last digit")
@@ -177,7 +179,7 @@ var _ = Describe("check codes", Label(area), func() {
 
 	Spec(Meta{ID: "CC-014", Title: "check code A on the text AP", Area: area, App: "text",
 		Checks: "text 0014 with check code A whose last digit is changed, then the right check code A",
-		Expect: "63Cx with one try fewer on 0014 only; the right code answers 9000 and resets it", Destructive: true},
+		Expect: "63Cx with one try fewer on 0014 only; the right code answers 9000 and resets it", SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			v := WrongValue(SecretOf(myna.SecretCheckCodeA).Bytes())
 			wrongThenRight(ctx, c, TextAKey, v, "check code A with a wrong last digit")
@@ -185,7 +187,7 @@ var _ = Describe("check codes", Label(area), func() {
 
 	Spec(Meta{ID: "CC-015", Title: "text PIN wrong, then right", Area: area, App: "text",
 		Checks: "text 0011 with a PIN whose last digit is changed, then the right PIN",
-		Expect: "63Cx with one try fewer (a limit of 3: 63C2) on 0011 only; the right PIN answers 9000 and resets it", Destructive: true},
+		Expect: "63Cx with one try fewer (a limit of 3: 63C2) on 0011 only; the right PIN answers 9000 and resets it", SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			v := WrongValue(SecretOf(myna.SecretTextPIN).Bytes())
 			wrongThenRight(ctx, c, TextPINKey, v, "a text PIN with a wrong last digit")
@@ -224,11 +226,12 @@ var _ = Describe("check codes", Label(area), func() {
 		})
 
 	Spec(Meta{ID: "CC-018", Title: "a right code after wrong ones resets to the limit", Area: area, App: "card",
-		Checks:      "on 0012 and 0015: three different wrong forms of check code B, then the right one",
-		Expect:      "63C(n−1), 63C(n−2), 63C(n−3); then 9000 and the counter back at the profile's limit (10 by default), every other counter untouched",
-		Destructive: true},
+		Checks:    "on 0012 and 0015: three different wrong forms of check code B, then the right one",
+		Expect:    "63C(n−1), 63C(n−2), 63C(n−3); then 9000 and the counter back at the profile's limit (10 by default), every other counter untouched",
+		SpendsTry: 3},
 		func(ctx context.Context, c *target.Card) {
 			b := checkCodeB()
+			NeedTries(Counters(ctx, c, "at the start"), 3, bKeys...)
 			for _, k := range bKeys {
 				initial := Counters(ctx, c, "at the start")
 				if Current().Profile != nil {
@@ -337,11 +340,12 @@ var _ = Describe("check codes", Label(area), func() {
 		})
 
 	Spec(Meta{ID: "CC-021", Title: "the reader never resends a rejected value", Area: area, App: "surface",
-		Checks:      "Session.Verify of a wrong (well-formed) check code B on 0012 twice, then the right code",
-		Expect:      "the first is a WrongCodeError with one try fewer; the second is refused (ErrRefused) without a VERIFY with data; the right code then succeeds and resets the counter",
-		Destructive: true},
+		Checks:    "Session.Verify of a wrong (well-formed) check code B on 0012 twice, then the right code",
+		Expect:    "the first is a WrongCodeError with one try fewer; the second is refused (ErrRefused) without a VERIFY with data; the right code then succeeds and resets the counter",
+		SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			initial := Counters(ctx, c, "at the start")
+			NeedTries(initial, 1, SurfaceBKey)
 			wrong, err := myna.ParseCheckCodeB(string(WrongSecurityCode(checkCodeB())))
 			Expect(err).NotTo(HaveOccurred(), "a check code B with another security code is well-formed")
 			ct := CountAPDUs(c)
@@ -387,9 +391,10 @@ var _ = Describe("check codes", Label(area), func() {
 
 	Spec(Meta{ID: "CC-023", Title: "a wrong code opens nothing", Area: area, App: "card",
 		Checks: "after a wrong check code B: READ BINARY of card-surface EF 0002, and of text EF 0002; then the right code restores the counters",
-		Expect: "6982 for both reads (CARD.md §9: no verified state after a mismatch)", Destructive: true},
+		Expect: "6982 for both reads (CARD.md §9: no verified state after a mismatch)", SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			initial := Counters(ctx, c, "at the start")
+			NeedTries(initial, 1, SurfaceBKey, TextBKey)
 			v := WrongSecurityCode(checkCodeB())
 			mustDiffer(v, SecretOf(myna.SecretCheckCodeB), "check code B with another security code")
 			for _, t := range []struct {

@@ -70,6 +70,7 @@ func noSpend(ctx context.Context, c *target.Card, k Key, cmd apdu.Command, want 
 // try of k, the right value then resets it.
 func wrongThenRight(ctx context.Context, c *target.Card, k Key, value []byte, what string) {
 	initial := Counters(ctx, c, "at the start")
+	NeedTries(initial, 1, k)
 	wrongTry(ctx, c, k, value, what)
 	RightTry(ctx, c, k, initial, "after "+what)
 }
@@ -77,6 +78,7 @@ func wrongThenRight(ctx context.Context, c *target.Card, k Key, value []byte, wh
 // wrongLengthThenRight is wrongThenRight for a value of the wrong length.
 func wrongLengthThenRight(ctx context.Context, c *target.Card, k Key, value []byte, what string) {
 	initial := Counters(ctx, c, "at the start")
+	NeedTries(initial, 1, k)
 	wrongLength(ctx, c, k, value, what)
 	RightTry(ctx, c, k, initial, "after "+what)
 }

@@ -69,6 +69,7 @@ func (t *Target) Card(ctx context.Context, o CardOptions) (*Card, error) {
 	c.T = tr
 	if t.Kind == PCSC {
 		c.guard = newFloorGuard(tr, t.floor())
+		c.guard.saw = t.sawTries
 		c.T = c.guard
 	}
 	if t.Kind == VPCD {

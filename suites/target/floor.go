@@ -23,6 +23,7 @@ var ErrFloor = errors.New("stopped before a counter could fall below the floor")
 type floorGuard struct {
 	reader.Transport
 	floor int
+	saw   func(key string, tries int) // told the fewest tries each VERIFY with data may leave
 
 	mu      sync.Mutex
 	app     myna.App
@@ -84,6 +85,9 @@ func (g *floorGuard) Transmit(ctx context.Context, raw []byte) ([]byte, error) {
 		g.touched[name] = tries
 	}
 	g.mu.Unlock()
+	if g.saw != nil {
+		g.saw(name, tries-1)
+	}
 	return g.Transport.Transmit(ctx, raw)
 }
 

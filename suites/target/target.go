@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,6 +54,10 @@ type Config struct {
 	Timeout time.Duration
 	// Getenv reads the physical card's codes (default os.Getenv).
 	Getenv func(string) string
+	// RetryLimits are the limits a physical card's counters must reset to after a right code
+	// (default myna.DefaultRetryLimits: CARD.md leaves the real card's open, see "taimen's
+	// defaults"). Emulated cards use their profile's.
+	RetryLimits *myna.RetryLimits
 	// Faults make the emulated card misbehave (mutation runs); env TAIMEN_FAULTS (comma-separated).
 	Faults []emulator.FaultSetting
 }
@@ -124,6 +129,7 @@ type Target struct {
 	served  chan struct{}
 	reader  string // PC/SC reader selection
 	mu      sync.Mutex
+	lowest  map[string]int // physical cards: the fewest tries the floor guard let each key reach
 }
 
 // Codes holds the secrets specs may present. On a physical card only those
@@ -270,6 +276,47 @@ func (t *Target) floor() int {
 		return 0
 	}
 	return t.cfg.Floor
+}
+
+// RetryLimits are the limits the card's counters reset to: the profile's on an emulated card,
+// Config.RetryLimits or taimen's defaults on a physical card.
+func (t *Target) RetryLimits() myna.RetryLimits {
+	switch {
+	case t.Profile != nil:
+		return t.Profile.RetryLimits
+	case t.cfg.RetryLimits != nil:
+		return *t.cfg.RetryLimits
+	}
+	return myna.DefaultRetryLimits()
+}
+
+// Floor is the number of tries a spec may not spend below on this target: the floor of a
+// physical card (0 once destruction is allowed), 0 on emulated cards.
+func (t *Target) Floor() int {
+	if !t.Physical() {
+		return 0
+	}
+	return t.floor()
+}
+
+// Lowest returns, for each key of a physical card a VERIFY with data was sent to, the fewest
+// tries it could have been left with (its tries before the VERIFY, less one).
+func (t *Target) Lowest() map[string]int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return maps.Clone(t.lowest)
+}
+
+// sawTries records that key may now have n tries left.
+func (t *Target) sawTries(key string, n int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.lowest == nil {
+		t.lowest = map[string]int{}
+	}
+	if was, ok := t.lowest[key]; !ok || n < was {
+		t.lowest[key] = n
+	}
 }
 
 // Info describes the target for reports: kind, reader, ATR, profile ID.

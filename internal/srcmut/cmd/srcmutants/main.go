@@ -1,0 +1,346 @@
+// Command srcmutants is the source-level mutation run of the emulated card: it mutates the
+// card's decision code (internal/srcmut), builds the taimen binary once with every mutant in
+// it, runs the conformance suites against the clean card and then against each mutant, and
+// reports the mutation score. A mutant the suites do not kill must be in the reviewed list of
+// equivalent mutants (equivalent.txt, one "key<TAB>reason" per line); any other survivor
+// fails the run.
+//
+// Usage (from the module root):
+//
+//	go run ./internal/srcmut/cmd/srcmutants [-files emulator/card.go,…] [-j 4] [-budget 3m] [-out out/srcmutants]
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/taimen-dev/taimen/internal/srcmut"
+	"github.com/taimen-dev/taimen/internal/srcmut/active"
+)
+
+// DefaultFiles are the card's decision code: VERIFY, counters and their durable state,
+// security state, access checks, READ BINARY bounds, challenge and signatures.
+var DefaultFiles = []string{"emulator/card.go", "emulator/state.go", "emulator/statelock.go", "emulator/fs.go"}
+
+type outcome struct {
+	srcmut.Site
+	Status   string        `json:"status"` // killed, survived, equivalent, timeout
+	Reason   string        `json:"reason,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+func main() {
+	files := flag.String("files", strings.Join(DefaultFiles, ","), "comma-separated source files to mutate, relative to the module root")
+	jobs := flag.Int("j", 4, "mutants run in parallel")
+	budget := flag.Duration("budget", 0, "stop starting mutants after this long (0: run them all); the order is fixed, by a hash of each site's key")
+	out := flag.String("out", filepath.Join("out", "srcmutants"), "directory for the binary, the table (SRCMUTANTS.md, srcmutants.json) and each run's reports")
+	equiv := flag.String("equivalent", filepath.Join("internal", "srcmut", "equivalent.txt"), "reviewed list of equivalent mutants")
+	timeout := flag.Duration("timeout", 90*time.Second, "a mutant's run longer than this counts as killed (timed out)")
+	flag.Parse()
+	if err := run(strings.Split(*files, ","), *jobs, *budget, *out, *equiv, *timeout); err != nil {
+		fmt.Fprintln(os.Stderr, "srcmutants:", err)
+		os.Exit(1)
+	}
+}
+
+func run(files []string, jobs int, budget time.Duration, out, equivPath string, timeout time.Duration) error {
+	start := time.Now()
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	equivalent, err := loadEquivalent(equivPath)
+	if err != nil {
+		return err
+	}
+	bin, sites, err := build(files, out)
+	if err != nil {
+		return err
+	}
+	built := time.Since(start)
+	fmt.Printf("srcmutants: %d mutants in %s, built in %s\n", len(sites), strings.Join(files, ", "), built.Round(time.Second))
+	if r := suiteRun(bin, -1, filepath.Join(out, "clean"), timeout); r.Status != "survived" {
+		return fmt.Errorf("the unmutated card does not pass the suites (%s): see %s", r.Reason, filepath.Join(out, "clean"))
+	}
+	order := slices.Clone(sites)
+	sort.Slice(order, func(i, j int) bool { return hash(order[i].Key) < hash(order[j].Key) })
+	results := make([]outcome, len(order))
+	var mu sync.Mutex
+	next, ran := 0, 0
+	var wg sync.WaitGroup
+	for range max(jobs, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if next >= len(order) || (budget > 0 && time.Since(start) > budget) {
+					mu.Unlock()
+					return
+				}
+				i := next
+				next++
+				mu.Unlock()
+				s := order[i]
+				r := suiteRun(bin, s.ID, filepath.Join(out, "runs", strconv.Itoa(s.ID)), timeout)
+				r.Site = s
+				if r.Status == "survived" {
+					if reason, ok := equivalent[s.Key]; ok {
+						r.Status, r.Reason = "equivalent", reason
+					}
+				}
+				mu.Lock()
+				results[i] = r
+				ran++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	results = slices.DeleteFunc(results, func(o outcome) bool { return o.Status == "" })
+	sort.Slice(results, func(i, j int) bool { return results[i].ID < results[j].ID })
+	os.RemoveAll(filepath.Join(out, "runs"))
+	counts := map[string]int{}
+	for _, r := range results {
+		counts[r.Status]++
+	}
+	var stale []string
+	keys := map[string]bool{}
+	for _, s := range sites {
+		keys[s.Key] = true
+	}
+	for k := range equivalent {
+		if !keys[k] {
+			stale = append(stale, k)
+		}
+	}
+	sort.Strings(stale)
+	killed := counts["killed"] + counts["timeout"]
+	score := 100.0
+	if killed+counts["survived"] > 0 {
+		score = 100 * float64(killed) / float64(killed+counts["survived"])
+	}
+	summary := fmt.Sprintf("%d of %d mutants run in %s (build %s): %d killed (%d timed out), %d equivalent (reviewed), %d survived — score %.1f%% (killed / (killed + survived))",
+		len(results), len(sites), time.Since(start).Round(time.Second), built.Round(time.Second), killed, counts["timeout"], counts["equivalent"], counts["survived"], score)
+	if err := writeReport(out, summary, results, stale); err != nil {
+		return err
+	}
+	fmt.Println("srcmutants:", summary)
+	for _, r := range results {
+		if r.Status == "survived" {
+			fmt.Printf("  SURVIVED %s:%d %s %s: %s → %s\n    key %s\n", r.File, r.Line, r.Func, r.Kind, r.From, r.To, r.Key)
+		}
+	}
+	for _, k := range stale {
+		fmt.Printf("  stale equivalent entry (no such mutant any more): %s\n", k)
+	}
+	fmt.Printf("srcmutants: table in %s\n", filepath.Join(out, "SRCMUTANTS.md"))
+	if counts["survived"] > 0 {
+		return fmt.Errorf("%d mutant(s) survived the suites: add the spec that kills each, or review it into %s with a reason", counts["survived"], equivPath)
+	}
+	if len(stale) > 0 && len(results) == len(sites) {
+		return fmt.Errorf("%d stale entries in %s", len(stale), equivPath)
+	}
+	return nil
+}
+
+func hash(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return string(h[:])
+}
+
+// build writes the instrumented files and compiles bin/taimen with them (go build -overlay),
+// leaving out every site the compiler rejects (a mutated constant where only a constant fits,
+// a named boolean type), until it builds.
+func build(files []string, out string) (string, []srcmut.Site, error) {
+	dir, err := filepath.Abs(filepath.Join(out, "overlay"))
+	if err != nil {
+		return "", nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, err
+	}
+	skip := map[int]bool{}
+	bin, _ := filepath.Abs(filepath.Join(out, "taimen-mutants"))
+	for attempt := 0; ; attempt++ {
+		overlay := map[string]string{}
+		var sites []srcmut.Site
+		first := 0
+		mutated := map[string]string{} // overlay file → source file
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				return "", nil, err
+			}
+			code, ss, err := srcmut.Instrument(f, src, first, skip)
+			if err != nil {
+				return "", nil, fmt.Errorf("instrument %s: %w", f, err)
+			}
+			first += 10000 // each file's IDs in their own range: skipping in one leaves the others' alone
+			abs, _ := filepath.Abs(f)
+			tmp := filepath.Join(dir, strings.ReplaceAll(f, "/", "_"))
+			if err := os.WriteFile(tmp, code, 0o644); err != nil {
+				return "", nil, err
+			}
+			overlay[abs] = tmp
+			mutated[tmp] = f
+			sites = append(sites, ss...)
+		}
+		ov, _ := json.Marshal(map[string]any{"Replace": overlay})
+		ovPath := filepath.Join(dir, "overlay.json")
+		if err := os.WriteFile(ovPath, ov, 0o644); err != nil {
+			return "", nil, err
+		}
+		cmd := exec.Command("go", "build", "-overlay", ovPath, "-o", bin, "./cmd/taimen")
+		msg, err := cmd.CombinedOutput()
+		if err == nil {
+			return bin, sites, nil
+		}
+		bad := rejected(string(msg), mutated)
+		if len(bad) == 0 || attempt > 100 {
+			return "", nil, fmt.Errorf("build the mutants: %v\n%s", err, msg)
+		}
+		for _, id := range bad {
+			skip[id] = true
+		}
+	}
+}
+
+var (
+	errLine = regexp.MustCompile(`(?m)^(\S+\.go):(\d+):\d+: `)
+	siteRef = regexp.MustCompile(`srcmutactive\.(?:On|Pick)\((\d+)`)
+)
+
+// rejected maps compiler errors in the instrumented files to the sites they belong to: the
+// nearest site reference at or above the error's line.
+func rejected(msg string, mutated map[string]string) []int {
+	var ids []int
+	for _, m := range errLine.FindAllStringSubmatch(msg, -1) {
+		path := m[1]
+		var tmp string
+		for t := range mutated {
+			if strings.HasSuffix(t, filepath.Base(path)) {
+				tmp = t
+			}
+		}
+		if tmp == "" {
+			continue
+		}
+		line, _ := strconv.Atoi(m[2])
+		b, err := os.ReadFile(tmp)
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(string(b), "\n")
+		for l := min(line, len(lines)) - 1; l >= 0; l-- {
+			if refs := siteRef.FindAllStringSubmatch(lines[l], -1); len(refs) > 0 {
+				id, _ := strconv.Atoi(refs[len(refs)-1][1])
+				ids = append(ids, id)
+				break
+			}
+		}
+	}
+	return ids
+}
+
+// suiteRun runs the suites against the card as mutant id (-1: none). A run that fails
+// (any spec, or the suite) kills the mutant.
+func suiteRun(bin string, id int, out string, timeout time.Duration) outcome {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, bin, "run", "--target", "emulator", "--out", out)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	if id >= 0 {
+		cmd.Env = append(cmd.Env, active.Env+"="+strconv.Itoa(id))
+	}
+	b, err := cmd.CombinedOutput()
+	r := outcome{Duration: time.Since(start)}
+	switch {
+	case ctx.Err() != nil:
+		r.Status, r.Reason = "timeout", "timed out after "+timeout.String()
+	case err == nil:
+		r.Status = "survived"
+	default:
+		r.Status = "killed"
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			r.Reason = fmt.Sprintf("exit %d: %s", ee.ExitCode(), failedSpecs(string(b)))
+		}
+	}
+	return r
+}
+
+var failLine = regexp.MustCompile(`\[FAIL\][^\n]*?([A-Z]{2}-\d{3})`)
+
+func failedSpecs(console string) string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, m := range failLine.FindAllStringSubmatch(console, -1) {
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			ids = append(ids, m[1])
+		}
+	}
+	if len(ids) == 0 {
+		return "the run failed"
+	}
+	if len(ids) > 6 {
+		ids = append(ids[:6], fmt.Sprintf("(+%d)", len(ids)-6))
+	}
+	return strings.Join(ids, " ")
+}
+
+func loadEquivalent(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, reason, ok := strings.Cut(line, "\t")
+		if !ok || strings.TrimSpace(reason) == "" {
+			return nil, fmt.Errorf("%s:%d: want key<TAB>reason", path, n)
+		}
+		m[key] = strings.TrimSpace(reason)
+	}
+	return m, sc.Err()
+}
+
+func writeReport(out, summary string, results []outcome, stale []string) error {
+	js, _ := json.MarshalIndent(map[string]any{"summary": summary, "mutants": results, "stale_equivalent": stale}, "", "  ")
+	if err := os.WriteFile(filepath.Join(out, "srcmutants.json"), js, 0o644); err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("# Source mutants of the emulated card\n\n" + summary + "\n\n")
+	b.WriteString("| ID | Where | Function | Kind | Original | Mutant | Status | Killed by / reason |\n|---|---|---|---|---|---|---|---|\n")
+	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	for _, r := range results {
+		fmt.Fprintf(&b, "| %d | %s:%d | %s | %s | `%s` | `%s` | %s | %s |\n", r.ID, r.File, r.Line, r.Func, r.Kind, cell(r.From), cell(r.To), r.Status, cell(r.Reason))
+	}
+	return os.WriteFile(filepath.Join(out, "SRCMUTANTS.md"), []byte(b.String()), 0o644)
+}

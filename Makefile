@@ -9,7 +9,7 @@ PKGS        ?= ./...
 TESTTIMEOUT ?= 20m
 FUZZTIME    ?= 60s
 
-.PHONY: deps build test fmt-check vet run catalogue mutants bench fuzz clean
+.PHONY: deps build test fmt-check vet run catalogue mutants mutants-full bench fuzz clean
 
 # Debian packages beyond Go (pcscd, vpcd, opensc, cgo toolchain…); quiet when present.
 deps:
@@ -40,10 +40,21 @@ RUNOUT ?= out
 run: deps build
 	bin/taimen run --target emulator --out $(RUNOUT)
 
-# The mutation run: the suites against the clean emulator and against each fault;
-# prints fault → catching spec IDs and fails on a fault nothing catches (CI runs it).
+# The mutation runs (CI runs `make mutants`):
+#  - the suites against the clean emulator and against each named fault; prints fault →
+#    catching spec IDs and fails on a fault nothing catches;
+#  - source mutants of the card's decision code (internal/srcmut, docs/MUTATION.md): a fixed
+#    sample for SRCMUTBUDGET (default 3m), failing on a survivor that is neither a reviewed
+#    equivalent nor a known survivor. `make mutants-full` runs every source mutant.
+SRCMUTBUDGET ?= 3m
+SRCMUTJOBS   ?= 2
 mutants: deps build
 	bin/taimen mutants --out out/mutants
+	$(GO) run ./internal/srcmut/cmd/srcmutants -j $(SRCMUTJOBS) -budget $(SRCMUTBUDGET) -out out/srcmutants
+
+mutants-full: deps build
+	bin/taimen mutants --out out/mutants
+	$(GO) run ./internal/srcmut/cmd/srcmutants -j $(SRCMUTJOBS) -out out/srcmutants
 
 # Rewrite suites/CATALOGUE.md from the specs (make test checks it is up to date).
 catalogue:

@@ -23,6 +23,7 @@ type behaviour struct {
 	wrongLengthSpend bool            // VERIFY with a wrong-length value spends a try (else 6700)
 	beyondEnd        apdu.StatusWord // offset at or beyond the end: 6B00 or 6282
 	reselectClears   bool            // re-SELECT of the same application clears the verified set
+	wrongCodeClears  bool            // a mismatch clears the key's verified status
 	extended         bool            // extended Lc/Le accepted
 }
 
@@ -583,7 +584,9 @@ func (c *Card) verify(cmd apdu.Command) result {
 		}
 	}
 	if !match {
-		c.verified &^= bit(e.fid)
+		if c.beh.wrongCodeClears {
+			c.verified &^= bit(e.fid)
+		}
 		if f.has(FaultSW6300) {
 			return fail(apdu.SWNoRetryLimit)
 		}

@@ -33,7 +33,7 @@ func testCard(t testing.TB, dir string) *Card {
 		t.Fatal(err)
 	}
 	c := &Card{id: "test-card", atr: []byte{0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14}, apps: []*application{app}, st: st, rand: rand.Reader,
-		beh: behaviour{blockedQuery: 0x63C0, protectedRead: 0x6982, wrongLengthSpend: true, beyondEnd: 0x6B00, reselectClears: true, extended: true}}
+		beh: behaviour{blockedQuery: 0x63C0, protectedRead: 0x6982, wrongLengthSpend: true, beyondEnd: 0x6B00, reselectClears: true, wrongCodeClears: true, extended: true}}
 	c.PowerOn()
 	return c
 }

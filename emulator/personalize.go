@@ -80,6 +80,7 @@ func New(p *myna.Profile, opts Options) (*Card, error) {
 		wrongLengthSpend: b.WrongLengthVerify == myna.WrongLengthCounts,
 		beyondEnd:        apdu.StatusWord(b.OffsetBeyondEnd),
 		reselectClears:   b.ReselectSameAPClears,
+		wrongCodeClears:  b.WrongCodeClears,
 		extended:         b.ExtendedLength && !faults.has(FaultNoExtended),
 	}
 	initial := map[string]int{}

@@ -446,6 +446,7 @@ type Behaviour struct {
 	WrongLengthVerify    WrongLengthVerify // VERIFY with a wrong-length value
 	OffsetBeyondEnd      uint16            // READ BINARY at or past the end: 0x6B00 (default) or 0x6282
 	ReselectSameAPClears bool              // re-SELECT of the current AP clears the verified status (default true)
+	WrongCodeClears      bool              // a wrong value for a key clears what that key's right value opened (default true)
 	FCIOnP2_00           FCIMode           // SELECT by DF name with P2=00
 	Filler               byte              // filler after each TLV up to the physical EF size (default 0xFF)
 	ExtendedLength       bool              // accept extended Lc/Le; false answers 6700 to extended APDUs (default true)
@@ -459,6 +460,7 @@ func DefaultBehaviour() Behaviour {
 		WrongLengthVerify:    WrongLengthCounts,
 		OffsetBeyondEnd:      0x6B00,
 		ReselectSameAPClears: true,
+		WrongCodeClears:      true,
 		FCIOnP2_00:           FCIEmpty,
 		Filler:               0xFF,
 		ExtendedLength:       true,
@@ -545,6 +547,7 @@ type behaviourFile struct {
 	WrongLengthVerify    *string         `json:"wrong_length_verify"`
 	OffsetBeyondEnd      *string         `json:"offset_beyond_end"`
 	ReselectSameAPClears *bool           `json:"reselect_same_ap_clears"`
+	WrongCodeClears      *bool           `json:"wrong_code_clears"`
 	FCIOnP2_00           *string         `json:"fci_on_p2_00"`
 	Filler               json.RawMessage `json:"filler"`
 	ExtendedLength       *bool           `json:"extended_length"`
@@ -919,6 +922,9 @@ func (v *validator) behaviour(p *Profile, f *behaviourFile) {
 	}
 	if f.ReselectSameAPClears != nil {
 		b.ReselectSameAPClears = *f.ReselectSameAPClears
+	}
+	if f.WrongCodeClears != nil {
+		b.WrongCodeClears = *f.WrongCodeClears
 	}
 	if f.FCIOnP2_00 != nil && *f.FCIOnP2_00 != "empty" {
 		v.fail("behaviour.fci_on_p2_00", `must be "empty"`)

@@ -37,7 +37,63 @@ type Site struct {
 	// Key names the site stably across edits elsewhere in the file: file, function, kind,
 	// the change, and which such change in the function it is.
 	Key string `json:"key"`
+	// FaultOnly marks a site that only a deliberately faulty card executes: inside a branch
+	// guarded by x.has(FaultY), or the rest of a condition x.has(FaultY) && …. A clean card
+	// cannot tell such a mutant apart, so it is scored apart.
+	FaultOnly bool `json:"fault_only,omitempty"`
 }
+
+// isFaultGuard reports whether e is true only on a faulty card: x.has(FaultY), or a
+// conjunction that begins with one.
+func isFaultGuard(e ast.Expr) bool {
+	switch e := e.(type) {
+	case *ast.ParenExpr:
+		return isFaultGuard(e.X)
+	case *ast.BinaryExpr:
+		return e.Op == token.LAND && (isFaultGuard(e.X) || isFaultGuard(e.Y))
+	case *ast.CallExpr:
+		sel, ok := e.Fun.(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != "has" || len(e.Args) != 1 {
+			return false
+		}
+		id, ok := e.Args[0].(*ast.Ident)
+		return ok && strings.HasPrefix(id.Name, "Fault")
+	}
+	return false
+}
+
+// faultRanges returns the source ranges of body that only a faulty card executes.
+func faultRanges(body ast.Node) [][2]token.Pos {
+	var r [][2]token.Pos
+	add := func(n ast.Node) { r = append(r, [2]token.Pos{n.Pos(), n.End()}) }
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.IfStmt:
+			if isFaultGuard(n.Cond) {
+				add(n.Body)
+			}
+		case *ast.CaseClause:
+			for _, e := range n.List {
+				if isFaultGuard(e) {
+					for _, st := range n.Body {
+						add(st)
+					}
+					break
+				}
+			}
+		case *ast.BinaryExpr:
+			if n.Op == token.LAND && isFaultGuard(n.X) {
+				add(n.Y)
+			}
+		}
+		return true
+	})
+	return r
+}
+
+// faultOnlyFuncs are called only on a faulty card: the mute fault (muted, Abort), the timing
+// leak (spin), the counter-reset faults (resetCounters).
+var faultOnlyFuncs = map[string]bool{"Card.muted": true, "spin": true, "Card.resetCounters": true, "Card.Abort": true}
 
 // Instrument returns src with every mutation site guarded by active.On(id), ids from first
 // on, and the sites. Sites whose IDs are in skip are left out (they did not compile).
@@ -57,6 +113,19 @@ func Instrument(file string, src []byte, first int, skip map[int]bool) ([]byte, 
 		if fd.Recv != nil && len(fd.Recv.List) > 0 {
 			m.fn = recvName(fd.Recv.List[0].Type) + "." + m.fn
 		}
+		m.faults = faultRanges(fd.Body)
+		m.orig = map[ast.Node]origNode{}
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			if n != nil {
+				o := origNode{pos: n.Pos(), end: n.End(), text: m.render(n)}
+				if b, ok := n.(*ast.BinaryExpr); ok {
+					o.x, o.y = m.render(b.X), m.render(b.Y)
+				}
+				m.orig[n] = o
+			}
+			return true
+		})
+		m.faultFn = faultOnlyFuncs[m.fn]
 		fd.Body = astutil.Apply(fd.Body, nil, m.post).(*ast.BlockStmt)
 	}
 	if m.used {
@@ -90,6 +159,17 @@ type mutator struct {
 	seen  map[string]int
 	sites []Site
 	used  bool
+	// faults are the current function's fault-only ranges; faultFn marks a fault-only function.
+	faults  [][2]token.Pos
+	faultFn bool
+	// orig holds each node's position and source text from before any replacement.
+	orig map[ast.Node]origNode
+}
+
+type origNode struct {
+	pos, end token.Pos
+	text     string
+	x, y     string // a binary expression's operands
 }
 
 // site records a mutation at n and returns its ID, or -1 when it is skipped.
@@ -102,12 +182,32 @@ func (m *mutator) site(n ast.Node, kind, from, to string) int {
 		return -1
 	}
 	m.used = true
-	m.sites = append(m.sites, Site{ID: id, File: m.file, Line: m.fset.Position(n.Pos()).Line, Func: m.fn, Kind: kind,
-		From: from, To: to, Key: fmt.Sprintf("%s|%d", base, m.seen[base])})
+	o := m.orig[n]
+	faultOnly := m.faultFn
+	for _, r := range m.faults {
+		faultOnly = faultOnly || (o.pos >= r[0] && o.end <= r[1])
+	}
+	m.sites = append(m.sites, Site{ID: id, File: m.file, Line: m.fset.Position(o.pos).Line, Func: m.fn, Kind: kind,
+		From: from, To: to, Key: fmt.Sprintf("%s|%d", base, m.seen[base]), FaultOnly: faultOnly})
 	return id
 }
 
+// text is n's source as it was before any replacement (for nodes made by a mutation, printed
+// from their parts).
 func (m *mutator) text(n ast.Node) string {
+	if o, ok := m.orig[n]; ok {
+		return o.text
+	}
+	switch n := n.(type) {
+	case *ast.BinaryExpr:
+		return m.text(n.X) + " " + n.Op.String() + " " + m.text(n.Y)
+	case *ast.IncDecStmt:
+		return m.text(n.X) + n.Tok.String()
+	}
+	return m.render(n)
+}
+
+func (m *mutator) render(n ast.Node) string {
 	var b bytes.Buffer
 	printer.Fprint(&b, token.NewFileSet(), n)
 	s := strings.Join(strings.Fields(b.String()), " ")
@@ -180,15 +280,16 @@ func (m *mutator) post(c *astutil.Cursor) bool {
 	case *ast.BinaryExpr:
 		var alts []ast.Expr
 		var ids []int
-		add := func(kind string, alt ast.Expr) {
-			ids = append(ids, m.site(n, kind, m.text(n), m.text(alt)))
+		o := m.orig[n]
+		add := func(kind string, alt ast.Expr, to string) {
+			ids = append(ids, m.site(n, kind, o.text, to))
 			alts = append(alts, alt)
 		}
 		if op, ok := boundary[n.Op]; ok {
-			add("boundary", &ast.BinaryExpr{X: n.X, Op: op, Y: n.Y})
+			add("boundary", &ast.BinaryExpr{X: n.X, Op: op, Y: n.Y}, o.x+" "+op.String()+" "+o.y)
 		}
 		if op, ok := negate[n.Op]; ok {
-			add("negate", &ast.BinaryExpr{X: n.X, Op: op, Y: n.Y})
+			add("negate", &ast.BinaryExpr{X: n.X, Op: op, Y: n.Y}, o.x+" "+op.String()+" "+o.y)
 			for _, side := range []int{0, 1} {
 				e := n.X
 				if side == 1 {
@@ -196,16 +297,16 @@ func (m *mutator) post(c *astutil.Cursor) bool {
 				}
 				if l, v, ok := intLit(e); ok {
 					nl := &ast.BasicLit{Kind: token.INT, Value: strconv.FormatInt(v+1, 10), ValuePos: l.ValuePos}
-					alt := &ast.BinaryExpr{X: n.X, Op: n.Op, Y: nl}
+					alt, to := &ast.BinaryExpr{X: n.X, Op: n.Op, Y: nl}, o.x+" "+n.Op.String()+" "+nl.Value
 					if side == 0 {
-						alt = &ast.BinaryExpr{X: nl, Op: n.Op, Y: n.Y}
+						alt, to = &ast.BinaryExpr{X: nl, Op: n.Op, Y: n.Y}, nl.Value+" "+n.Op.String()+" "+o.y
 					}
-					add("const", alt)
+					add("const", alt, to)
 				}
 			}
 		}
 		if op, ok := logic[n.Op]; ok {
-			add("logic", &ast.BinaryExpr{X: n.X, Op: op, Y: n.Y})
+			add("logic", &ast.BinaryExpr{X: n.X, Op: op, Y: n.Y}, o.x+" "+op.String()+" "+o.y)
 		}
 		if len(alts) > 0 {
 			c.Replace(choose(n, alts, ids))
@@ -213,7 +314,7 @@ func (m *mutator) post(c *astutil.Cursor) bool {
 		}
 		if op, ok := arith[n.Op]; ok && pure(n.X) && pure(n.Y) {
 			alt := &ast.BinaryExpr{X: n.X, Op: op, Y: n.Y}
-			if id := m.site(n, "arith", m.text(n), m.text(alt)); id >= 0 {
+			if id := m.site(n, "arith", o.text, o.x+" "+op.String()+" "+o.y); id >= 0 {
 				// srcmutactive.Pick(id, orig, alt): both sides are call-free, so both may be evaluated.
 				c.Replace(&ast.CallExpr{Fun: &ast.SelectorExpr{X: ast.NewIdent("srcmutactive"), Sel: ast.NewIdent("Pick")},
 					Args: []ast.Expr{&ast.BasicLit{Kind: token.INT, Value: strconv.Itoa(id)}, n, alt}})
@@ -221,7 +322,7 @@ func (m *mutator) post(c *astutil.Cursor) bool {
 		}
 	case *ast.UnaryExpr:
 		if n.Op == token.NOT {
-			if id := m.site(n, "not", m.text(n), m.text(n.X)); id >= 0 {
+			if id := m.site(n, "not", m.text(n), strings.TrimPrefix(m.text(n), "!")); id >= 0 {
 				c.Replace(choose(n, []ast.Expr{n.X}, []int{id}))
 			}
 		}

@@ -410,6 +410,36 @@ var _ = Describe("check codes", Label(area), func() {
 			RightTry(ctx, c, SurfaceBKey, Minus(initial, TextBKey, 1), "to restore it")
 			RightTry(ctx, c, TextBKey, initial, "to restore it")
 		})
+
+	Spec(Meta{ID: "CC-024", Title: "a wrong code closes what the right one opened", Area: area, App: "card",
+		Checks:    "on 0012 and 0015: the right check code B, a read of the file it opens (card-surface EF 0002, text EF 0002), a wrong check code B, the same read, then the right code",
+		Expect:    "9000 for the first read; after the wrong code 6982 (taimen's default, profile behaviour wrong_code_clears: CARD.md is silent), or 9000 when the profile says the status survives; the right code then restores the counter",
+		SpendsTry: 1},
+		func(ctx context.Context, c *target.Card) {
+			initial := Counters(ctx, c, "at the start")
+			NeedTries(initial, 1, bKeys...)
+			v := WrongSecurityCode(checkCodeB())
+			mustDiffer(v, SecretOf(myna.SecretCheckCodeB), "check code B with another security code")
+			want := apdu.SWSecurityNotSatisfied
+			if !ProfileBehaviour().WrongCodeClears {
+				want = apdu.SWSuccess
+			}
+			for _, t := range []struct {
+				k  Key
+				ef myna.FileID
+			}{{SurfaceBKey, myna.SurfaceFace}, {TextBKey, myna.TextBasicFour}} {
+				start := Counters(ctx, c, "before "+t.k.String())
+				ExpectSW(ctx, c, "select "+t.k.App.String(), SelectApp(t.k.App), apdu.SWSuccess)
+				ExpectSW(ctx, c, fmt.Sprintf("VERIFY %s with the right check code B", t.k), Verify(t.k.Ref, checkCodeB()), apdu.SWSuccess)
+				ExpectSW(ctx, c, fmt.Sprintf("read %s/%s after the right code", t.k.App, t.ef), ReadSFI(t.ef, 1), apdu.SWSuccess)
+				// No counter read in between: reading them selects every application, which
+				// clears the verified status by itself. The right code reset the counter to its limit.
+				ExpectSW(ctx, c, fmt.Sprintf("VERIFY %s with a wrong check code B after the right one", t.k), Verify(t.k.Ref, v), apdu.RetriesLeft(RetryLimit(t.k.Kind)-1))
+				ExpectSW(ctx, c, fmt.Sprintf("read %s/%s after the wrong code (behaviour wrong_code_clears %v)", t.k.App, t.ef, ProfileBehaviour().WrongCodeClears),
+					ReadSFI(t.ef, 1), want)
+				RightTry(ctx, c, t.k, start, "to restore it")
+			}
+		})
 })
 
 // expectNoValue fails when an error message repeats the value it rejected

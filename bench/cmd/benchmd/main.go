@@ -22,6 +22,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -47,6 +49,7 @@ type options struct {
 	faceReads    int
 	suites       bool
 	suiteTimeout time.Duration
+	mutants      bool
 }
 
 func main() {
@@ -57,6 +60,7 @@ func main() {
 	flag.IntVar(&o.faceReads, "face-reads", 200, "face-to-face reads per row")
 	flag.BoolVar(&o.suites, "suites", true, "time the conformance suites")
 	flag.DurationVar(&o.suiteTimeout, "suite-timeout", 90*time.Second, "limit of one timed suite run (go test -timeout and a hard kill)")
+	flag.BoolVar(&o.mutants, "mutants", true, "run every source mutant of the card (internal/srcmut, about 5 minutes on 2 cores) and record the score and the time")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "benchmd:", err)
@@ -117,6 +121,9 @@ func run(o options) error {
 
 	if o.suites {
 		r.suites = timeSuites(root, tmp, o)
+	}
+	if o.mutants {
+		r.srcmut = runSrcMutants(root, tmp, o)
 	}
 	r.elapsed = time.Since(began)
 
@@ -430,6 +437,46 @@ type report struct {
 	suites   []suiteRun
 	raw      []byte
 	viccNote string
+	srcmut   *srcMutRun
+}
+
+// srcMutRun is one full run of the source mutants (internal/srcmut/cmd/srcmutants).
+type srcMutRun struct {
+	wall     time.Duration
+	summary  string
+	counts   map[string]int
+	mutants  int
+	err      error
+	failures string
+}
+
+// runSrcMutants runs every source mutant with -j GOMAXPROCS and reads its table.
+func runSrcMutants(root, tmp string, o options) *srcMutRun {
+	logf("source mutants (every one)")
+	out := filepath.Join(tmp, "srcmutants")
+	start := time.Now()
+	raw, err := runTee(context.Background(), root, nil, o.goCmd, "run", "./internal/srcmut/cmd/srcmutants", "-j", strconv.Itoa(runtime.GOMAXPROCS(0)), "-out", out)
+	m := &srcMutRun{wall: time.Since(start), err: err, counts: map[string]int{}}
+	b, rerr := os.ReadFile(filepath.Join(out, "srcmutants.json"))
+	if rerr != nil {
+		m.err, m.failures = errors.Join(err, rerr), lastLine(raw)
+		return m
+	}
+	var j struct {
+		Summary string `json:"summary"`
+		Mutants []struct {
+			Status string `json:"status"`
+		} `json:"mutants"`
+	}
+	if jerr := json.Unmarshal(b, &j); jerr != nil {
+		m.err = errors.Join(err, jerr)
+		return m
+	}
+	m.summary, m.mutants = j.Summary, len(j.Mutants)
+	for _, x := range j.Mutants {
+		m.counts[x.Status]++
+	}
+	return m
 }
 
 func fmtRate(v float64) string {
@@ -736,6 +783,34 @@ func (r *report) markdown() string {
 			p("| %s | `%s` | %s | %d | %d of %d | %s |\n", s.target, s.cmd, s.wall.Round(10*time.Millisecond), s.suites, s.ran, s.total, res)
 		}
 		p("\n")
+	}
+
+	// 5. Source mutants.
+	p("## 5. Source mutants of the card\n\n")
+	switch m := r.srcmut; {
+	case m == nil:
+		p("Not run (`-mutants=false`).\n\n")
+	case m.summary == "":
+		p("Not measured: %v %s\n\n", m.err, m.failures)
+	default:
+		killed := m.counts["killed"] + m.counts["timeout"]
+		ran := killed + m.counts["survived"] + m.counts["known"] + m.counts["equivalent"]
+		p("`go run ./internal/srcmut/cmd/srcmutants -j %d` (`make mutants-full`): every mutation site of the card's\n", runtime.GOMAXPROCS(0))
+		p("decision code compiled into one binary (mutant schemata), then the suites against the emulator as each\n")
+		p("mutant, one process per mutant. The wall time includes the build and the clean run; it measures this\n")
+		p("machine's two cores shared with nothing else of this run, not the suites' own speed (section 4).\n\n")
+		p("| Mutants | Run | Killed | Equivalent (reviewed) | Known survivors | New survivors | Fault-only / excluded (not run) | Score | Wall time | Per mutant run |\n|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		score := 100.0
+		if d := killed + m.counts["survived"] + m.counts["known"]; d > 0 {
+			score = 100 * float64(killed) / float64(d)
+		}
+		per := time.Duration(0)
+		if ran > 0 {
+			per = m.wall * time.Duration(runtime.GOMAXPROCS(0)) / time.Duration(ran)
+		}
+		p("| %d | %d | %d | %d | %d | %d | %d / %d | %.1f%% | %s | %s |\n\n", m.mutants, ran, killed, m.counts["equivalent"], m.counts["known"], m.counts["survived"],
+			m.counts["fault-only"], m.counts["excluded"], score, m.wall.Round(time.Second), per.Round(10*time.Millisecond))
+		p("Score = killed / (killed + survivors, known or new). Its summary line: %s\n\n", m.summary)
 	}
 
 	// Regenerate.

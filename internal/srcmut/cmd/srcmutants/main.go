@@ -35,11 +35,16 @@ import (
 
 // DefaultFiles are the card's decision code: VERIFY, counters and their durable state,
 // security state, access checks, READ BINARY bounds, challenge and signatures.
-var DefaultFiles = []string{"emulator/card.go", "emulator/state.go", "emulator/statelock.go", "emulator/fs.go"}
+var DefaultFiles = []string{"emulator/card.go", "emulator/state.go", "emulator/fs.go"}
+
+// DefaultExclude are functions of those files that no APDU reaches: opening the state file
+// (a corrupt, foreign or locked state refuses to start; emulator/state_test.go and
+// statelock_test.go judge it) and logging a failed write.
+var DefaultExclude = []string{"openStore", "store.logged"}
 
 type outcome struct {
 	srcmut.Site
-	Status   string        `json:"status"` // killed, survived, equivalent, timeout
+	Status   string        `json:"status"` // killed, timeout, survived, equivalent, known (a survivor awaiting its spec), fault-only, excluded
 	Reason   string        `json:"reason,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
 }
@@ -47,23 +52,29 @@ type outcome struct {
 func main() {
 	files := flag.String("files", strings.Join(DefaultFiles, ","), "comma-separated source files to mutate, relative to the module root")
 	jobs := flag.Int("j", 4, "mutants run in parallel")
-	budget := flag.Duration("budget", 0, "stop starting mutants after this long (0: run them all); the order is fixed, by a hash of each site's key")
+	budget := flag.Duration("budget", 0, "stop starting mutants this long after the first (0: run them all); the order is fixed, by a hash of each site's key, so a budget runs the same sample each time")
 	out := flag.String("out", filepath.Join("out", "srcmutants"), "directory for the binary, the table (SRCMUTANTS.md, srcmutants.json) and each run's reports")
 	equiv := flag.String("equivalent", filepath.Join("internal", "srcmut", "equivalent.txt"), "reviewed list of equivalent mutants")
+	known := flag.String("known", filepath.Join("internal", "srcmut", "survivors.txt"), "survivors known and awaiting the spec that kills them: reported, not failed; any other survivor fails the run")
+	exclude := flag.String("exclude", strings.Join(DefaultExclude, ","), "functions (Func or Recv.Func) not run: no APDU reaches them")
 	timeout := flag.Duration("timeout", 90*time.Second, "a mutant's run longer than this counts as killed (timed out)")
 	flag.Parse()
-	if err := run(strings.Split(*files, ","), *jobs, *budget, *out, *equiv, *timeout); err != nil {
+	if err := run(strings.Split(*files, ","), strings.Split(*exclude, ","), *jobs, *budget, *out, *equiv, *known, *timeout); err != nil {
 		fmt.Fprintln(os.Stderr, "srcmutants:", err)
 		os.Exit(1)
 	}
 }
 
-func run(files []string, jobs int, budget time.Duration, out, equivPath string, timeout time.Duration) error {
+func run(files, exclude []string, jobs int, budget time.Duration, out, equivPath, knownPath string, timeout time.Duration) error {
 	start := time.Now()
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	equivalent, err := loadEquivalent(equivPath)
+	equivalent, err := loadList(equivPath)
+	if err != nil {
+		return err
+	}
+	knownSurvivors, err := loadList(knownPath)
 	if err != nil {
 		return err
 	}
@@ -76,7 +87,19 @@ func run(files []string, jobs int, budget time.Duration, out, equivPath string, 
 	if r := suiteRun(bin, -1, filepath.Join(out, "clean"), timeout); r.Status != "survived" {
 		return fmt.Errorf("the unmutated card does not pass the suites (%s): see %s", r.Reason, filepath.Join(out, "clean"))
 	}
-	order := slices.Clone(sites)
+	mutStart := time.Now() // the budget is for the mutants, after the build and the clean run
+	var order []srcmut.Site
+	var notRun []outcome
+	for _, s := range sites {
+		switch {
+		case s.FaultOnly:
+			notRun = append(notRun, outcome{Site: s, Status: "fault-only", Reason: "only a card with a fault switched on executes it (make mutants judges the faults)"})
+		case slices.Contains(exclude, s.Func):
+			notRun = append(notRun, outcome{Site: s, Status: "excluded", Reason: "no APDU reaches it (-exclude)"})
+		default:
+			order = append(order, s)
+		}
+	}
 	sort.Slice(order, func(i, j int) bool { return hash(order[i].Key) < hash(order[j].Key) })
 	results := make([]outcome, len(order))
 	var mu sync.Mutex
@@ -88,7 +111,7 @@ func run(files []string, jobs int, budget time.Duration, out, equivPath string, 
 			defer wg.Done()
 			for {
 				mu.Lock()
-				if next >= len(order) || (budget > 0 && time.Since(start) > budget) {
+				if next >= len(order) || (budget > 0 && time.Since(mutStart) > budget) {
 					mu.Unlock()
 					return
 				}
@@ -101,6 +124,8 @@ func run(files []string, jobs int, budget time.Duration, out, equivPath string, 
 				if r.Status == "survived" {
 					if reason, ok := equivalent[s.Key]; ok {
 						r.Status, r.Reason = "equivalent", reason
+					} else if note, ok := knownSurvivors[s.Key]; ok {
+						r.Status, r.Reason = "known", note
 					}
 				}
 				mu.Lock()
@@ -112,6 +137,8 @@ func run(files []string, jobs int, budget time.Duration, out, equivPath string, 
 	}
 	wg.Wait()
 	results = slices.DeleteFunc(results, func(o outcome) bool { return o.Status == "" })
+	ranCount := len(results)
+	results = append(results, notRun...)
 	sort.Slice(results, func(i, j int) bool { return results[i].ID < results[j].ID })
 	os.RemoveAll(filepath.Join(out, "runs"))
 	counts := map[string]int{}
@@ -123,19 +150,22 @@ func run(files []string, jobs int, budget time.Duration, out, equivPath string, 
 	for _, s := range sites {
 		keys[s.Key] = true
 	}
-	for k := range equivalent {
-		if !keys[k] {
-			stale = append(stale, k)
+	for _, list := range []map[string]string{equivalent, knownSurvivors} {
+		for k := range list {
+			if !keys[k] {
+				stale = append(stale, k)
+			}
 		}
 	}
 	sort.Strings(stale)
 	killed := counts["killed"] + counts["timeout"]
+	lived := counts["survived"] + counts["known"]
 	score := 100.0
-	if killed+counts["survived"] > 0 {
-		score = 100 * float64(killed) / float64(killed+counts["survived"])
+	if killed+lived > 0 {
+		score = 100 * float64(killed) / float64(killed+lived)
 	}
-	summary := fmt.Sprintf("%d of %d mutants run in %s (build %s): %d killed (%d timed out), %d equivalent (reviewed), %d survived — score %.1f%% (killed / (killed + survived))",
-		len(results), len(sites), time.Since(start).Round(time.Second), built.Round(time.Second), killed, counts["timeout"], counts["equivalent"], counts["survived"], score)
+	summary := fmt.Sprintf("%d of %d runnable mutants run in %s (build %s): %d killed (%d timed out), %d equivalent (reviewed), %d known survivors, %d new survivors — score %.1f%% (killed / (killed + survivors)); not run: %d fault-only, %d excluded",
+		ranCount, len(order), time.Since(start).Round(time.Second), built.Round(time.Second), killed, counts["timeout"], counts["equivalent"], counts["known"], counts["survived"], score, counts["fault-only"], counts["excluded"])
 	if err := writeReport(out, summary, results, stale); err != nil {
 		return err
 	}
@@ -149,10 +179,13 @@ func run(files []string, jobs int, budget time.Duration, out, equivPath string, 
 		fmt.Printf("  stale equivalent entry (no such mutant any more): %s\n", k)
 	}
 	fmt.Printf("srcmutants: table in %s\n", filepath.Join(out, "SRCMUTANTS.md"))
+	if ranCount == 0 {
+		return errors.New("no mutant ran: raise -budget")
+	}
 	if counts["survived"] > 0 {
 		return fmt.Errorf("%d mutant(s) survived the suites: add the spec that kills each, or review it into %s with a reason", counts["survived"], equivPath)
 	}
-	if len(stale) > 0 && len(results) == len(sites) {
+	if len(stale) > 0 && ranCount == len(order) {
 		return fmt.Errorf("%d stale entries in %s", len(stale), equivPath)
 	}
 	return nil
@@ -305,7 +338,8 @@ func failedSpecs(console string) string {
 	return strings.Join(ids, " ")
 }
 
-func loadEquivalent(path string) (map[string]string, error) {
+// loadList reads a reviewed list: one "key<TAB>reason" per line, # comments.
+func loadList(path string) (map[string]string, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return map[string]string{}, nil

@@ -242,7 +242,7 @@ func TestLoadProfileDefaults(t *testing.T) {
 		t.Errorf("DefaultRetryLimits (-want +got):\n%s", diff)
 	}
 	wantB := Behaviour{BlockedStatusQuery: 0x63C0, ProtectedRead: 0x6982, WrongLengthVerify: WrongLengthCounts, OffsetBeyondEnd: 0x6B00,
-		ReselectSameAPClears: true, FCIOnP2_00: FCIEmpty, Filler: 0xFF, ExtendedLength: true}
+		ReselectSameAPClears: true, WrongCodeClears: true, FCIOnP2_00: FCIEmpty, Filler: 0xFF, ExtendedLength: true}
 	if diff := cmp.Diff(wantB, p.Behaviour); diff != "" {
 		t.Errorf("behaviour (-want +got):\n%s", diff)
 	}
@@ -264,7 +264,7 @@ func TestLoadProfileBehaviourValues(t *testing.T) {
 	path := writeProfileSet(t, func(m map[string]any) {
 		setPath(m, "behaviour", map[string]any{
 			"blocked_status_query": "63c0", "protected_read": "6982", "wrong_length_verify": "6700",
-			"offset_beyond_end": "6282", "reselect_same_ap_clears": false, "fci_on_p2_00": "empty",
+			"offset_beyond_end": "6282", "reselect_same_ap_clears": false, "wrong_code_clears": false, "fci_on_p2_00": "empty",
 			"filler": 255, "extended_length": true,
 		})
 		setPath(m, "retry_limits", map[string]any{"check_code_a": 1, "check_code_b": 15, "birth_date_key": 7,
@@ -277,7 +277,7 @@ func TestLoadProfileBehaviourValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Behaviour{BlockedStatusQuery: 0x63C0, ProtectedRead: 0x6982, WrongLengthVerify: WrongLengthRejects, OffsetBeyondEnd: 0x6282,
-		ReselectSameAPClears: false, FCIOnP2_00: FCIEmpty, Filler: 0xFF, ExtendedLength: true}
+		ReselectSameAPClears: false, WrongCodeClears: false, FCIOnP2_00: FCIEmpty, Filler: 0xFF, ExtendedLength: true}
 	if diff := cmp.Diff(want, p.Behaviour); diff != "" {
 		t.Errorf("behaviour (-want +got):\n%s", diff)
 	}

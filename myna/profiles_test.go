@@ -87,7 +87,7 @@ func TestRealProfiles(t *testing.T) {
 			if want.id == "p06-taisho-contactless" { // the other side of every open choice (docs/CONTRACTS.md)
 				wantLimits.CheckCodeB, wantLimits.BirthDateKey = 5, 3
 				wantBeh = Behaviour{BlockedStatusQuery: 0x6984, ProtectedRead: 0x6982, WrongLengthVerify: WrongLengthRejects,
-					OffsetBeyondEnd: 0x6282, ReselectSameAPClears: false, FCIOnP2_00: FCIEmpty, Filler: 0x00, ExtendedLength: false}
+					OffsetBeyondEnd: 0x6282, ReselectSameAPClears: false, WrongCodeClears: true, FCIOnP2_00: FCIEmpty, Filler: 0x00, ExtendedLength: false}
 				wantIface = InterfaceContactless
 			}
 			if d := cmp.Diff(wantLimits, p.RetryLimits); d != "" {

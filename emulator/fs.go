@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"crypto/rsa"
-	"math/bits"
 
 	"github.com/taimen-dev/taimen/myna"
 )
@@ -88,14 +87,3 @@ func (a *application) lookup(fid uint16) *ef {
 }
 
 func bit(fid uint16) uint32 { return 1 << (fid & 31) }
-
-// keyFIDs lists the key references whose bit is set in mask.
-func keyFIDs(mask uint32) []uint16 {
-	var out []uint16
-	for mask != 0 {
-		i := bits.TrailingZeros32(mask)
-		out = append(out, uint16(i))
-		mask &^= 1 << i
-	}
-	return out
-}

@@ -440,6 +440,51 @@ var _ = Describe("check codes", Label(area), func() {
 				RightTry(ctx, c, t.k, start, "to restore it")
 			}
 		})
+
+	Spec(Meta{ID: "CC-025", Title: "changing a PIN: every refusal, then the new PIN for good", Area: area, App: "card",
+		Checks: "text PIN 0011 with CHANGE REFERENCE DATA (00 24 01 80|SFI, new value only, CARD.md §3): before a VERIFY; with P1 00; with a 3-digit value; " +
+			"on check code B 0015 (not changeable); then a valid new PIN; the old and the new PIN; a restart of the card; the PIN blocked. " +
+			"住基 PIN 001C with CHANGE KEY (80 32 00 80) and with CHANGE REFERENCE DATA",
+		Expect: "6982 before the VERIFY, 6A86 for P1 00, 6A80 for the bad value, 6985 for B and for the wrong command of each key; 9000 for the change; " +
+			"the old PIN then answers 63Cx and the new one 9000, also after the restart; a blocked PIN refuses the change with 6984",
+		Targets: EmulatedOnly, Destructive: true, Durable: true},
+		func(ctx context.Context, c *target.Card) {
+			p := Current().Profile
+			old := SecretOf(myna.SecretTextPIN).Bytes()
+			fresh := WrongValue(old) // another valid 4-digit PIN
+			p2, _ := TextPINKey.Ref.KeyRefP2()
+			change := func(p1, p2 byte, v []byte) apdu.Command { return apdu.Command{INS: 0x24, P1: p1, P2: p2, Data: v} }
+			ExpectSW(ctx, c, "select the text AP", SelectApp(myna.TextAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "CHANGE REFERENCE DATA of the text PIN before it is verified", change(0x01, p2, fresh), apdu.SWSecurityNotSatisfied)
+			ExpectSW(ctx, c, "VERIFY the text PIN", Verify(TextPINKey.Ref, old), apdu.SWSuccess)
+			ExpectSW(ctx, c, "CHANGE REFERENCE DATA with P1 00 (CHANGE KEY's P1)", change(0x00, p2, fresh), apdu.SWIncorrectP1P2)
+			ExpectSW(ctx, c, "CHANGE REFERENCE DATA with a 3-digit PIN", change(0x01, p2, fresh[:3]), apdu.SWWrongData)
+			bp2, _ := TextBKey.Ref.KeyRefP2()
+			ExpectSW(ctx, c, "VERIFY check code B on the text AP", Verify(TextBKey.Ref, checkCodeB()), apdu.SWSuccess)
+			ExpectSW(ctx, c, "CHANGE REFERENCE DATA of check code B (printed on the card: not changeable)", change(0x01, bp2, WrongSecurityCode(checkCodeB())), apdu.SWConditionsNotSatisfied)
+			ExpectSW(ctx, c, "CHANGE KEY (80 32) of the text PIN (it takes CHANGE REFERENCE DATA)", apdu.Command{CLA: 0x80, INS: 0x32, P1: 0x00, P2: p2, Data: fresh}, apdu.SWConditionsNotSatisfied)
+			ExpectSW(ctx, c, "CHANGE REFERENCE DATA of the text PIN to a new PIN", change(0x01, p2, fresh), apdu.SWSuccess)
+			limit := RetryLimit(myna.SecretTextPIN)
+			ExpectSW(ctx, c, "VERIFY the old text PIN after the change", Verify(TextPINKey.Ref, old), apdu.RetriesLeft(limit-1))
+			ExpectSW(ctx, c, "VERIFY the new text PIN", Verify(TextPINKey.Ref, fresh), apdu.SWSuccess)
+			Expect(c.Restart(ctx)).To(Succeed(), "restart the emulated card on its state directory")
+			ExpectSW(ctx, c, "select the text AP after the restart", SelectApp(myna.TextAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "VERIFY the new text PIN after the restart (the change is durable)", Verify(TextPINKey.Ref, fresh), apdu.SWSuccess)
+			for i := range limit {
+				ExpectSW(ctx, c, fmt.Sprintf("VERIFY the old text PIN, %d of %d", i+1, limit), Verify(TextPINKey.Ref, old), apdu.RetriesLeft(limit-1-i))
+			}
+			ExpectSW(ctx, c, "CHANGE REFERENCE DATA of the blocked text PIN", change(0x01, p2, old), apdu.SWReferenceDataBlocked)
+
+			juki := p.JukiPIN().Bytes()
+			jp2, _ := myna.JukiPINRef.KeyRefP2()
+			jfresh := WrongValue(juki)
+			ExpectSW(ctx, c, "select the 住基 AP", SelectApp(myna.JukiAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "VERIFY the 住基 PIN", Verify(myna.JukiPINRef, juki), apdu.SWSuccess)
+			ExpectSW(ctx, c, "CHANGE REFERENCE DATA of the 住基 PIN (it takes CHANGE KEY)", change(0x01, jp2, jfresh), apdu.SWConditionsNotSatisfied)
+			ExpectSW(ctx, c, "CHANGE KEY with P1 01", apdu.Command{CLA: 0x80, INS: 0x32, P1: 0x01, P2: jp2, Data: jfresh}, apdu.SWIncorrectP1P2)
+			ExpectSW(ctx, c, "CHANGE KEY of the 住基 PIN", apdu.Command{CLA: 0x80, INS: 0x32, P1: 0x00, P2: jp2, Data: jfresh}, apdu.SWSuccess)
+			ExpectSW(ctx, c, "VERIFY the new 住基 PIN", Verify(myna.JukiPINRef, jfresh), apdu.SWSuccess)
+		})
 })
 
 // expectNoValue fails when an error message repeats the value it rejected

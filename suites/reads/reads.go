@@ -6,6 +6,9 @@ package reads
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
 	"image/png"
@@ -450,5 +453,80 @@ var _ = Describe("reads", Label(area), func() {
 				}
 			}
 			Expect(bytes.Equal(whole, pieces)).To(BeTrue(), "the extended read (%d bytes) differs from the 256-byte pieces (%d bytes)", len(whole), len(pieces))
+		})
+
+	Spec(Meta{ID: "RD-022", Title: "the JPKI authentication key signs in every scheme", Area: area, App: "jpki",
+		Checks: "after VERIFY of the authentication PIN: 80 2A P1 97 (the key by SFI) with P1 00–05 (CARD.md §3: DigestInfo as given, card hashes, given hash, card hashes and wraps, PSS over a given hash, card hashes and PSS); " +
+			"P1 00 with 245 and 246 bytes; P1 06; SELECT EF 0017 then P2 80; before the PIN",
+		Expect: "every signature verifies under the authentication certificate's key in its scheme; 246 bytes 6700; P1 06 6A86; 6982 before the PIN"},
+		func(ctx context.Context, c *target.Card) {
+			pin := SecretOf(myna.SecretAuthPIN)
+			if pin == nil {
+				Skip("needs the authentication PIN (" + reader.EnvAuthPIN + ")")
+			}
+			j, err := reader.ReadJPKI(ctx, c.Session(), reader.JPKIOptions{})
+			Expect(err).NotTo(HaveOccurred(), "read the JPKI certificates")
+			pub, ok := j.AuthCert.PublicKey.(*rsa.PublicKey)
+			Expect(ok).To(BeTrue(), "the authentication certificate holds an RSA key")
+			msg := []byte("taimen RD-022: a message to sign")
+			h := sha256.Sum256(msg)
+			digestInfo := append([]byte{0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}, h[:]...)
+			sfi := byte(0x80 | myna.JPKIAuthKey&0x1F)
+			sign := func(p1, p2 byte, data []byte) apdu.Command {
+				return apdu.Command{CLA: 0x80, INS: 0x2A, P1: p1, P2: p2, Data: data, Ne: 256}
+			}
+			ExpectSW(ctx, c, "select JPKI", SelectApp(myna.JPKIAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "sign with the authentication key before its PIN", sign(0x00, sfi, digestInfo), apdu.SWSecurityNotSatisfied)
+			ExpectSW(ctx, c, "VERIFY the authentication PIN", Verify(myna.JPKIAuthPINRef, pin.Bytes()), apdu.SWSuccess)
+			pss := &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}
+			for _, t := range []struct {
+				p1     byte
+				data   []byte
+				what   string
+				verify func(sig []byte) error
+			}{
+				{0x00, digestInfo, "a DigestInfo signed as given", func(sig []byte) error { return rsa.VerifyPKCS1v15(pub, 0, digestInfo, sig) }},
+				{0x01, msg, "the card hashes and signs the bare hash", func(sig []byte) error { return rsa.VerifyPKCS1v15(pub, 0, h[:], sig) }},
+				{0x02, h[:], "a SHA-256 hash the card wraps in a DigestInfo", func(sig []byte) error { return rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig) }},
+				{0x03, msg, "the card hashes and wraps", func(sig []byte) error { return rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig) }},
+				{0x04, h[:], "PSS over a given SHA-256 hash", func(sig []byte) error { return rsa.VerifyPSS(pub, crypto.SHA256, h[:], sig, pss) }},
+				{0x05, msg, "the card hashes and signs with PSS", func(sig []byte) error { return rsa.VerifyPSS(pub, crypto.SHA256, h[:], sig, pss) }},
+			} {
+				r := Send(ctx, c, sign(t.p1, sfi, t.data))
+				Expect(r.SW).To(Equal(apdu.SWSuccess), "80 2A %02X 97: %s", t.p1, t.what)
+				Expect(t.verify(r.Data)).To(Succeed(), "80 2A %02X: %s: the signature does not verify under the certificate's key", t.p1, t.what)
+			}
+			longest := make([]byte, pub.Size()-11)
+			copy(longest, digestInfo)
+			r := Send(ctx, c, sign(0x00, sfi, longest))
+			Expect(r.SW).To(Equal(apdu.SWSuccess), "80 2A 00 97 with %d bytes, the most PKCS#1 v1.5 can carry", len(longest))
+			Expect(rsa.VerifyPKCS1v15(pub, 0, longest, r.Data)).To(Succeed(), "the %d-byte signature input", len(longest))
+			ExpectSW(ctx, c, fmt.Sprintf("80 2A 00 97 with %d bytes, one too many", len(longest)+1), sign(0x00, sfi, append(longest, 0)), apdu.SWWrongLength)
+			ExpectSW(ctx, c, "80 2A 06 97: no such scheme", sign(0x06, sfi, digestInfo), apdu.SWIncorrectP1P2)
+			ExpectSW(ctx, c, "SELECT EF 0017", SelectEF(myna.JPKIAuthKey), apdu.SWSuccess)
+			r = Send(ctx, c, sign(0x00, 0x80, digestInfo))
+			Expect(r.SW).To(Equal(apdu.SWSuccess), "80 2A 00 80: the current EF's key")
+			Expect(rsa.VerifyPKCS1v15(pub, 0, digestInfo, r.Data)).To(Succeed(), "80 2A 00 80 after SELECT EF 0017")
+		})
+
+	Spec(Meta{ID: "RD-023", Title: "INTERNAL AUTHENTICATE of the common application", Area: area, App: "common",
+		Checks: "00 88 00 99 with a 32-byte challenge and Le 256 on 共通AP key 0019; with P1 01; without a challenge; with Le 1; the same challenge twice",
+		Expect: "9000 with 256 bytes (the same for the same challenge: PKCS#1 v1.5 is deterministic), 6A86 for P1 01, 6700 without a challenge, one byte for Le 1 (the first of the signature)"},
+		func(ctx context.Context, c *target.Card) {
+			ch := bytes.Repeat([]byte{0x5A}, 32)
+			ia := func(p1 byte, data []byte, ne int) apdu.Command {
+				return apdu.Command{INS: 0x88, P1: p1, P2: byte(0x80 | myna.CommonIAKey&0x1F), Data: data, Ne: ne}
+			}
+			ExpectSW(ctx, c, "select 共通AP", SelectApp(myna.CommonAP), apdu.SWSuccess)
+			r := Send(ctx, c, ia(0x00, ch, 256))
+			Expect(r.SW).To(Equal(apdu.SWSuccess), "INTERNAL AUTHENTICATE 00 88 00 99")
+			Expect(r.Data).To(HaveLen(256), "a 2048-bit signature")
+			again := Send(ctx, c, ia(0x00, ch, 256))
+			Expect(again.Data).To(Equal(r.Data), "the same challenge signs to the same bytes")
+			one := Send(ctx, c, ia(0x00, ch, 1))
+			Expect(one.SW).To(Equal(apdu.SWSuccess), "INTERNAL AUTHENTICATE with Le 1")
+			Expect(one.Data).To(Equal(r.Data[:1]), "Le 1 returns the first byte of the signature")
+			ExpectSW(ctx, c, "INTERNAL AUTHENTICATE with P1 01", ia(0x01, ch, 256), apdu.SWIncorrectP1P2)
+			ExpectSW(ctx, c, "INTERNAL AUTHENTICATE without a challenge", ia(0x00, nil, 256), apdu.SWWrongLength)
 		})
 })

@@ -410,6 +410,29 @@ var _ = Describe("robustness", Label(area), func() {
 		Checks: "as RB-015 but VERIFY, CHANGE REFERENCE DATA and CHANGE KEY also carry data (never a right value: one byte is always ≥ 80), so counters fall and keys block",
 		Expect: "every command answered; after each sequence SELECT 9000, no counter higher than before, every free file identical"},
 		func(ctx context.Context, c *target.Card) { sequences(ctx, c, true) })
+
+	Spec(Meta{ID: "RB-017", Title: "SELECT EF of every file ID near the card's", Area: area, App: "card",
+		Checks: "in every application: SELECT EF (00 A4 02 0C) of each file ID 0000–0041 and of 00FF, 0100, 1F00, 3F00, FFFF",
+		Expect: "9000 for the files CARD.md lists in that application, 6A82 for every other ID (never a crash or another status)"},
+		func(ctx context.Context, c *target.Card) {
+			ids := []myna.FileID{0x00FF, 0x0100, 0x1F00, 0x3F00, 0xFFFF}
+			for id := range myna.FileID(0x42) {
+				ids = append(ids, id)
+			}
+			for _, app := range myna.Apps() {
+				if app == myna.GPISD {
+					continue
+				}
+				ExpectSW(ctx, c, "select "+app.String(), SelectApp(app), apdu.SWSuccess)
+				for _, id := range ids {
+					want := apdu.SWFileNotFound
+					if _, ok := myna.LookupEF(app, id); ok {
+						want = apdu.SWSuccess
+					}
+					ExpectSW(ctx, c, fmt.Sprintf("SELECT EF %04X in %s", uint16(id), app), SelectEF(id), want)
+				}
+			}
+		})
 })
 
 // isSelect reports whether raw is a SELECT (it changes the current application or EF).

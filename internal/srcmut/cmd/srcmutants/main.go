@@ -57,15 +57,16 @@ func main() {
 	equiv := flag.String("equivalent", filepath.Join("internal", "srcmut", "equivalent.txt"), "reviewed list of equivalent mutants")
 	known := flag.String("known", filepath.Join("internal", "srcmut", "survivors.txt"), "survivors known and awaiting the spec that kills them: reported, not failed; any other survivor fails the run")
 	exclude := flag.String("exclude", strings.Join(DefaultExclude, ","), "functions (Func or Recv.Func) not run: no APDU reaches them")
-	timeout := flag.Duration("timeout", 90*time.Second, "a mutant's run longer than this counts as killed (timed out)")
+	profiles := flag.String("profiles", "p01-showa,p06-taisho-contactless", "the cards each mutant is run as, in turn, until one fails: profiles differ in the behaviours CARD.md leaves open, and a mutant of such a branch only shows on the card that takes it")
+	timeout := flag.Duration("timeout", 30*time.Second, "a mutant's run longer than this counts as killed (timed out)")
 	flag.Parse()
-	if err := run(strings.Split(*files, ","), strings.Split(*exclude, ","), *jobs, *budget, *out, *equiv, *known, *timeout); err != nil {
+	if err := run(strings.Split(*files, ","), strings.Split(*exclude, ","), strings.Split(*profiles, ","), *jobs, *budget, *out, *equiv, *known, *timeout); err != nil {
 		fmt.Fprintln(os.Stderr, "srcmutants:", err)
 		os.Exit(1)
 	}
 }
 
-func run(files, exclude []string, jobs int, budget time.Duration, out, equivPath, knownPath string, timeout time.Duration) error {
+func run(files, exclude, profiles []string, jobs int, budget time.Duration, out, equivPath, knownPath string, timeout time.Duration) error {
 	start := time.Now()
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
@@ -84,8 +85,10 @@ func run(files, exclude []string, jobs int, budget time.Duration, out, equivPath
 	}
 	built := time.Since(start)
 	fmt.Printf("srcmutants: %d mutants in %s, built in %s\n", len(sites), strings.Join(files, ", "), built.Round(time.Second))
-	if r := suiteRun(bin, -1, filepath.Join(out, "clean"), timeout); r.Status != "survived" {
-		return fmt.Errorf("the unmutated card does not pass the suites (%s): see %s", r.Reason, filepath.Join(out, "clean"))
+	for _, p := range profiles {
+		if r := suiteRun(bin, -1, p, filepath.Join(out, "clean", p), timeout); r.Status != "survived" {
+			return fmt.Errorf("the unmutated card %s does not pass the suites (%s): see %s", p, r.Reason, filepath.Join(out, "clean", p))
+		}
 	}
 	mutStart := time.Now() // the budget is for the mutants, after the build and the clean run
 	var order []srcmut.Site
@@ -119,7 +122,13 @@ func run(files, exclude []string, jobs int, budget time.Duration, out, equivPath
 				next++
 				mu.Unlock()
 				s := order[i]
-				r := suiteRun(bin, s.ID, filepath.Join(out, "runs", strconv.Itoa(s.ID)), timeout)
+				var r outcome
+				for _, p := range profiles {
+					if r = suiteRun(bin, s.ID, p, filepath.Join(out, "runs", strconv.Itoa(s.ID), p), timeout); r.Status != "survived" {
+						r.Reason = p + ": " + r.Reason
+						break
+					}
+				}
 				r.Site = s
 				if r.Status == "survived" {
 					if reason, ok := equivalent[s.Key]; ok {
@@ -200,7 +209,9 @@ func hash(s string) string {
 // leaving out every site the compiler rejects (a mutated constant where only a constant fits,
 // a named boolean type), until it builds.
 func build(files []string, out string) (string, []srcmut.Site, error) {
-	dir, err := filepath.Abs(filepath.Join(out, "overlay"))
+	// "_overlay": the go command ignores directories beginning with _, so the instrumented
+	// copies never join ./... of the module they sit in (out/ is inside the checkout).
+	dir, err := filepath.Abs(filepath.Join(out, "_overlay"))
 	if err != nil {
 		return "", nil, err
 	}
@@ -290,13 +301,13 @@ func rejected(msg string, mutated map[string]string) []int {
 	return ids
 }
 
-// suiteRun runs the suites against the card as mutant id (-1: none). A run that fails
+// suiteRun runs the suites against the card of profile as mutant id (-1: none). A run that fails
 // (any spec, or the suite) kills the mutant.
-func suiteRun(bin string, id int, out string, timeout time.Duration) outcome {
+func suiteRun(bin string, id int, profile, out string, timeout time.Duration) outcome {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, bin, "run", "--target", "emulator", "--out", out)
+	cmd := exec.CommandContext(ctx, bin, "run", "--target", "emulator", "--profile", profile, "--out", out)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	if id >= 0 {
 		cmd.Env = append(cmd.Env, active.Env+"="+strconv.Itoa(id))

@@ -116,35 +116,45 @@ func openStore(dir, card, fingerprint string, initial map[string]int) (*store, e
 	if err != nil {
 		return nil, fmt.Errorf("read card state %s: %w", s.path, err)
 	}
+	if err := s.load(raw, initial); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// load reads the state file's content raw into s, or refuses it: a file that does not decode,
+// has another schema or a wrong checksum, is another card's, or holds a counter outside
+// 0..limit or a changed reference of an unknown key. It touches no file (FuzzOpenStore).
+func (s *store) load(raw []byte, initial map[string]int) error {
 	var f stateFile
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("card state %s: %w: %v (delete the file to start a fresh card)", s.path, ErrCorruptState, err)
+		return fmt.Errorf("card state %s: %w: %v (delete the file to start a fresh card)", s.path, ErrCorruptState, err)
 	}
 	if f.Schema != stateSchema {
-		return nil, fmt.Errorf("card state %s: %w: schema %q, want %q", s.path, ErrCorruptState, f.Schema, stateSchema)
+		return fmt.Errorf("card state %s: %w: schema %q, want %q", s.path, ErrCorruptState, f.Schema, stateSchema)
 	}
 	if want := f.checksum(); subtle.ConstantTimeCompare([]byte(want), []byte(f.Checksum)) != 1 {
-		return nil, fmt.Errorf("card state %s: %w: checksum mismatch (delete the file to start a fresh card)", s.path, ErrCorruptState)
+		return fmt.Errorf("card state %s: %w: checksum mismatch (delete the file to start a fresh card)", s.path, ErrCorruptState)
 	}
-	if f.Card != card || f.Fingerprint != fingerprint {
-		return nil, fmt.Errorf("card state %s: %w: it is for card %q", s.path, ErrForeignState, f.Card)
+	if f.Card != s.card || f.Fingerprint != s.fingerprint {
+		return fmt.Errorf("card state %s: %w: it is for card %q", s.path, ErrForeignState, f.Card)
 	}
 	for k, limit := range initial {
 		v, ok := f.Counters[k]
 		if !ok || v < 0 || v > limit {
-			return nil, fmt.Errorf("card state %s: %w: counter %s = %d outside 0..%d", s.path, ErrCorruptState, k, v, limit)
+			return fmt.Errorf("card state %s: %w: counter %s = %d outside 0..%d", s.path, ErrCorruptState, k, v, limit)
 		}
 		s.counters[k] = v
 	}
 	for k, c := range f.Changed {
 		if _, ok := initial[k]; !ok {
-			return nil, fmt.Errorf("card state %s: %w: changed reference for unknown key %s", s.path, ErrCorruptState, k)
+			return fmt.Errorf("card state %s: %w: changed reference for unknown key %s", s.path, ErrCorruptState, k)
 		}
 		s.changed[k] = c
 	}
-	return s, nil
+	return nil
 }
 
 // checksum is SHA-256 over the file's content with an empty checksum field.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
+	"maps"
 	"sync"
 )
 
@@ -63,4 +64,29 @@ func checkRSAKey(role string, der []byte) (*rsa.PrivateKey, error) {
 		return nil, fmt.Errorf("myna: role %q: %w", role, err)
 	}
 	return rk, nil
+}
+
+// keyFileCache holds whole key files parsed by ParseKeys, keyed by the file's SHA-256: every
+// profile of a run names the same set key file, and decoding its PEM is most of the cost of
+// loading a profile. Callers get their own copy of the map.
+var keyFileCache = &fileCache{files: map[[sha256.Size]byte]map[string]*rsa.PrivateKey{}}
+
+type fileCache struct {
+	sync.Mutex
+	files map[[sha256.Size]byte]map[string]*rsa.PrivateKey
+}
+
+func (c *fileCache) get(sum [sha256.Size]byte) (map[string]*rsa.PrivateKey, bool) {
+	c.Lock()
+	defer c.Unlock()
+	keys, ok := c.files[sum]
+	return maps.Clone(keys), ok
+}
+
+func (c *fileCache) put(sum [sha256.Size]byte, keys map[string]*rsa.PrivateKey) {
+	c.Lock()
+	defer c.Unlock()
+	if len(c.files) < maxCachedKeys {
+		c.files[sum] = maps.Clone(keys)
+	}
 }

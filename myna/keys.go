@@ -3,6 +3,7 @@ package myna
 import (
 	"bytes"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -88,6 +89,18 @@ func roleBefore(text []byte) string {
 // role must be known (SetKeyRoles, CardKeyRoles) and appear once. Blocks of other types
 // (CERTIFICATE, PUBLIC KEY …) are ignored, except other private-key encodings, which are errors.
 func ParseKeys(data []byte) (map[string]*rsa.PrivateKey, error) {
+	sum := sha256.Sum256(data)
+	if keys, ok := keyFileCache.get(sum); ok {
+		return keys, nil
+	}
+	keys, err := parseKeys(data)
+	if err == nil {
+		keyFileCache.put(sum, keys)
+	}
+	return keys, err
+}
+
+func parseKeys(data []byte) (map[string]*rsa.PrivateKey, error) {
 	known := append(SetKeyRoles(), CardKeyRoles()...)
 	keys := make(map[string]*rsa.PrivateKey)
 	rest := data

@@ -191,12 +191,29 @@ var _ = Describe("secure messaging", Label(area), func() {
 		})
 
 	Spec(Meta{ID: "SM-007", Title: "selecting an application ends the session", Area: area, App: "text",
-		Checks: "open a session, re-SELECT the text AP, send a CLA 08 READ BINARY",
-		Expect: "6982: the session and the PIN's verification are gone"},
+		Checks: "open a session, re-SELECT the text AP, send a CLA 08 READ BINARY; then VERIFY the PIN again (plain) and send a command wrapped in the old session",
+		Expect: "6982 both times: the session is gone, not only the PIN's verification"},
 		func(ctx context.Context, c *target.Card) {
-			session(ctx, c)
+			term := session(ctx, c)
 			ExpectSW(ctx, c, "re-select", SelectApp(myna.TextAP), apdu.SWSuccess)
 			ExpectSW(ctx, c, "CLA 08 after re-selection", rawSMRead(myna.TextBasicFour), apdu.SWSecurityNotSatisfied)
+			ExpectSW(ctx, c, "verify the text PIN again", Verify(myna.TextPINRef, Need(Current().Codes.TextPIN, "text PIN").Bytes()), apdu.SWSuccess)
+			w, err := term.WrapCommand(ReadSFI(myna.TextBasicFour, 256))
+			Expect(err).NotTo(HaveOccurred(), "wrap a read in the old session")
+			ExpectSW(ctx, c, "a command of the old session after re-selection and a new VERIFY", w, apdu.SWSecurityNotSatisfied)
+		})
+
+	Spec(Meta{ID: "SM-009", Title: "a reset ends the session", Area: area, App: "text",
+		Checks: "open a session, reset the card, SELECT the text AP, VERIFY the PIN (plain), send a command wrapped in the old session",
+		Expect: "6982: a reset ends the session with the rest of the security state (CARD.md §9)"},
+		func(ctx context.Context, c *target.Card) {
+			term := session(ctx, c)
+			Expect(c.Reset(ctx)).To(Succeed(), "reset the card")
+			ExpectSW(ctx, c, "select text AP after the reset", SelectApp(myna.TextAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "verify the text PIN", Verify(myna.TextPINRef, Need(Current().Codes.TextPIN, "text PIN").Bytes()), apdu.SWSuccess)
+			w, err := term.WrapCommand(ReadSFI(myna.TextBasicFour, 256))
+			Expect(err).NotTo(HaveOccurred(), "wrap a read in the old session")
+			ExpectSW(ctx, c, "a command of the old session after the reset", w, apdu.SWSecurityNotSatisfied)
 		})
 
 	Spec(Meta{ID: "SM-008", Title: "key delivery with a CCS key or garbage is refused", Area: area, App: "text",

@@ -81,6 +81,7 @@ func run(files, exclude, profiles []string, jobs int, budget time.Duration, only
 		return err
 	}
 	bin, sites, err := build(files, out)
+	defer os.RemoveAll(filepath.Join(out, "_overlay")) // the binary holds them; gofmt -l . would list them
 	if err != nil {
 		return err
 	}

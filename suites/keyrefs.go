@@ -121,14 +121,14 @@ func RightTry(ctx context.Context, c *target.Card, k Key, initial map[string]int
 	if Current().Physical() {
 		limit = fmt.Sprintf("its limit (%d: taimen's default for a physical card unless --retry-limits gives the card's)", RetryLimit(k.Kind))
 	}
-	ExpectCounters(1, fmt.Sprintf("after the right %s: %s back at %s, the others as at the start", k.Kind, k.ID(), limit), ResetWant(initial, got, k), got)
+	ExpectCounters(1, fmt.Sprintf("after the right %s: %s back at %s, the others as at the start", k.Kind, k.ID(), limit), ResetWant(initial, k), got)
 	return got
 }
 
 // ResetWant is initial with k's counter back at its limit (RetryLimit): the profile's, or on
 // a physical card taimen's default unless --retry-limits gives the card's. A card whose 63Cx
 // says one try more or fewer than it has shows here, and only here on a physical card.
-func ResetWant(initial, got map[string]int, k Key) map[string]int {
+func ResetWant(initial map[string]int, k Key) map[string]int {
 	want := maps.Clone(initial)
 	want[k.ID()] = RetryLimit(k.Kind)
 	return want

@@ -124,9 +124,8 @@ func checkRunSetup(cfg *all.RunConfig, kind target.Kind) error {
 			return setupError{err}
 		}
 	} else {
-		path := cfg.Target.Profile
-		if path == "" {
-			path = target.DefaultProfile()
+		path := cfg.Target.ProfilePath()
+		if path == target.DefaultProfile() {
 			if _, err := os.Stat(path); err != nil {
 				cwd, _ := os.Getwd()
 				return setupf("no --profile given, and the default profile %s is not under %s or a parent of it: run from the taimen repository, or give --profile FILE|DIR",

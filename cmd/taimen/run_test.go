@@ -555,6 +555,12 @@ func TestRunSetupErrors(t *testing.T) {
 			}
 		})
 	}
+	t.Run("truncated profile from TAIMEN_PROFILE", func(t *testing.T) {
+		r := runCLI(t, map[string]string{"TAIMEN_PROFILE": truncated}, "run", "--out", t.TempDir())
+		if r.code != exitSetup || !strings.Contains(r.stderr, truncated) {
+			t.Errorf("exit %d, want %d naming %s:\n%s", r.code, exitSetup, truncated, r.stderr)
+		}
+	})
 	t.Run("outside the repository", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "run")
 		t.Chdir(t.TempDir())

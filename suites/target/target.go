@@ -138,6 +138,22 @@ type Codes struct {
 	A, B, BirthDate, TextPIN, AuthPIN, SignPassword myna.Secret
 }
 
+// ProfilePath is the emulated card's profile file: Profile, else $TAIMEN_PROFILE, else
+// DefaultProfile.
+func (c Config) ProfilePath() string {
+	if c.Profile != "" {
+		return c.Profile
+	}
+	getenv := c.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if p := getenv(EnvProfile); p != "" {
+		return p
+	}
+	return DefaultProfile()
+}
+
 // Open opens the target of cfg.
 func Open(ctx context.Context, cfg Config) (*Target, error) {
 	if cfg.Getenv == nil {
@@ -146,12 +162,7 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 	if cfg.Spec == "" {
 		cfg.Spec = cfg.Getenv(EnvTarget)
 	}
-	if cfg.Profile == "" {
-		cfg.Profile = cfg.Getenv(EnvProfile)
-	}
-	if cfg.Profile == "" {
-		cfg.Profile = DefaultProfile()
-	}
+	cfg.Profile = cfg.ProfilePath()
 	if cfg.Floor == 0 {
 		cfg.Floor = 2
 	}

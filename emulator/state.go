@@ -69,8 +69,6 @@ type store struct {
 	fresh bool
 	// memOnly keeps changes in memory (FaultCounterNotDurable): a restart undoes them.
 	memOnly bool
-	// lock is the card's lock in its state directory, held while the store is reachable.
-	lock *stateLock
 	// log, when set, is told every write that failed (the card then answers 6581).
 	log *slog.Logger
 }
@@ -94,17 +92,8 @@ func openStore(dir, card, fingerprint string, initial map[string]int) (*store, e
 	if err != nil {
 		return nil, err
 	}
-	s.lock = lock
-	runtime.AddCleanup(s, func(l *stateLock) { l.release() }, lock)
+	runtime.AddCleanup(s, func(l *stateLock) { l.release() }, lock) // held while s is reachable
 	sweepTemps(dir, card)
-	// A directory the card cannot write to would answer 6581 to the first wrong code: refuse
-	// to start instead, naming the path and the cause.
-	if probe, err := os.CreateTemp(dir, tempPrefix(card)); err != nil {
-		return nil, fmt.Errorf("card state dir %s is not writable: %w", dir, err)
-	} else {
-		probe.Close()
-		os.Remove(probe.Name())
-	}
 	raw, err := readfile.Regular(s.path, maxStateFile)
 	if errors.Is(err, os.ErrNotExist) {
 		if err := s.write(); err != nil {
@@ -116,6 +105,15 @@ func openStore(dir, card, fingerprint string, initial map[string]int) (*store, e
 	if err != nil {
 		return nil, fmt.Errorf("read card state %s: %w", s.path, err)
 	}
+	// A directory the card cannot write to would answer 6581 to the first wrong code: refuse
+	// to start instead, naming the path and the cause. (A new state is written at once above,
+	// which fails the same way.)
+	probe, err := os.CreateTemp(dir, tempPrefix(card))
+	if err != nil {
+		return nil, fmt.Errorf("card state dir %s is not writable: %w", dir, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
 	if err := s.load(raw, initial); err != nil {
 		return nil, err
 	}

@@ -103,8 +103,8 @@ func EffectiveFilter(cfg RunConfig) (string, error) {
 	if _, err := types.ParseLabelFilter(f); err != nil {
 		// Ginkgo's message carries ANSI colours for its own console: plain text here, since it
 		// goes to logs and files as often as to a terminal.
-		msg := strings.TrimSpace(ansiEscape.ReplaceAllString(err.Error(), ""))
-		return "", fmt.Errorf("label filter %q: %s", cfg.LabelFilter, strings.Join(strings.Fields(strings.ReplaceAll(msg, "\n", " \n ")), " "))
+		msg := strings.Join(strings.Fields(ansiEscape.ReplaceAllString(err.Error(), "")), " ")
+		return "", fmt.Errorf("label filter %q: %s", cfg.LabelFilter, msg)
 	}
 	return f, nil
 }

@@ -332,18 +332,37 @@ func DefaultRetryLimits() RetryLimits {
 }
 
 // retryLimitFields names each limit as profile.json's retry_limits object and
-// ParseRetryLimits spell it.
-func (r *RetryLimits) fields() []struct {
+// ParseRetryLimits spell it, in RetryLimits' order.
+var retryLimitFields = []struct {
 	name string
-	p    *int
-} {
-	return []struct {
-		name string
-		p    *int
-	}{
-		{"check_code_a", &r.CheckCodeA}, {"check_code_b", &r.CheckCodeB}, {"birth_date_key", &r.BirthDateKey},
-		{"text_pin", &r.TextPIN}, {"auth_pin", &r.AuthPIN}, {"sign_password", &r.SignPassword}, {"juki_pin", &r.JukiPIN},
+	of   func(*RetryLimits) *int
+}{
+	{"check_code_a", func(r *RetryLimits) *int { return &r.CheckCodeA }},
+	{"check_code_b", func(r *RetryLimits) *int { return &r.CheckCodeB }},
+	{"birth_date_key", func(r *RetryLimits) *int { return &r.BirthDateKey }},
+	{"text_pin", func(r *RetryLimits) *int { return &r.TextPIN }},
+	{"auth_pin", func(r *RetryLimits) *int { return &r.AuthPIN }},
+	{"sign_password", func(r *RetryLimits) *int { return &r.SignPassword }},
+	{"juki_pin", func(r *RetryLimits) *int { return &r.JukiPIN }},
+}
+
+// field returns the limit called name (retryLimitFields), or nil.
+func (r *RetryLimits) field(name string) *int {
+	for _, f := range retryLimitFields {
+		if f.name == name {
+			return f.of(r)
+		}
 	}
+	return nil
+}
+
+// retryLimitNames lists the names of retryLimitFields, for errors.
+func retryLimitNames() string {
+	names := make([]string, len(retryLimitFields))
+	for i, f := range retryLimitFields {
+		names[i] = f.name
+	}
+	return strings.Join(names, ", ")
 }
 
 // validRetryLimit is the range of a 63Cx counter a profile or --retry-limits may set.
@@ -362,17 +381,11 @@ func ParseRetryLimits(s string) (RetryLimits, error) {
 		if !ok || err != nil || !validRetryLimit(n) {
 			return RetryLimits{}, fmt.Errorf("retry limit %q: want name=N with N 1-15", part)
 		}
-		found := false
-		var names []string
-		for _, f := range r.fields() {
-			names = append(names, f.name)
-			if f.name == strings.TrimSpace(name) {
-				*f.p, found = n, true
-			}
+		dst := r.field(strings.TrimSpace(name))
+		if dst == nil {
+			return RetryLimits{}, fmt.Errorf("retry limit %q: unknown key %q (known: %s)", part, name, retryLimitNames())
 		}
-		if !found {
-			return RetryLimits{}, fmt.Errorf("retry limit %q: unknown key %q (known: %s)", part, name, strings.Join(names, ", "))
-		}
+		*dst = n
 	}
 	return r, nil
 }
@@ -380,8 +393,8 @@ func ParseRetryLimits(s string) (RetryLimits, error) {
 // String writes r as ParseRetryLimits reads it.
 func (r RetryLimits) String() string {
 	var parts []string
-	for _, f := range r.fields() {
-		parts = append(parts, fmt.Sprintf("%s=%d", f.name, *f.p))
+	for _, f := range retryLimitFields {
+		parts = append(parts, fmt.Sprintf("%s=%d", f.name, *f.of(&r)))
 	}
 	return strings.Join(parts, ",")
 }
@@ -502,7 +515,7 @@ type profileFile struct {
 	Images      *imagesFile                `json:"images"`
 	Keys        *string                    `json:"keys"`
 	CAKeys      *string                    `json:"ca_keys"`
-	RetryLimits map[string]json.RawMessage `json:"retry_limits"` // names: RetryLimits.fields
+	RetryLimits map[string]json.RawMessage `json:"retry_limits"` // names: retryLimitFields
 	Behaviour   *behaviourFile             `json:"behaviour"`
 	EFSizes     map[string]int             `json:"ef_sizes"`
 }
@@ -862,20 +875,12 @@ func (v *validator) retryLimits(p *Profile, f map[string]json.RawMessage) {
 	if f == nil {
 		return
 	}
-	r := &p.RetryLimits
-	known := map[string]*int{}
-	var names []string
-	for _, fl := range r.fields() {
-		known[fl.name] = fl.p
-		names = append(names, fl.name)
-	}
-	keys := slices.Sorted(maps.Keys(f))
-	for _, name := range keys {
-		dst, ok := known[name]
+	for _, name := range slices.Sorted(maps.Keys(f)) {
+		dst := p.RetryLimits.field(name)
 		var n int
 		switch {
-		case !ok:
-			v.fail("retry_limits."+name, "unknown key; want one of %s", strings.Join(names, ", "))
+		case dst == nil:
+			v.fail("retry_limits."+name, "unknown key; want one of %s", retryLimitNames())
 		case json.Unmarshal(f[name], &n) != nil:
 			v.fail("retry_limits."+name, "wrong type: want an integer")
 		case !validRetryLimit(n):

@@ -9,42 +9,65 @@ import (
 	"sync"
 )
 
-// maxCachedKeys bounds the DER → key cache: a run loads a few dozen distinct keys (one set
-// file, five per card); a fuzzer can make more, which are parsed and checked but not kept.
-const maxCachedKeys = 256
+// maxCached bounds each cache below: a run loads a few dozen distinct keys and key files (one
+// set file, five keys per card); a fuzzer can make more, which are parsed and checked but not
+// kept.
+const maxCached = 256
 
-// keyCache holds the RSA keys parsed and validated from PKCS#8 DER, keyed by the DER's
-// SHA-256. Parsing and validating an RSA-2048 key takes about 0.3 ms, and every profile of a
-// run reads the same set key file; a key is immutable once parsed, so callers may share it.
-var keyCache struct {
-	sync.Mutex
-	keys map[[sha256.Size]byte]*rsa.PrivateKey
+// hashCache maps the SHA-256 of an input to what parsing it gave, for inputs that parsed: a
+// refused input is parsed again and refused with the same error.
+type hashCache[V any] struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]V
 }
 
+func (c *hashCache[V]) get(sum [sha256.Size]byte) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[sum]
+	return v, ok
+}
+
+func (c *hashCache[V]) put(sum [sha256.Size]byte, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[[sha256.Size]byte]V)
+	}
+	if len(c.m) < maxCached {
+		c.m[sum] = v
+	}
+}
+
+var (
+	// derKeys holds the RSA keys parsed and validated from PKCS#8 DER. Parsing and validating
+	// an RSA-2048 key takes about 0.3 ms; a key is immutable once parsed, so callers share it.
+	derKeys hashCache[*rsa.PrivateKey]
+	// keyFiles holds whole key files parsed by ParseKeys: every profile of a run names the same
+	// set key file, and decoding its PEM is most of the cost of loading a profile. Callers get
+	// their own copy of the map.
+	keyFiles hashCache[map[string]*rsa.PrivateKey]
+)
+
 // parseRSAKey parses PKCS#8 DER into an RSA key that passes rsa.PrivateKey.Validate, with the
-// role for errors; a DER seen before is answered from keyCache. Only keys that pass every check
-// are cached, so a refused DER is refused again with the same error.
+// role for errors; a DER seen before is answered from derKeys.
 func parseRSAKey(role string, der []byte) (*rsa.PrivateKey, error) {
 	sum := sha256.Sum256(der)
-	keyCache.Lock()
-	k, ok := keyCache.keys[sum]
-	keyCache.Unlock()
-	if ok {
+	if k, ok := derKeys.get(sum); ok {
 		return k, nil
 	}
 	k, err := checkRSAKey(role, der)
 	if err != nil {
 		return nil, err
 	}
-	keyCache.Lock()
-	defer keyCache.Unlock()
-	if keyCache.keys == nil {
-		keyCache.keys = make(map[[sha256.Size]byte]*rsa.PrivateKey)
-	}
-	if len(keyCache.keys) < maxCachedKeys {
-		keyCache.keys[sum] = k
-	}
+	derKeys.put(sum, k)
 	return k, nil
+}
+
+// cachedKeyFile returns the keys of a key file parsed before, as a map of the caller's own.
+func cachedKeyFile(sum [sha256.Size]byte) (map[string]*rsa.PrivateKey, bool) {
+	keys, ok := keyFiles.get(sum)
+	return maps.Clone(keys), ok
 }
 
 // checkRSAKey is parseRSAKey without the cache.
@@ -64,29 +87,4 @@ func checkRSAKey(role string, der []byte) (*rsa.PrivateKey, error) {
 		return nil, fmt.Errorf("myna: role %q: %w", role, err)
 	}
 	return rk, nil
-}
-
-// keyFileCache holds whole key files parsed by ParseKeys, keyed by the file's SHA-256: every
-// profile of a run names the same set key file, and decoding its PEM is most of the cost of
-// loading a profile. Callers get their own copy of the map.
-var keyFileCache = &fileCache{files: map[[sha256.Size]byte]map[string]*rsa.PrivateKey{}}
-
-type fileCache struct {
-	sync.Mutex
-	files map[[sha256.Size]byte]map[string]*rsa.PrivateKey
-}
-
-func (c *fileCache) get(sum [sha256.Size]byte) (map[string]*rsa.PrivateKey, bool) {
-	c.Lock()
-	defer c.Unlock()
-	keys, ok := c.files[sum]
-	return maps.Clone(keys), ok
-}
-
-func (c *fileCache) put(sum [sha256.Size]byte, keys map[string]*rsa.PrivateKey) {
-	c.Lock()
-	defer c.Unlock()
-	if len(c.files) < maxCachedKeys {
-		c.files[sum] = maps.Clone(keys)
-	}
 }

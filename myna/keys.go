@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -90,12 +91,12 @@ func roleBefore(text []byte) string {
 // (CERTIFICATE, PUBLIC KEY …) are ignored, except other private-key encodings, which are errors.
 func ParseKeys(data []byte) (map[string]*rsa.PrivateKey, error) {
 	sum := sha256.Sum256(data)
-	if keys, ok := keyFileCache.get(sum); ok {
+	if keys, ok := cachedKeyFile(sum); ok {
 		return keys, nil
 	}
 	keys, err := parseKeys(data)
 	if err == nil {
-		keyFileCache.put(sum, keys)
+		keyFiles.put(sum, maps.Clone(keys))
 	}
 	return keys, err
 }

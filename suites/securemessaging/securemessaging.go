@@ -83,6 +83,16 @@ func secure(ctx context.Context, c *target.Card, term *sm.TextTerminal, step str
 	return plain
 }
 
+// oldSessionRefused verifies the text PIN again (plain) on the selected text AP and checks
+// that a read wrapped in the session term belonged to answers 6982: after what ended it, the
+// session is gone, not only the PIN's verification.
+func oldSessionRefused(ctx context.Context, c *target.Card, term *sm.TextTerminal, after string) {
+	ExpectSW(ctx, c, "verify the text PIN again after "+after, Verify(myna.TextPINRef, Need(Current().Codes.TextPIN, "text PIN").Bytes()), apdu.SWSuccess)
+	w, err := term.WrapCommand(ReadSFI(myna.TextBasicFour, 256))
+	Expect(err).NotTo(HaveOccurred(), "wrap a read in the old session")
+	ExpectSW(ctx, c, "a command of the old session after "+after+" and a new VERIFY", w, apdu.SWSecurityNotSatisfied)
+}
+
 // rawSMRead is a CLA 08 READ BINARY by SFI with DO'96' (no session state needed to build it).
 func rawSMRead(id myna.FileID) apdu.Command {
 	p1, _ := id.ReadBinaryP1()
@@ -197,10 +207,7 @@ var _ = Describe("secure messaging", Label(area), func() {
 			term := session(ctx, c)
 			ExpectSW(ctx, c, "re-select", SelectApp(myna.TextAP), apdu.SWSuccess)
 			ExpectSW(ctx, c, "CLA 08 after re-selection", rawSMRead(myna.TextBasicFour), apdu.SWSecurityNotSatisfied)
-			ExpectSW(ctx, c, "verify the text PIN again", Verify(myna.TextPINRef, Need(Current().Codes.TextPIN, "text PIN").Bytes()), apdu.SWSuccess)
-			w, err := term.WrapCommand(ReadSFI(myna.TextBasicFour, 256))
-			Expect(err).NotTo(HaveOccurred(), "wrap a read in the old session")
-			ExpectSW(ctx, c, "a command of the old session after re-selection and a new VERIFY", w, apdu.SWSecurityNotSatisfied)
+			oldSessionRefused(ctx, c, term, "re-selection")
 		})
 
 	Spec(Meta{ID: "SM-009", Title: "a reset ends the session", Area: area, App: "text",
@@ -210,10 +217,7 @@ var _ = Describe("secure messaging", Label(area), func() {
 			term := session(ctx, c)
 			Expect(c.Reset(ctx)).To(Succeed(), "reset the card")
 			ExpectSW(ctx, c, "select text AP after the reset", SelectApp(myna.TextAP), apdu.SWSuccess)
-			ExpectSW(ctx, c, "verify the text PIN", Verify(myna.TextPINRef, Need(Current().Codes.TextPIN, "text PIN").Bytes()), apdu.SWSuccess)
-			w, err := term.WrapCommand(ReadSFI(myna.TextBasicFour, 256))
-			Expect(err).NotTo(HaveOccurred(), "wrap a read in the old session")
-			ExpectSW(ctx, c, "a command of the old session after the reset", w, apdu.SWSecurityNotSatisfied)
+			oldSessionRefused(ctx, c, term, "the reset")
 		})
 
 	Spec(Meta{ID: "SM-008", Title: "key delivery with a CCS key or garbage is refused", Area: area, App: "text",

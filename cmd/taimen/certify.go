@@ -37,8 +37,8 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	list := fs.Bool("list", false, "list the scenarios and rules, and exit")
 	var scenarios stringList
 	fs.Var(&scenarios, "scenario", "run only this scenario (repeatable, or comma-separated); default all")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "taimen certify-reader: %d unexpected argument(s); give the reader under test with --cmd\n", fs.NArg())

@@ -242,7 +242,40 @@ func (t *targetFlags) guard() reader.Guard {
 func newFlagSet(name string, e env) *flag.FlagSet {
 	fs := flag.NewFlagSet("taimen "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage of taimen %s:\n", name)
+		fs.PrintDefaults()
+		if ex := examples[name]; ex != "" {
+			fmt.Fprintf(fs.Output(), "\nexamples:\n%s", ex)
+		}
+	}
 	return fs
+}
+
+// examples are printed after each command's flags by -h.
+var examples = map[string]string{
+	"run": "  taimen run                                   # every spec against the built-in emulator\n" +
+		"  taimen run --profile p06-taisho-contactless --label-filter checkcodes\n" +
+		"  TAIMEN_CHECK_CODE_B=… taimen run --target pcsc:'#0'   # a physical card, nothing destructive\n",
+	"read":           "  taimen read face --emulator p01-showa        # check code B from the prompt\n  taimen read face --reader '#0' --out DIR    # a physical card; images owner-only in DIR\n",
+	"emulate":        "  taimen emulate --profile p01-showa --state ~/.local/state/taimen/cards\n  taimen emulate --fault list\n",
+	"mutants":        "  taimen mutants                               # every named fault against the suites\n  taimen mutants --fault tries-one-too-many\n",
+	"status":         "  taimen status --reader '#0'\n",
+	"readers":        "  taimen readers\n",
+	"catalogue":      "  taimen catalogue --json\n",
+	"certify-reader": "  taimen certify-reader --list\n",
+}
+
+// parseFlags parses args into fs: ok is false when the command should stop, with code (0 for
+// -h, which printed the usage; exitUsage for a bad flag).
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	switch err := fs.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK, false
+	case err != nil:
+		return exitUsage, false
+	}
+	return exitOK, true
 }
 
 // writeTrace saves the redacted trace, if asked.

@@ -27,8 +27,8 @@ func cmdEmulate(ctx context.Context, args []string, e env) int {
 	verbose := fs.Bool("v", false, "log connection and power events (never APDU contents)")
 	var faultNames listFlag
 	fs.Var(&faultNames, "fault", "make the card misbehave: a fault name, optionally NAME=PARAM (repeatable; 'list' prints them)")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if len(faultNames) == 1 && faultNames[0] == "list" {
 		for _, f := range emulator.Faults() {

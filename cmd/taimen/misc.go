@@ -25,8 +25,8 @@ func cmdStatus(ctx context.Context, args []string, e env) int {
 	var tf targetFlags
 	tf.register(fs)
 	asJSON := fs.Bool("json", false, "print stable JSON instead of a table")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	t, _, err := tf.open(ctx)
 	if err != nil {
@@ -65,8 +65,8 @@ func cmdStatus(ctx context.Context, args []string, e env) int {
 func cmdReaders(ctx context.Context, args []string, e env) int {
 	fs := newFlagSet("readers", e)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	rs, err := pcsc.Readers(ctx)
 	if err != nil {

@@ -55,8 +55,8 @@ func cmdMutants(ctx context.Context, args []string, e env) int {
 	fs.Var(&only, "fault", "run only this fault (repeatable)")
 	jobs := fs.Int("j", 2, "runs in parallel")
 	profile := fs.String("profile", "", "the emulated card's profile, a file or an ID (default p01-showa)")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	self, err := os.Executable()
 	if err != nil {

@@ -31,8 +31,8 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		flow, rest = args[0], args[1:]
 	}
-	if err := fs.Parse(rest); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, rest); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		// Not echoed: a user may have typed a secret there.

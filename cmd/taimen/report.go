@@ -21,8 +21,8 @@ func cmdReport(_ context.Context, args []string, e env) int {
 		fmt.Fprint(e.stderr, "usage: taimen report --in DIR [--html FILE]\n       taimen report --diff OLD NEW\n\n")
 		fset.PrintDefaults()
 	}
-	if err := fset.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fset, args); !ok {
+		return code
 	}
 	switch {
 	case *diff:

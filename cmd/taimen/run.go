@@ -34,8 +34,8 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	open := fs.Bool("open", false, "open report.html when the run is done")
 	verbose := fs.Bool("v", false, "print every spec, not one character per spec")
 	timeout := fs.Duration("timeout", 5*time.Second, "per-command deadline")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		return exitCode(e, usagef("run: unexpected argument %q", fs.Arg(0)))
@@ -217,8 +217,8 @@ func profilePath(s string) (string, error) {
 func cmdCatalogue(_ context.Context, args []string, e env) int {
 	fs := newFlagSet("catalogue", e)
 	asJSON := fs.Bool("json", false, "print JSON instead of Markdown")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	ms, err := all.Catalogue()
 	if err != nil {

@@ -93,13 +93,9 @@ func (c *Card) PowerOff() {
 	c.powered = false
 }
 
-// Reset is a warm reset: like a power cycle for the security state.
-func (c *Card) Reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.clearVolatile()
-	c.powered = true
-}
+// Reset is a warm reset: like a power cycle for the security state, and on an
+// unpowered card the same as PowerOn.
+func (c *Card) Reset() { c.PowerOn() }
 
 // Powered reports whether the card has power.
 func (c *Card) Powered() bool {
@@ -132,6 +128,15 @@ func (c *Card) resetCounters(app *application) {
 			}
 		}
 	}
+}
+
+// FailNextWrite arms a one-shot failure of the next durable state write, as a
+// full or worn-out memory would give: the command that needed it answers 6581
+// and the card's state stays as it was before that command.
+func (c *Card) FailNextWrite() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.st.failNext()
 }
 
 // TearAfterNextDecrement arms a one-shot power cut: the next VERIFY with data
@@ -285,7 +290,6 @@ func (c *Card) secure(cmd apdu.Command) ([]byte, bool) {
 		}
 		return c.sw(sm.StatusFor(err)), false
 	}
-	plain.CLA &^= 0x0C
 	r := c.dispatch(plain)
 	if r.torn {
 		return nil, true
@@ -314,8 +318,9 @@ const (
 	claISO           byte = 0x00
 )
 
+// dispatch runs a plain command (CLA 00 or 80; secure strips the SM bits first).
 func (c *Card) dispatch(cmd apdu.Command) result {
-	iso := cmd.CLA&^0x0C == claISO
+	iso := cmd.CLA == claISO
 	switch cmd.INS {
 	case insSelect, insReadBinary, insReadRecord, insVerify, insChangeRefData,
 		insGetChallenge, insInternalAuth, insGetData, insGetResponse:

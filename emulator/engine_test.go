@@ -154,6 +154,30 @@ func TestWriteFailureAnswersMemoryFailure(t *testing.T) {
 	run(t, c, verifyB, "6581", query, "63C3") // nothing compared, nothing spent in memory
 }
 
+func TestFailNextWriteIsOneShot(t *testing.T) {
+	dir := t.TempDir()
+	c := testCard(t, dir)
+	run(t, c, selSurface, "9000", selB, "9000")
+	c.FailNextWrite()
+	run(t, c, wrongB, "6581", query, "63C3", wrongB, "63C2")
+	run(t, testCard(t, dir), selSurface, "9000", selB, "9000", query, "63C2") // the second try is durable
+}
+
+func TestPowerEvents(t *testing.T) {
+	c := testCard(t, "")
+	run(t, c, selSurface, "9000")
+	c.PowerOff()
+	if c.Powered() {
+		t.Fatal("powered after PowerOff")
+	}
+	run(t, c, selSurface, "6F00")
+	c.Reset() // a reset of an unpowered card powers it
+	if !c.Powered() {
+		t.Fatal("unpowered after Reset")
+	}
+	run(t, c, selSurface, "9000")
+}
+
 func TestCorruptAndForeignState(t *testing.T) {
 	dir := t.TempDir()
 	c := testCard(t, dir)

@@ -218,6 +218,20 @@ func (s *store) logged(err error) error {
 	return err
 }
 
+// errInjectedWrite is the failure FailNextWrite arms.
+var errInjectedWrite = errors.New("write card state: injected memory failure")
+
+// failNext makes the next write fail once, before anything is written.
+func (s *store) failNext() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.beforeWrite
+	s.beforeWrite = func() error {
+		s.beforeWrite = prev
+		return errInjectedWrite
+	}
+}
+
 // tries returns the tries left of key.
 func (s *store) tries(key string) int {
 	s.mu.Lock()

@@ -21,6 +21,16 @@ func Send(ctx context.Context, c *target.Card, cmd apdu.Command) apdu.Response {
 	return r
 }
 
+// SendOnce transmits cmd exactly once — no GET RESPONSE, no resend on 6Cxx —
+// and fails the spec on a transport error or an answer that is not a response APDU.
+func SendOnce(ctx context.Context, c *target.Card, step string, cmd apdu.Command) apdu.Response {
+	raw, err := c.T.Transmit(ctx, cmd.MustBytes())
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "%s: transmit", step)
+	r, err := apdu.ParseResponse(raw)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "%s: the answer is not a response APDU", step)
+	return r
+}
+
 // ExpectSW sends cmd and checks its status word, naming the step on failure.
 func ExpectSW(ctx context.Context, c *target.Card, step string, cmd apdu.Command, want apdu.StatusWord) []byte {
 	r, err := apdu.Exchange(ctx, c.T, cmd, apdu.ExchangeLimits{})

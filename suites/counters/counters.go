@@ -351,6 +351,46 @@ var _ = Describe("retry counters", Label(area), func() {
 			Expect(all).To(Equal(1), "VERIFY commands sent: the tries query alone")
 		})
 
+	Spec(Meta{ID: "RC-024", Title: "a card that cannot store a try answers 6581 and changes nothing", Area: area, App: "card",
+		Checks: "with the next durable write made to fail (a full or worn memory): a wrong and then the right check code B on card-surface 0012; " +
+			"after the text PIN is verified and changed once, a second change that cannot be stored; then a restart of the card",
+		Expect: "6581 each time, never 63Cx or 9000: the card answers nothing about the value; no counter moves and EF 0002 stays closed; " +
+			"the right code then answers 9000; the PIN of the first change still verifies, also after the restart",
+		Targets: EmulatedOnly, Durable: true},
+		func(ctx context.Context, c *target.Card) {
+			initial := Counters(ctx, c, "at the start")
+			emu := c.Emulated()
+			right := SecretOf(myna.SecretCheckCodeB).Bytes()
+			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+			for _, t := range []struct {
+				what  string
+				value []byte
+			}{{"a wrong check code B", wrongFor(SurfaceBKey)}, {"the right check code B", right}} {
+				emu.FailNextWrite()
+				ExpectSW(ctx, c, "VERIFY 0012 with "+t.what+" when the decrement cannot be stored", Verify(SurfaceBKey.Ref, t.value), apdu.SWMemoryFailure)
+				ExpectSW(ctx, c, "READ BINARY of EF 0002 after the failed VERIFY", ReadSFI(myna.SurfaceFace, 1), apdu.SWSecurityNotSatisfied)
+				ExpectCounters(0, "after the failed write of "+t.what, initial, Counters(ctx, c, "after the failed write"))
+				ExpectSW(ctx, c, "select card-surface AP after the tries queries", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+			}
+			ExpectSW(ctx, c, "VERIFY 0012 with the right check code B once writes work again", Verify(SurfaceBKey.Ref, right), apdu.SWSuccess)
+
+			pin := SecretOf(myna.SecretTextPIN).Bytes()
+			first := WrongValue(pin)
+			second := WrongValue(first)
+			p2, _ := TextPINKey.Ref.KeyRefP2()
+			change := func(v []byte) apdu.Command { return apdu.Command{INS: 0x24, P1: 0x01, P2: p2, Data: v} }
+			ExpectSW(ctx, c, "select the text AP", SelectApp(myna.TextAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "VERIFY the text PIN", Verify(TextPINKey.Ref, pin), apdu.SWSuccess)
+			ExpectSW(ctx, c, "CHANGE REFERENCE DATA of the text PIN", change(first), apdu.SWSuccess)
+			emu.FailNextWrite()
+			ExpectSW(ctx, c, "a second CHANGE REFERENCE DATA that cannot be stored", change(second), apdu.SWMemoryFailure)
+			ExpectSW(ctx, c, "VERIFY the PIN of the first change (the failed one changed nothing)", Verify(TextPINKey.Ref, first), apdu.SWSuccess)
+			Expect(c.Restart(ctx)).To(Succeed(), "restart the emulated card on its state directory")
+			ExpectSW(ctx, c, "select the text AP after the restart", SelectApp(myna.TextAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "VERIFY the PIN of the first change after the restart", Verify(TextPINKey.Ref, first), apdu.SWSuccess)
+			ExpectCounters(0, "at the end", initial, Counters(ctx, c, "at the end"))
+		})
+
 	Spec(Meta{ID: "RC-023", Title: "the reader's guard keeps its floor", Area: area, App: "surface",
 		Checks:      "spend all but one try of 0012, then Session.Verify with a guard of floor 1 (a physical card's default), with a wrong and with the right code",
 		Expect:      "both refused (reader.ErrRefused) with no VERIFY with data sent; 0012 stays at 1; the right code sent directly then resets it",

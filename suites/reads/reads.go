@@ -338,8 +338,8 @@ var _ = Describe("reads", Label(area), func() {
 		})
 
 	Spec(Meta{ID: "RD-017", Title: "MF-level GET DATA objects", Area: area, App: "card",
-		Checks: "GET DATA 00F0, 00F2, 5F51 at MF level; 00F8 with a short and an extended Le; 00F2 with an application selected",
-		Expect: "5 and 8 ASCII digits; 5F51 is the ATR without TS; 00F8 answers 6700 to a short Le and the certificate to an extended one; 6A88 with an application selected"},
+		Checks: "GET DATA 00F0, 00F2, 5F51 at MF level; 00F8 with a short and an extended Le; 00F2 with Le 01, sent once; 00F2 with an application selected",
+		Expect: "5 and 8 ASCII digits; 5F51 is the ATR without TS; 00F8 answers 6700 to a short Le and the certificate to an extended one; 6C08 to Le 01; 6A88 with an application selected"},
 		func(ctx context.Context, c *target.Card) {
 			Expect(c.Reset(ctx)).To(Succeed())
 			city := ExpectSW(ctx, c, "GET DATA 00F0", apdu.Command{INS: 0xCA, P2: 0xF0, Ne: 5}, apdu.SWSuccess)
@@ -354,6 +354,9 @@ var _ = Describe("reads", Label(area), func() {
 			} else {
 				ExpectSW(ctx, c, "GET DATA 00F8 extended, on a card without extended length", apdu.Command{INS: 0xCA, P2: 0xF8, Ne: apdu.MaxExtendedNe, Extended: true}, apdu.SWWrongLength)
 			}
+			short := SendOnce(ctx, c, "GET DATA 00F2 with Le 01", apdu.Command{INS: 0xCA, P2: 0xF2, Ne: 1})
+			Expect(short.SW).To(Equal(apdu.SWWrongLe|apdu.StatusWord(len(exp))), "GET DATA 00F2 with Le 01, shorter than the %d-byte expiry: CARD.md §3 wants 6Cxx with the right length", len(exp))
+			Expect(short.Data).To(BeEmpty(), "a 6Cxx answer carries no data")
 			ExpectSW(ctx, c, "select", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
 			ExpectSW(ctx, c, "GET DATA 00F2 in an application", apdu.Command{INS: 0xCA, P2: 0xF2, Ne: 8}, apdu.SWReferenceNotFound)
 		})
@@ -528,5 +531,48 @@ var _ = Describe("reads", Label(area), func() {
 			Expect(one.Data).To(Equal(r.Data[:1]), "Le 1 returns the first byte of the signature")
 			ExpectSW(ctx, c, "INTERNAL AUTHENTICATE with P1 01", ia(0x01, ch, 256), apdu.SWIncorrectP1P2)
 			ExpectSW(ctx, c, "INTERNAL AUTHENTICATE without a challenge", ia(0x00, nil, 256), apdu.SWWrongLength)
+		})
+
+	Spec(Meta{ID: "RD-024", Title: "READ RECORD by short EF identifier makes that EF current", Area: area, App: "common",
+		Checks: "on 共通AP: READ RECORD 1 of EF 0001 before any EF is current (00 B2 01 04); by SFI (00 B2 01 0C); then of the current EF (00 B2 01 04); with Le 01, sent once; record 2",
+		Expect: "6986 (no current EF) first; the same record by SFI and as the current EF (CARD.md §9: an SFI form is SELECT + command); " +
+			"Le 01 gives the record's first byte with 9000, or 6Cxx with the record's length (ISO 7816-4 allows both), never 6700; 6A83 for record 2"},
+		func(ctx context.Context, c *target.Card) {
+			record := func(p2 byte, ne int) apdu.Command { return apdu.Command{INS: 0xB2, P1: 1, P2: p2, Ne: ne} }
+			sfi := byte(myna.CommonCardInfo)<<3 | 0x04
+			ExpectSW(ctx, c, "select 共通AP", SelectApp(myna.CommonAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "READ RECORD 1 of the current EF when none is current", record(0x04, 256), apdu.SWNoCurrentEF)
+			bySFI := ExpectSW(ctx, c, "READ RECORD 1 of EF 0001 by SFI", record(sfi, 256), apdu.SWSuccess)
+			Expect(bySFI).NotTo(BeEmpty(), "record 1 of EF 0001")
+			Expect(ExpectSW(ctx, c, "READ RECORD 1 of the current EF after the SFI form", record(0x04, 256), apdu.SWSuccess)).To(Equal(bySFI), "the current EF is the one the SFI named")
+			one := SendOnce(ctx, c, "READ RECORD 1 with Le 01", record(0x04, 1))
+			switch one.SW {
+			case apdu.SWSuccess:
+				Expect(one.Data).To(Equal(bySFI[:1]), "READ RECORD with Le 01: the record's first byte")
+			default:
+				Expect(one.SW).To(Equal(apdu.SWWrongLe|apdu.StatusWord(len(bySFI)&0xFF)), "READ RECORD with Le 01: 9000 with one byte or 6Cxx with the record's length, not %s", one.SW)
+			}
+			ExpectSW(ctx, c, "READ RECORD 2 of EF 0001 (it holds one record)", apdu.Command{INS: 0xB2, P1: 2, P2: 0x04, Ne: 256}, apdu.SWRecordNotFound)
+		})
+
+	Spec(Meta{ID: "RD-025", Title: "SELECT MF and the issuer security domain", Area: area, App: "card",
+		Checks: "after a reset: 00 A4 00 0C without data; then with 3F00 and with one byte; in the card-surface AP: 00 A4 00 0C, then READ BINARY of free EF 0003 by SFI; " +
+			"SELECT of the GlobalPlatform ISD (A0 00 00 01 51 00 00); then GET DATA 00F2, 00 A4 00 0C and READ BINARY of EF 0003 by SFI",
+		Expect: "6A86 at MF level, 6A82 for 3F00 and the one byte (CARD.md §2.5); 9000 in the AP, which stays selected (the read answers 9000); " +
+			"9000 for the ISD, which returns the card to MF level: the expiry with 9000, 6A86 and 6A82 (no application)"},
+		func(ctx context.Context, c *target.Card) {
+			mf := func(data []byte) apdu.Command { return apdu.Command{INS: 0xA4, P1: 0x00, P2: 0x0C, Data: data} }
+			Expect(c.Reset(ctx)).To(Succeed(), "reset the card")
+			ExpectSW(ctx, c, "SELECT MF (00 A4 00 0C) after a reset", mf(nil), apdu.SWIncorrectP1P2)
+			ExpectSW(ctx, c, "SELECT MF by FID 3F00", mf([]byte{0x3F, 0x00}), apdu.SWFileNotFound)
+			ExpectSW(ctx, c, "SELECT MF with one byte of data", mf([]byte{0x3F}), apdu.SWFileNotFound)
+			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "SELECT MF (00 A4 00 0C) in the card-surface AP", mf(nil), apdu.SWSuccess)
+			ExpectSW(ctx, c, "READ BINARY of EF 0003 by SFI after SELECT MF (the AP is still selected)", ReadSFI(myna.SurfaceBasicInfo, 1), apdu.SWSuccess)
+			ExpectSW(ctx, c, "SELECT the GlobalPlatform ISD", SelectApp(myna.GPISD), apdu.SWSuccess)
+			exp := ExpectSW(ctx, c, "GET DATA 00F2 after SELECT of the ISD (MF level)", apdu.Command{INS: 0xCA, P2: 0xF2, Ne: 8}, apdu.SWSuccess)
+			Expect(string(exp)).To(MatchRegexp(`^20[0-9]{6}$`), "GET DATA 00F2: the expiry")
+			ExpectSW(ctx, c, "SELECT MF after SELECT of the ISD", mf(nil), apdu.SWIncorrectP1P2)
+			ExpectSW(ctx, c, "READ BINARY of EF 0003 by SFI after SELECT of the ISD (no application)", ReadSFI(myna.SurfaceBasicInfo, 1), apdu.SWFileNotFound)
 		})
 })

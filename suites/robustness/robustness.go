@@ -167,6 +167,9 @@ var (
 		{name: "CLA 70 (further interindustry)", raw: h("70B0830000"), want: apdu.SWCLANotSupported},
 		{name: "CLA E0", raw: h("E084000010"), want: apdu.SWCLANotSupported},
 		{name: "CLA 40 on a case 1 command", raw: h("40200092"), want: apdu.SWCLANotSupported},
+		// An unsupported class is refused before its channel bits are read (taimen's default, CARD.md).
+		{name: "CLA 11 (chaining bit, channel 1)", raw: h("11B0830000"), want: apdu.SWCLANotSupported},
+		{name: "CLA 8D (proprietary with SM bits, channel 1)", raw: h("8D2A000000"), want: apdu.SWCLANotSupported},
 	}
 	badChannel = []bad{
 		{name: "SELECT on channel 1", raw: cat(h("01A4040C0A"), aidSurface), want: apdu.SWChannelNotSupported},
@@ -209,6 +212,11 @@ var (
 		{name: "empty VERIFY with an extended Le", raw: h("00200092000100"), app: myna.CardSurfaceAP, want: apdu.SWWrongLength},
 		{name: "GET CHALLENGE without an Le", raw: h("00840000"), app: myna.CardSurfaceAP, want: apdu.SWWrongLength},
 		{name: "GET CHALLENGE with data", raw: h("008400000401020304"), app: myna.CardSurfaceAP, want: apdu.SWWrongLength},
+		{name: "80 2A without data (case 2)", raw: h("802A000000"), app: myna.CardSurfaceAP, want: apdu.SWWrongLength},
+		{name: "GET DATA 00F2 without an Le (case 1)", raw: h("00CA00F2"), want: apdu.SWWrongLength},
+		{name: "GET DATA 00F2 with data (case 4)", raw: h("00CA00F2010000"), want: apdu.SWWrongLength},
+		{name: "READ RECORD 1 by SFI without an Le (case 1)", raw: h("00B2010C"), app: myna.CommonAP, want: apdu.SWWrongLength},
+		{name: "READ RECORD 1 by SFI with data (case 4)", raw: h("00B2010C010000"), app: myna.CommonAP, want: apdu.SWWrongLength},
 		{name: "80 2A with an Le shorter than the signature", raw: cat(h("802A000033"), digestInfo(), h("80")), app: myna.CardSurfaceAP, want: apdu.SWWrongLength},
 		{name: "80 A2 with 256 junk bytes (CARD.md §2.1)", raw: cat(h("80A200C1000100"), bytes.Repeat([]byte{0x5A}, 256)), app: myna.JPKIAP, want: apdu.SWWrongLength},
 	}
@@ -234,8 +242,8 @@ func digestInfo() []byte {
 
 var _ = Describe("robustness", Label(area), func() {
 	Spec(Meta{ID: "RB-001", Title: "unsupported classes answer 6E00", Area: area, App: "card",
-		Checks: "commands with CLA A0, 90, 70, E0 and 40 (each followed by SELECT of the card-surface AP)",
-		Expect: "6E00 (class not supported) for each; SELECT still 9000"},
+		Checks: "commands with CLA A0, 90, 70, E0 and 40, and with CLA 11 and 8D, unsupported classes with channel bits (each followed by SELECT of the card-surface AP)",
+		Expect: "6E00 (class not supported) for each, the class judged before the channel (taimen's default); SELECT still 9000"},
 		func(ctx context.Context, c *target.Card) { refuseAll(ctx, c, badCLA) })
 
 	Spec(Meta{ID: "RB-002", Title: "logical channels other than 0 answer 6881", Area: area, App: "card",
@@ -254,7 +262,7 @@ var _ = Describe("robustness", Label(area), func() {
 		func(ctx context.Context, c *target.Card) { refuseAll(ctx, c, badP1P2) })
 
 	Spec(Meta{ID: "RB-005", Title: "Lc and Le that contradict the command answer 6700", Area: area, App: "card",
-		Checks: "well-formed APDUs of the wrong case: SELECT P2=0C with Le or without AID, SELECT EF with 1 or 3 bytes, READ BINARY without Le or with data, VERIFY with (extended) Le, GET CHALLENGE without Le or with data, 80 2A with a short Le, 80 A2 with 256 junk bytes",
+		Checks: "well-formed APDUs of the wrong case: SELECT P2=0C with Le or without AID, SELECT EF with 1 or 3 bytes, READ BINARY without Le or with data, VERIFY with (extended) Le, GET CHALLENGE without Le or with data, 80 2A without data or with a short Le, GET DATA and READ RECORD without Le or with data, 80 A2 with 256 junk bytes",
 		Expect: "6700 (wrong length) for each; SELECT still 9000"},
 		func(ctx context.Context, c *target.Card) { refuseAll(ctx, c, badLength) })
 
@@ -381,8 +389,8 @@ var _ = Describe("robustness", Label(area), func() {
 		})
 
 	Spec(Meta{ID: "RB-013", Title: "oversized and junk data", Area: area, App: "card",
-		Checks: "SELECT by AID with 255 junk bytes and with an extended Lc of 1000; SELECT by AID with the AID plus one byte; SELECT EF of unknown FIDs",
-		Expect: "6A82 (not found) for each; SELECT still 9000"},
+		Checks: "SELECT by AID with 255 junk bytes and with an extended Lc of 1000; SELECT by AID with the AID plus one byte; SELECT EF of unknown FIDs; 80 A2 on JPKI with a 307-byte terminal certificate body of junk",
+		Expect: "6A82 (not found) for each SELECT; 6A88 for the certificate no known terminal CA signed (taimen's default), never 9000; SELECT still 9000"},
 		func(ctx context.Context, c *target.Card) {
 			refuseAll(ctx, c, []bad{
 				{name: "SELECT by AID, 255 junk bytes", raw: cat(h("00A4040CFF"), bytes.Repeat([]byte{0xD3}, 255)), want: apdu.SWFileNotFound},
@@ -393,6 +401,9 @@ var _ = Describe("robustness", Label(area), func() {
 				{name: "SELECT EF FFFF", raw: h("00A4020C02FFFF"), app: myna.CardSurfaceAP, want: apdu.SWFileNotFound},
 				{name: "SELECT EF 001F", raw: h("00A4020C02001F"), app: myna.CardSurfaceAP, want: apdu.SWFileNotFound},
 			})
+			// MCARD: 80 A2 takes a terminal CV certificate, body 307 bytes, extended Lc. No terminal CA is
+			// known to the card's profile, so a well-sized body is unverifiable: refused, never 9000.
+			refuse(ctx, c, bad{name: "80 A2 with a 307-byte body no known terminal CA signed", raw: cat(h("80A200C1000133"), bytes.Repeat([]byte{0x7F}, 307)), app: myna.JPKIAP, want: apdu.SWReferenceNotFound})
 		})
 
 	Spec(Meta{ID: "RB-014", Title: "thousands of valid reads always return the same bytes", Area: area, App: "card",
@@ -432,6 +443,31 @@ var _ = Describe("robustness", Label(area), func() {
 					ExpectSW(ctx, c, fmt.Sprintf("SELECT EF %04X in %s", uint16(id), app), SelectEF(id), want)
 				}
 			}
+		})
+})
+
+var _ = Describe("power", Label(area), func() {
+	Spec(Meta{ID: "RB-018", Title: "a card without power answers nothing until it is powered again", Area: area, App: "surface",
+		Checks:  "read EF 0003 of the card-surface AP; cut the emulated card's power; SELECT of the card-surface AP; then a power cycle and the same SELECT and read",
+		Expect:  "no answer while unpowered (the transport reports the card removed; behind pcscd the card answers 6F00), never 9000; after the power cycle 9000 again",
+		Targets: EmulatedOnly},
+		func(ctx context.Context, c *target.Card) {
+			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "READ BINARY of EF 0003", ReadSFI(myna.SurfaceBasicInfo, 1), apdu.SWSuccess)
+			emu := c.Emulated()
+			emu.PowerOff()
+			Expect(emu.Powered()).To(BeFalse(), "the card reports power after PowerOff")
+			raw, err := c.T.Transmit(ctx, SelectApp(myna.CardSurfaceAP).MustBytes())
+			if err == nil {
+				r, perr := apdu.ParseResponse(raw)
+				Expect(perr).NotTo(HaveOccurred(), "SELECT to an unpowered card: the answer is not a response APDU")
+				Expect(r.SW).To(Equal(apdu.SWNoPreciseDiagnosis), "SELECT to an unpowered card answered %s", r.SW)
+			} else {
+				Expect(err).To(MatchError(reader.ErrCardRemoved), "SELECT to an unpowered card: the transport must report the card removed")
+			}
+			Expect(c.PowerCycle(ctx)).To(Succeed(), "power the card again")
+			ExpectSW(ctx, c, "select card-surface AP after the power cycle", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
+			ExpectSW(ctx, c, "READ BINARY of EF 0003 after the power cycle", ReadSFI(myna.SurfaceBasicInfo, 1), apdu.SWSuccess)
 		})
 })
 

@@ -58,7 +58,7 @@ func main() {
 	known := flag.String("known", filepath.Join("internal", "srcmut", "survivors.txt"), "survivors known and awaiting the spec that kills them: reported, not failed; any other survivor fails the run")
 	exclude := flag.String("exclude", strings.Join(DefaultExclude, ","), "functions (Func or Recv.Func) not run: no APDU reaches them")
 	profiles := flag.String("profiles", "p01-showa,p06-taisho-contactless", "the cards each mutant is run as, in turn, until one fails: profiles differ in the behaviours CARD.md leaves open, and a mutant of such a branch only shows on the card that takes it")
-	only := flag.String("only", "", "run only the mutants whose key contains this (e.g. \"Card.verify|\"); the lists are not checked for stale entries")
+	only := flag.String("only", "", "run only the mutants whose key contains one of these comma-separated strings (e.g. \"Card.verify|,store.write|\"); the lists are not checked for stale entries")
 	timeout := flag.Duration("timeout", 30*time.Second, "a mutant's run longer than this counts as killed (timed out)")
 	flag.Parse()
 	if err := run(strings.Split(*files, ","), strings.Split(*exclude, ","), strings.Split(*profiles, ","), *jobs, *budget, *only, *out, *equiv, *known, *timeout); err != nil {
@@ -99,7 +99,7 @@ func run(files, exclude, profiles []string, jobs int, budget time.Duration, only
 		switch {
 		case s.FaultOnly:
 			notRun = append(notRun, outcome{Site: s, Status: "fault-only", Reason: "only a card with a fault switched on executes it (make mutants judges the faults)"})
-		case only != "" && !strings.Contains(s.Key, only):
+		case only != "" && !containsAny(s.Key, strings.Split(only, ",")):
 			continue
 		case slices.Contains(exclude, s.Func):
 			notRun = append(notRun, outcome{Site: s, Status: "excluded", Reason: "no APDU reaches it (-exclude)"})
@@ -392,4 +392,9 @@ func writeReport(out, summary string, results []outcome, stale []string) error {
 		fmt.Fprintf(&b, "| %d | %s:%d | %s | %s | `%s` | `%s` | %s | %s |\n", r.ID, r.File, r.Line, r.Func, r.Kind, cell(r.From), cell(r.To), r.Status, cell(r.Reason))
 	}
 	return os.WriteFile(filepath.Join(out, "SRCMUTANTS.md"), []byte(b.String()), 0o644)
+}
+
+// containsAny reports whether s contains one of subs.
+func containsAny(s string, subs []string) bool {
+	return slices.ContainsFunc(subs, func(sub string) bool { return sub != "" && strings.Contains(s, sub) })
 }

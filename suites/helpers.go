@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -29,6 +30,14 @@ func SendOnce(ctx context.Context, c *target.Card, step string, cmd apdu.Command
 	r, err := apdu.ParseResponse(raw)
 	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "%s: the answer is not a response APDU", step)
 	return r
+}
+
+// sha256DigestInfoPrefix is the DER header of DigestInfo(SHA-256), the form 80 2A 00 signs.
+var sha256DigestInfoPrefix = []byte{0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}
+
+// DigestInfoSHA256 wraps a 32-byte SHA-256 digest in its DER DigestInfo (51 bytes).
+func DigestInfoSHA256(digest []byte) []byte {
+	return append(bytes.Clone(sha256DigestInfoPrefix), digest...)
 }
 
 // ExpectSW sends cmd and checks its status word, naming the step on failure.

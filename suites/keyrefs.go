@@ -50,25 +50,7 @@ var (
 
 // SecretOf returns the target's secret of kind k, failing the spec when the
 // target has none (a physical card without the value in the environment).
-func SecretOf(k myna.SecretKind) myna.Secret {
-	codes := Current().Codes
-	var s myna.Secret
-	switch k {
-	case myna.SecretCheckCodeA:
-		s = codes.A
-	case myna.SecretCheckCodeB:
-		s = codes.B
-	case myna.SecretBirthDateKey:
-		s = codes.BirthDate
-	case myna.SecretTextPIN:
-		s = codes.TextPIN
-	case myna.SecretAuthPIN:
-		s = codes.AuthPIN
-	case myna.SecretSignPassword:
-		s = codes.SignPassword
-	}
-	return Need(s, k.String())
-}
+func SecretOf(k myna.SecretKind) myna.Secret { return Need(Current().Codes.Of(k), k.String()) }
 
 // RetryLimit is the retry limit of kind k: the profile's, or taimen's default
 // on a physical card (CARD.md "taimen's defaults").
@@ -176,6 +158,20 @@ func WrongSecurityCode(b []byte) []byte {
 		out[i] = NextDigit(out[i])
 	}
 	return out
+}
+
+// WrongFor returns a wrong value of the right length for k: check code B
+// with another security code, the birth-date key with another day, any other
+// secret with its last character changed.
+func WrongFor(k Key) []byte {
+	right := SecretOf(k.Kind).Bytes()
+	switch k.Kind {
+	case myna.SecretCheckCodeB:
+		return WrongSecurityCode(right)
+	case myna.SecretBirthDateKey:
+		return WrongBirthDay(right)
+	}
+	return WrongValue(right)
 }
 
 // WrongValue changes the last character of a PIN or key value.

@@ -83,9 +83,10 @@ func runAsPhysical(t *testing.T, faults ...emulator.FaultSetting) physicalRun {
 
 // spendsTryOnPhysical are the wrong-code specs a default physical-card run must pass on a
 // good card with p01-showa's counters (issue 13): a wrong birth date, expiry year and security
-// code, wrong lengths (which count by default), the 63Cx arithmetic and the reset by the right code.
+// code, wrong lengths (which count by default), the 63Cx arithmetic and the reset by the right code;
+// and the security-state machine of each application, with the keys that have tries to spare.
 var spendsTryOnPhysical = []string{"CC-001", "CC-003", "CC-004", "CC-005", "CC-006", "CC-007", "CC-008", "CC-009",
-	"CC-010", "CC-011", "CC-012", "CC-013", "CC-014", "CC-018", "CC-021", "CC-023", "CC-024"}
+	"CC-010", "CC-011", "CC-012", "CC-013", "CC-014", "CC-018", "CC-021", "CC-023", "CC-024", "ST-001", "ST-002", "ST-003"}
 
 // TestRunPhysicalTarget runs the suites with --target pcsc:READER, the path a
 // physical card takes, against the emulator attached to a private pcscd and

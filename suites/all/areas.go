@@ -8,5 +8,6 @@ import (
 	_ "github.com/taimen-dev/taimen/suites/reads"
 	_ "github.com/taimen-dev/taimen/suites/robustness"
 	_ "github.com/taimen-dev/taimen/suites/securemessaging"
+	_ "github.com/taimen-dev/taimen/suites/securitystate"
 	_ "github.com/taimen-dev/taimen/suites/timing"
 )

@@ -46,7 +46,7 @@ func countDownThenRight(ctx context.Context, c *target.Card, k Key) {
 		Expect(n).To(Equal(RetryLimit(k.Kind)), "a fresh emulated card starts %s at the profile's limit", k)
 	}
 	ExpectSW(ctx, c, "select "+k.App.String(), SelectApp(k.App), apdu.SWSuccess)
-	wrong := wrongFor(k)
+	wrong := WrongFor(k)
 	for i := 1; i < n; i++ {
 		ExpectSW(ctx, c, fmt.Sprintf("wrong try %d of %d on %s (CARD.md §3: one try per wrong value, 63Cx with x = tries left)", i, n-1, k),
 			Verify(k.Ref, wrong), apdu.RetriesLeft(n-i))
@@ -128,7 +128,7 @@ var _ = Describe("retry counters", Label(area), func() {
 			before := Counters(ctx, c, "after blocking")
 			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
 			for i := range 3 {
-				ExpectSW(ctx, c, fmt.Sprintf("wrong check code B %d of 3 on blocked 0012 (CARD.md §3: 6984)", i+1), Verify(SurfaceBKey.Ref, wrongFor(SurfaceBKey)), apdu.SWReferenceDataBlocked)
+				ExpectSW(ctx, c, fmt.Sprintf("wrong check code B %d of 3 on blocked 0012 (CARD.md §3: 6984)", i+1), Verify(SurfaceBKey.Ref, WrongFor(SurfaceBKey)), apdu.SWReferenceDataBlocked)
 			}
 			ExpectCounters(0, "after wrong values on a blocked key", before, Counters(ctx, c, "at the end"))
 		})
@@ -239,7 +239,7 @@ var _ = Describe("retry counters", Label(area), func() {
 				for _, k := range keys {
 					want = Minus(want, k, 1)
 					ExpectSW(ctx, c, "select "+k.App.String(), SelectApp(k.App), apdu.SWSuccess)
-					ExpectSW(ctx, c, fmt.Sprintf("round %d: wrong value on %s (its own count, CARD.md §3)", round, k), Verify(k.Ref, wrongFor(k)), apdu.RetriesLeft(want[k.ID()]))
+					ExpectSW(ctx, c, fmt.Sprintf("round %d: wrong value on %s (its own count, CARD.md §3)", round, k), Verify(k.Ref, WrongFor(k)), apdu.RetriesLeft(want[k.ID()]))
 				}
 				ExpectCounters(0, fmt.Sprintf("after round %d", round), want, Counters(ctx, c, fmt.Sprintf("after round %d", round)))
 			}
@@ -268,7 +268,7 @@ var _ = Describe("retry counters", Label(area), func() {
 		Targets: EmulatedOnly, Destructive: true},
 		func(ctx context.Context, c *target.Card) {
 			initial := Counters(ctx, c, "at the start")
-			tornVerify(ctx, c, SurfaceBKey, wrongFor(SurfaceBKey), "a wrong check code B")
+			tornVerify(ctx, c, SurfaceBKey, WrongFor(SurfaceBKey), "a wrong check code B")
 			Expect(c.Reset(ctx)).To(Succeed(), "reset the card after the power cut")
 			ExpectCounters(0, "after the torn wrong VERIFY and a reset", Minus(initial, SurfaceBKey, 1), Counters(ctx, c, "after the reset"))
 			RightTry(ctx, c, SurfaceBKey, initial, "after the torn wrong one")
@@ -365,7 +365,7 @@ var _ = Describe("retry counters", Label(area), func() {
 			for _, t := range []struct {
 				what  string
 				value []byte
-			}{{"a wrong check code B", wrongFor(SurfaceBKey)}, {"the right check code B", right}} {
+			}{{"a wrong check code B", WrongFor(SurfaceBKey)}, {"the right check code B", right}} {
 				emu.FailNextWrite()
 				ExpectSW(ctx, c, "VERIFY 0012 with "+t.what+" when the decrement cannot be stored", Verify(SurfaceBKey.Ref, t.value), apdu.SWMemoryFailure)
 				ExpectSW(ctx, c, "READ BINARY of EF 0002 after the failed VERIFY", ReadSFI(myna.SurfaceFace, 1), apdu.SWSecurityNotSatisfied)
@@ -403,7 +403,7 @@ var _ = Describe("retry counters", Label(area), func() {
 			ct := CountAPDUs(c)
 			s := reader.NewSession(c.T, reader.Guard{Floor: 1})
 			Expect(s.SelectApp(ctx, myna.CardSurfaceAP)).To(Succeed(), "the reader selects the card-surface AP")
-			wrong, err := myna.ParseCheckCodeB(string(wrongFor(SurfaceBKey)))
+			wrong, err := myna.ParseCheckCodeB(string(WrongFor(SurfaceBKey)))
 			Expect(err).NotTo(HaveOccurred(), "a check code B with another security code is well-formed")
 			for _, t := range []struct {
 				what string

@@ -21,20 +21,6 @@ var (
 	textBlocked = Key{App: myna.TextAP, Ref: myna.TextBlockedRef, Kind: 0}
 )
 
-// wrongFor returns a wrong value of the right length for k: check code B
-// with another security code, the birth-date key with another day, any other
-// secret with its last character changed.
-func wrongFor(k Key) []byte {
-	right := SecretOf(k.Kind).Bytes()
-	switch k.Kind {
-	case myna.SecretCheckCodeB:
-		return WrongSecurityCode(right)
-	case myna.SecretBirthDateKey:
-		return WrongBirthDay(right)
-	}
-	return WrongValue(right)
-}
-
 // blockedQuery is the answer to an empty VERIFY on a blocked key: the
 // profile's choice, 63C0 by default (CARD.md "taimen's defaults").
 func blockedQuery() apdu.StatusWord { return apdu.StatusWord(ProfileBehaviour().BlockedStatusQuery) }
@@ -43,7 +29,7 @@ func blockedQuery() apdu.StatusWord { return apdu.StatusWord(ProfileBehaviour().
 // answer: 63C(start−1), 63C(start−2), …; the try that exhausts the counter
 // answers 63C0 (CARD.md §3).
 func countDown(ctx context.Context, c *target.Card, k Key, start, n int) {
-	wrong := wrongFor(k)
+	wrong := WrongFor(k)
 	for i := 1; i <= n; i++ {
 		step := fmt.Sprintf("wrong try %d of %d on %s (CARD.md §3: each wrong value spends one try, 63Cx with x = tries left)", i, n, k)
 		if start-i == 0 {

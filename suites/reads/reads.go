@@ -473,7 +473,7 @@ var _ = Describe("reads", Label(area), func() {
 			Expect(ok).To(BeTrue(), "the authentication certificate holds an RSA key")
 			msg := []byte("taimen RD-022: a message to sign")
 			h := sha256.Sum256(msg)
-			digestInfo := append([]byte{0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}, h[:]...)
+			digestInfo := DigestInfoSHA256(h[:])
 			sfi := byte(0x80 | myna.JPKIAuthKey&0x1F)
 			sign := func(p1, p2 byte, data []byte) apdu.Command {
 				return apdu.Command{CLA: 0x80, INS: 0x2A, P1: p1, P2: p2, Data: data, Ne: 256}

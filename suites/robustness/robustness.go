@@ -237,7 +237,7 @@ var (
 
 // digestInfo is a fixed DigestInfo(SHA-256) of 51 bytes, the form 80 2A signs.
 func digestInfo() []byte {
-	return cat(h("3031300D060960864801650304020105000420"), bytes.Repeat([]byte{0xA5}, 32))
+	return DigestInfoSHA256(bytes.Repeat([]byte{0xA5}, 32))
 }
 
 var _ = Describe("robustness", Label(area), func() {

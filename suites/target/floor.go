@@ -97,21 +97,7 @@ func (c Codes) secretFor(app myna.App, key myna.FileID) myna.Secret {
 	if !ok {
 		return nil
 	}
-	switch d.Secret {
-	case myna.SecretCheckCodeA:
-		return c.A
-	case myna.SecretCheckCodeB:
-		return c.B
-	case myna.SecretBirthDateKey:
-		return c.BirthDate
-	case myna.SecretTextPIN:
-		return c.TextPIN
-	case myna.SecretAuthPIN:
-		return c.AuthPIN
-	case myna.SecretSignPassword:
-		return c.SignPassword
-	}
-	return nil
+	return c.Of(d.Secret)
 }
 
 // Restore resets every counter the spec saw fall by verifying the correct

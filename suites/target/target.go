@@ -138,6 +138,25 @@ type Codes struct {
 	A, B, BirthDate, TextPIN, AuthPIN, SignPassword myna.Secret
 }
 
+// Of returns the secret of kind k, or nil when the target has none.
+func (c Codes) Of(k myna.SecretKind) myna.Secret {
+	switch k {
+	case myna.SecretCheckCodeA:
+		return c.A
+	case myna.SecretCheckCodeB:
+		return c.B
+	case myna.SecretBirthDateKey:
+		return c.BirthDate
+	case myna.SecretTextPIN:
+		return c.TextPIN
+	case myna.SecretAuthPIN:
+		return c.AuthPIN
+	case myna.SecretSignPassword:
+		return c.SignPassword
+	}
+	return nil
+}
+
 // ProfilePath is the emulated card's profile file: Profile, else $TAIMEN_PROFILE, else
 // DefaultProfile.
 func (c Config) ProfilePath() string {

@@ -164,8 +164,7 @@ func digestInfo() []byte {
 	msg := make([]byte, 32)
 	rand.Read(msg)
 	h := sha256.Sum256(msg)
-	prefix := []byte{0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}
-	return append(prefix, h[:]...)
+	return DigestInfoSHA256(h[:])
 }
 
 // leakSpec runs DetectLeak on one key and attaches both classes as an experiment.

@@ -33,6 +33,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	out := fs.String("out", "", "directory for the reports (default out/run-YYYYMMDD-HHMMSS)")
 	open := fs.Bool("open", false, "open report.html when the run is done")
 	verbose := fs.Bool("v", false, "print every spec, not one character per spec")
+	failFast := fs.Bool("fail-fast", false, "stop at the first failed spec (the rest are reported as not run)")
 	timeout := fs.Duration("timeout", 5*time.Second, "per-command deadline")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -62,6 +63,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 		Console:     e.stdout,
 		Color:       isTerminal(e.stdout) && e.getenv("NO_COLOR") == "",
 		Verbose:     *verbose,
+		FailFast:    *failFast,
 	}
 	if *limits != "" {
 		if kind != target.PCSC {

@@ -58,6 +58,8 @@ type RunConfig struct {
 	Color bool
 	// Verbose prints every spec instead of one character per spec.
 	Verbose bool
+	// FailFast stops the run at the first failed spec; the rest are reported as not run.
+	FailFast bool
 }
 
 // ErrAlreadyRan is returned when the suites already ran in this process.
@@ -178,6 +180,7 @@ func Run(cfg RunConfig) (passed bool, err error) {
 
 	sc, rc := types.NewDefaultSuiteConfig(), types.NewDefaultReporterConfig()
 	sc.LabelFilter = filter
+	sc.FailFast = cfg.FailFast
 	sc.Timeout = 6 * time.Hour
 	rc.NoColor = !cfg.Color
 	rc.Succinct = !cfg.Verbose

@@ -311,7 +311,8 @@ func suiteRun(bin string, id int, profile, out string, timeout time.Duration) ou
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, bin, "run", "--target", "emulator", "--profile", profile, "--out", out)
+	// --fail-fast: the first failed spec kills the mutant; the rest need not run.
+	cmd := exec.CommandContext(ctx, bin, "run", "--target", "emulator", "--profile", profile, "--out", out, "--fail-fast")
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	if id >= 0 {
 		cmd.Env = append(cmd.Env, active.Env+"="+strconv.Itoa(id))

@@ -59,11 +59,27 @@ type Options struct {
 	Progress io.Writer
 	// Tool names the program in the report, e.g. "taimen 1.2.0".
 	Tool string
+	// UID is the unprivileged user (and group) the command runs as in its
+	// sandbox; default DefaultUID. The command must be readable and
+	// executable by it.
+	UID int
+	// SandboxSize caps the command's writable places (one tmpfs), in bytes;
+	// default DefaultSandboxSize.
+	SandboxSize int64
+	// AllowNet declares network endpoints ("HOST:PORT") the reader needs: RR-015
+	// does not fail on attempts to reach them, and the report lists them. The
+	// sandbox still has only loopback.
+	AllowNet []string
 }
 
 // Available reports whether this machine can run a certification (it needs
 // a private pcscd with the vpcd driver: Linux, root, pcscd, vsmartcard-vpcd).
-func Available() error { return pcscd.Available() }
+func Available() error {
+	if err := pcscd.Available(); err != nil {
+		return err
+	}
+	return sandboxAvailable()
+}
 
 // Run certifies the reader command against every selected scenario, one
 // after the other, each with a fresh emulated card attached over vpcd to its
@@ -93,7 +109,20 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Tool == "" {
 		o.Tool = "taimen"
 	}
-	if err := pcscd.Available(); err != nil {
+	if o.UID == 0 {
+		o.UID = DefaultUID
+	}
+	if o.UID < 0 {
+		return nil, errors.New("certify: the sandbox uid must be positive")
+	}
+	if o.SandboxSize <= 0 {
+		o.SandboxSize = DefaultSandboxSize
+	}
+	allowed, err := parseAllowNet(ctx, o.AllowNet)
+	if err != nil {
+		return nil, fmt.Errorf("certify: %w", err)
+	}
+	if err := Available(); err != nil {
 		return nil, fmt.Errorf("certify: %w", err)
 	}
 	scratch, err := os.MkdirTemp("", "taimen-certify-")
@@ -101,14 +130,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(scratch)
+	if err := os.Chmod(scratch, 0o711); err != nil { // the sandbox's uid reaches its places through it
+		return nil, err
+	}
 	confDir := filepath.Join(scratch, "reader.conf.d")
 	if err := writeReaderConf(confDir, o.ReaderLabel); err != nil {
 		return nil, err
 	}
-	e := &engine{o: o, scratch: scratch, confDir: confDir, reader: o.ReaderLabel + " 00 00"}
+	e := &engine{o: o, scratch: scratch, confDir: confDir, reader: o.ReaderLabel + " 00 00", allowed: allowed}
 	rep := &Report{
 		Schema: Schema, Tool: o.Tool, Started: time.Now().UTC(), Command: o.Command, Reader: e.reader,
 		Profile: o.Profile.ID, TimeoutMS: o.Timeout.Milliseconds(), Rules: Rules(), FailedRules: []string{},
+		AllowNet: sortedSpecs(allowed),
 	}
 	start := time.Now()
 	for _, sc := range scs {
@@ -196,6 +229,7 @@ type engine struct {
 	scratch string
 	confDir string
 	reader  string
+	allowed []allowedEndpoint // --allow-net
 
 	baseSize int // physical size of the profile's card-surface file (probed once)
 }
@@ -237,13 +271,19 @@ func judge(sc Scenario, ev *evidence, err error) []Result {
 // run prepares the card and the daemon, runs the command and gathers the evidence.
 func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*evidence, error) {
 	dir := filepath.Join(e.scratch, sc.Name)
-	runDir, outDir, stateDir := filepath.Join(dir, "run"), filepath.Join(dir, "run", "out"), filepath.Join(dir, "state")
-	for _, d := range []string{outDir, stateDir} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return nil, err
-		}
+	stateDir := filepath.Join(dir, "state")
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return nil, err
 	}
 	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o711); err != nil {
+		return nil, err
+	}
+	sb, err := newSandbox(dir, e.o.UID, e.o.SandboxSize)
+	if err != nil {
+		return nil, err
+	}
+	defer sb.close()
 
 	p, err := e.profileFor(sc, filepath.Join(dir, "profile"))
 	if err != nil {
@@ -292,10 +332,19 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 		return nil, err
 	}
 
+	if err := sb.relayPCSC(d.SocketPath()); err != nil {
+		return nil, err
+	}
 	rec.begin()
-	run, err := e.command(ctx, sc, p, d, runDir, outDir)
+	run, err := e.command(ctx, sc, p, d, sb)
+	if run != nil {
+		res.ExitCode, res.TimedOut, res.DurationMS = run.exit, run.timedOut, run.duration.Milliseconds()
+	}
 	if err != nil {
 		return nil, err
+	}
+	if sb.full() {
+		return nil, fmt.Errorf("the reader filled its sandbox: its writable places (a %d MiB tmpfs) are full", e.o.SandboxSize>>20)
 	}
 	stopServe()
 	served.Wait()
@@ -303,8 +352,11 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 	ev.verifies = verifyAttempts(ev.trace, initial, p.RetryLimits)
 	ev.exitCode, ev.timedOut, ev.stdout, ev.stderr = run.exit, run.timedOut, run.stdout, run.stderr
 
-	srcs, files := scratchFiles(runDir)
-	srcs = append([]source{{"stdout", run.stdout}, {"stderr", run.stderr}}, srcs...)
+	written, files := sb.written()
+	ev.written = written
+	ev.network, ev.netCut = netAttempts(run.trace.calls, e.allowed), sb.traceCut()
+	srcs := append([]source{{"stdout", run.stdout}, {"stderr", run.stderr}}, written...)
+	srcs = append(srcs, execSources(run.trace.execs, run.inputs)...)
 	secrets := []namedSecret{{"check code B", p.CheckCodeB()}, {"check code A", p.CheckCodeA()}}
 	if run.wrong != nil {
 		secrets = append(secrets, namedSecret{"the wrong check code B given", run.wrong})
@@ -312,6 +364,7 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 	ev.leaks = findLeaks(secrets, srcs)
 
 	res.ExitCode, res.TimedOut, res.DurationMS, res.Files = run.exit, run.timedOut, run.duration.Milliseconds(), files
+	res.Network = ev.network
 	for _, x := range ev.trace {
 		if x.Event == "" {
 			res.APDUs++
@@ -421,13 +474,18 @@ type commandRun struct {
 	timedOut       bool
 	duration       time.Duration
 	stdout, stderr []byte
-	wrong          myna.Secret // the wrong code given, if any
+	wrong          myna.Secret     // the wrong code given, if any
+	trace          *straceLog      // what strace saw
+	inputs         map[string]bool // the TAIMEN_* variables the engine set
 }
 
-// command runs the reader command once, in its own process group, killing
-// the group at the deadline (and afterwards, for any process it left).
-func (e *engine) command(ctx context.Context, sc Scenario, p *myna.Profile, d *pcscd.Daemon, runDir, outDir string) (*commandRun, error) {
-	run := &commandRun{}
+// command runs the reader command once in its sandbox (see sandbox.argv),
+// in its own process group, killing the group at the deadline (and
+// afterwards). The sandbox's PID namespace dies with the command, so nothing
+// it started survives it. When the command ran but could not start the
+// reader (see startProblem), it returns both what it saw and the error.
+func (e *engine) command(ctx context.Context, sc Scenario, p *myna.Profile, d *pcscd.Daemon, sb *sandbox) (*commandRun, error) {
+	run := &commandRun{inputs: map[string]bool{}}
 	code := myna.Secret(p.CheckCodeB())
 	if sc.WrongCode {
 		w, err := wrongCheckCodeB(p)
@@ -436,24 +494,33 @@ func (e *engine) command(ctx context.Context, sc Scenario, p *myna.Profile, d *p
 		}
 		code, run.wrong = w, w
 	}
+	replaced := map[string]bool{"PCSCLITE_CSOCK_NAME": true, "HOME": true, "TMPDIR": true}
 	env := slices.DeleteFunc(d.Env(), func(kv string) bool {
-		return strings.HasPrefix(kv, "TAIMEN_") && !strings.HasPrefix(kv, "TAIMEN_PCSCD_PID=")
+		k, _, _ := strings.Cut(kv, "=")
+		return strings.HasPrefix(k, "TAIMEN_") || strings.HasPrefix(k, "XDG_") || replaced[k]
 	})
-	env = append(env,
-		"TAIMEN_CHECK_CODE_B="+code.Reveal(),
-		"TAIMEN_HISTORY="+filepath.Join(runDir, "history.jsonl"),
-		"TAIMEN_CERTIFY_READER="+e.reader,
-		"TAIMEN_CERTIFY_OUT="+outDir,
-		"TAIMEN_CERTIFY_SCENARIO="+sc.Name,
-	)
-	line := strings.NewReplacer("{reader}", e.reader, "{out}", outDir).Replace(e.o.Command)
+	env = append(env, sb.env()...)
+	inputs := []string{
+		"TAIMEN_CHECK_CODE_B=" + code.Reveal(),
+		"TAIMEN_HISTORY=" + sandboxHistory,
+		"TAIMEN_CERTIFY_READER=" + e.reader,
+		"TAIMEN_CERTIFY_OUT=" + sandboxOut,
+		"TAIMEN_CERTIFY_SCENARIO=" + sc.Name,
+	}
+	for _, kv := range inputs {
+		k, _, _ := strings.Cut(kv, "=")
+		run.inputs[k] = true
+	}
+	env = append(env, inputs...)
+	line := strings.NewReplacer("{reader}", e.reader, "{out}", sandboxOut).Replace(e.o.Command)
 	cctx, cancel := context.WithTimeout(ctx, e.o.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(cctx, "sh", "-c", line)
-	cmd.Env, cmd.Dir = env, e.o.Dir
+	argv := sb.argv(sb.workDir(e.o.Dir), line)
+	cmd := exec.CommandContext(cctx, argv[0], argv[1:]...)
+	cmd.Env = env
 	stdout, stderr := &capped{max: maxOutput}, &capped{max: maxOutput}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 2 * time.Second // a descendant holding stdout open cannot hold us
 	start := time.Now()
@@ -473,7 +540,42 @@ func (e *engine) command(ctx context.Context, sc Scenario, p *myna.Profile, d *p
 		return nil, fmt.Errorf("reader command: %w", err)
 	}
 	run.stdout, run.stderr = stdout.Bytes(), stderr.Bytes()
+	f, err := os.Open(sb.traceLog())
+	if err != nil {
+		return nil, fmt.Errorf("the sandbox's network trace: %w", err)
+	}
+	defer f.Close()
+	if run.trace, err = parseStrace(f); err != nil {
+		return nil, fmt.Errorf("the sandbox's network trace: %w", err)
+	}
+	secrets := []namedSecret{{"check code B", code}, {"check code A", p.CheckCodeA()}}
+	if err := startProblem(run, line, e.o.UID, secrets); err != nil {
+		return run, err
+	}
 	return run, nil
+}
+
+// startProblem says why the command could not be started in the sandbox:
+// bwrap failed (the command never ran), or sh did not find or could not run
+// the program (exit 127 or 126).
+func startProblem(run *commandRun, line string, uid int, secrets []namedSecret) error {
+	started := slices.ContainsFunc(run.trace.execs, func(x execRecord) bool {
+		return len(x.argv) == 3 && x.argv[0] == "sh" && x.argv[1] == "-c" && x.argv[2] == line
+	})
+	said := tail(run.stderr, 300)
+	if len(findLeaks(secrets, []source{{"stderr", run.stderr}})) > 0 {
+		said = "(its output is withheld: it contains a check code)"
+	}
+	hint := fmt.Sprintf("the command runs as uid %d with /tmp, /var/tmp, /dev/shm and /run replaced by empty directories", uid)
+	switch {
+	case !started && !run.timedOut:
+		return fmt.Errorf("the sandbox could not start the command (exit %d): %s", run.exit, said)
+	case run.exit == 127:
+		return fmt.Errorf("command not found (sh exited 127; %s): %s", hint, said)
+	case run.exit == 126:
+		return fmt.Errorf("command not executable (sh exited 126; %s): %s", hint, said)
+	}
+	return nil
 }
 
 // wrongCheckCodeB returns a well-formed check code B that is not the

@@ -21,6 +21,16 @@ type evidence struct {
 	stderr   []byte
 	leaks    []Leak
 
+	// written are the files the command wrote anywhere in its sandbox, named
+	// "file " + the path as the reader saw it ("file ~/.cache/x.jp2",
+	// "file /tmp/log.txt", "file {out}/result.json"), bounded as the
+	// RR-011 search is.
+	written []source
+	// network lists the command's attempts to reach the network (RR-015);
+	// netCut is true when the trace overflowed and may miss some.
+	network []NetAttempt
+	netCut  bool
+
 	// expiry is the expiry date the card carries (YYYYMMDD), as the reader
 	// would show it; "" when unknown.
 	expiry string

@@ -62,6 +62,8 @@ type Report struct {
 	Verdict     Verdict  `json:"verdict"`
 	FailedRules []string `json:"failed_rules"`
 	Summary     Summary  `json:"summary"`
+	// AllowNet lists the network endpoints the vendor declared (--allow-net).
+	AllowNet []string `json:"allow_net,omitempty"`
 	// Rules are the rules checked; Scenarios the scenarios run, in order.
 	Rules     []Rule           `json:"rules"`
 	Scenarios []ScenarioResult `json:"scenarios"`
@@ -94,9 +96,12 @@ type ScenarioResult struct {
 	Results []Result `json:"results"`
 	// Output is the tail of the command's stdout and stderr.
 	Output Output `json:"output"`
-	// Files lists what the command wrote under {out} (and the history file
-	// TAIMEN_HISTORY names), relative to the scenario's scratch directory.
+	// Files lists every file the command wrote anywhere in its sandbox, by
+	// the path it saw: "~/…" under HOME, "{out}/…" under {out}, else the
+	// absolute path ("/tmp/…", "/run/taimen/history.jsonl").
 	Files []FileInfo `json:"files,omitempty"`
+	// Network lists the command's attempts to reach the network (RR-015).
+	Network []NetAttempt `json:"network,omitempty"`
 	// Trace is the APDU stream the card saw (at most maxTrace events).
 	Trace []Exchange `json:"trace"`
 	// TraceTruncated is true when Trace was cut at maxTrace events.

@@ -79,7 +79,7 @@ var rules = []Rule{
 		Checks: "the command exits before the scenario's deadline; otherwise its process group is killed",
 		check:  checkDeadline},
 	{ID: "RR-011", Severity: Must, Title: "never prints or logs a check code or PIN",
-		Checks: "the card's check codes (and the wrong code given) appear nowhere in stdout, stderr or the files written under {out}, in ASCII or as hex",
+		Checks: "the card's check codes (and the wrong code given) appear nowhere in stdout, stderr, the files written anywhere in the sandbox, the command lines of its processes or their environment (except the TAIMEN_* inputs), in ASCII or as hex",
 		check:  checkNoLeak},
 	{ID: "RR-012", Severity: Must, Title: "reads a genuine card",
 		Checks:    "exits 0 on a genuine card, also a slow one and ones whose files are larger or smaller than usual",
@@ -87,6 +87,9 @@ var rules = []Rule{
 	{ID: "RR-013", Severity: Must, Title: "reports a failed read as a failure",
 		Checks:    "exits non-zero when the code was wrong or the card was pulled mid-read",
 		Scenarios: []string{"wrong-code", "torn"}, check: checkReportsFailure},
+	{ID: "RR-015", Severity: Must, Title: "sends nothing off the machine",
+		Checks: "no process of the command connects or sends a datagram to an IPv4 or IPv6 address (loopback included) or makes a DNS lookup, except to endpoints declared with --allow-net (strace, outside the sandbox)",
+		check:  checkNoNetwork},
 }
 
 // Rules returns every rule, sorted by ID.

@@ -369,28 +369,6 @@ func TestFindLeaks(t *testing.T) {
 	}
 }
 
-func TestScratchFiles(t *testing.T) {
-	p := loadP01(t)
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "out", "logs"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "out", "logs", "a.log"), []byte("ok\n"+p.CheckCodeB().Reveal()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "out", "clean.bin"), []byte{0, 1, 2}, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	srcs, infos := scratchFiles(dir)
-	if len(srcs) != 2 || len(infos) != 2 || infos[0].Path != "out/clean.bin" || infos[1].Size != 3+14 {
-		t.Fatalf("%+v", infos)
-	}
-	leaks := findLeaks([]namedSecret{{"check code B", p.CheckCodeB()}}, srcs)
-	if len(leaks) != 1 || leaks[0].Where != "file out/logs/a.log" {
-		t.Fatalf("%+v", leaks)
-	}
-}
-
 func TestWrongCheckCodeB(t *testing.T) {
 	p := loadP01(t)
 	w, err := wrongCheckCodeB(p)

@@ -3,10 +3,6 @@ package certify
 import (
 	"bytes"
 	"encoding/hex"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/taimen-dev/taimen/myna"
@@ -19,7 +15,9 @@ type Leak struct {
 	Secret string `json:"secret"`
 	// Form is "ASCII" or "hex" (the hex of the ASCII digits, as in an APDU log).
 	Form string `json:"form"`
-	// Where is "stdout", "stderr" or "file <path under the scratch directory>".
+	// Where is "stdout", "stderr", "file <path as the reader saw it>" (see
+	// ScenarioResult.Files), "command line of <program>" or "environment of
+	// <program> (<variable>)".
 	Where string `json:"where"`
 }
 
@@ -87,40 +85,4 @@ func normalize(b []byte) []byte {
 		out = append(out, c)
 	}
 	return out
-}
-
-// scratchFiles reads the files under dir (bounded), named by their path
-// relative to dir; it also lists them with their sizes.
-func scratchFiles(dir string) ([]source, []FileInfo) {
-	var (
-		srcs  []source
-		infos []FileInfo
-		total int
-	)
-	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, path)
-		info, err := d.Info()
-		if err != nil {
-			return nil
-		}
-		infos = append(infos, FileInfo{Path: filepath.ToSlash(rel), Size: info.Size()})
-		if total >= maxTotalScan {
-			return nil
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return nil
-		}
-		defer f.Close()
-		buf := make([]byte, min(info.Size(), int64(maxFileScan), int64(maxTotalScan-total)))
-		n, _ := io.ReadFull(f, buf)
-		total += n
-		// The file name is searched too: a reader may name a file after the code.
-		srcs = append(srcs, source{where: "file " + filepath.ToSlash(rel), data: append([]byte(rel+"\n"), buf[:n]...)})
-		return nil
-	})
-	return srcs, infos
 }

@@ -8,14 +8,44 @@
 // card (emulator.New: new state directory, the scenario's faults and preset
 // counters), starts a private pcscd in its own namespaces with the vpcd
 // driver, attaches the card over vpcd, waits until PC/SC shows it present,
-// and runs the reader command with sh -c. The command reaches the private
-// daemon through PCSCLITE_CSOCK_NAME (pcscd.Daemon.Env), so any libpcsclite
-// client works unchanged (ebfe/scard, pyscard, opensc-tool…). It receives the
-// operator's input in the environment — TAIMEN_CHECK_CODE_B, wrong but
-// well-formed in the "wrong-code" scenario — and {reader} (the PC/SC reader
-// name) and {out} (an empty scratch directory) in its command line. It runs
-// in its own process group, which is killed at the deadline (and after the
-// command ends, to reap what it left behind).
+// and runs the reader command with sh -c in a sandbox (see below). The
+// command reaches the private daemon through PCSCLITE_CSOCK_NAME, so any
+// libpcsclite client works unchanged (ebfe/scard, pyscard, opensc-tool…). It
+// receives the operator's input in the environment — TAIMEN_CHECK_CODE_B,
+// wrong but well-formed in the "wrong-code" scenario — and {reader} (the
+// PC/SC reader name) and {out} (an empty directory) in its command line. It
+// runs in its own process group, which is killed at the deadline (and after
+// the command ends, to reap what it left behind).
+//
+// # Sandbox
+//
+// The command line is
+//
+//	strace -f … -o LOG -- setpriv --reuid U --regid U --clear-groups --no-new-privs \
+//	  bwrap --ro-bind / / --dev /dev --proc /proc --bind … --unshare-net --unshare-pid \
+//	  --unshare-ipc --die-with-parent --new-session --chdir DIR sh -c LINE
+//
+// strace runs as root outside the sandbox, so its log is out of the
+// reader's reach; the reader runs as Options.UID (default 65534). It sees
+// the host's file system read-only, except for fresh, empty, writable
+// places, all directories of one tmpfs per scenario (Options.SandboxSize,
+// default 64 MiB) that the engine mounts and, after the at-rest scan,
+// unmounts: HOME=/run/taimen/home with the XDG_* directories in their usual
+// places under it, XDG_RUNTIME_DIR=/run/user/U, TMPDIR=/tmp, /tmp,
+// /var/tmp, /dev/shm, {out}=/run/taimen/out and
+// TAIMEN_HISTORY=/run/taimen/history.jsonl. The rest of /run is read-only
+// and holds pcscd/pcscd.comm, a relay (this process) to the private
+// daemon's socket, which an unprivileged uid may not reach through
+// /proc/<pid>/root. Its network namespace has loopback only; its PID
+// namespace dies with the command, so a daemon it forks dies too. The
+// working directory is Options.Dir (default this process's) unless the
+// sandbox hides it (then HOME).
+//
+// Files the command wrote are named by the path it saw: "~/…" under HOME,
+// "{out}/…" under {out}, else the absolute path ("/tmp/log.txt"). A command
+// that is not found (sh exits 127) or not executable (126), a sandbox that
+// could not start, or a command that filled its tmpfs makes the scenario an
+// error that says so.
 //
 // The reader is shown to the command as "Taimen Certification Reader 00 00",
 // not vpcd's "Virtual PCD": a reader under test must not be able to tell the
@@ -50,6 +80,8 @@
 //	RR-011 must    never prints or logs a check code or PIN; every scenario
 //	RR-012 must    reads a genuine card (exit 0); good, slow, larger-files, smaller-files
 //	RR-013 must    reports a failed read as a failure (non-zero exit); wrong-code, torn
+//	RR-015 must    sends nothing off the machine: no connection, datagram or DNS lookup
+//	               (loopback included) except to --allow-net endpoints; every scenario
 //
 // A rule that does not apply to a scenario is reported "not-applicable". The
 // verdict is "fail" when any must-rule fails, "error" when a scenario could
@@ -73,13 +105,25 @@
 // and prints the expiry on another is not caught: the heuristic looks for
 // clear claims only.
 //
-// RR-011 searches stdout, stderr and every file under the scenario's scratch
-// directory ({out} and the TAIMEN_HISTORY file) for check code B, the wrong
+// RR-011 searches stdout, stderr, every file written anywhere in the
+// sandbox, the command line of every program the sandbox ran, and their
+// environment variables except the TAIMEN_* inputs the engine set (all seen
+// by strace's execve records) for check code B, the wrong
 // code given, and check code A, in ASCII and as the hex of the ASCII digits
 // (as an APDU log shows them), after folding case and dropping separators
 // (white space, ':', '-', '_', '.', ','). PINs are not given to the reader,
 // so they cannot leak; the 6-digit birth-date key is not searched (it is the
 // era birth date, which a reader may legitimately print).
+//
+// RR-015 parses strace's log (trace=%network,execve): every connect, sendto,
+// sendmsg and sendmmsg to an AF_INET or AF_INET6 address, by any process of
+// the sandbox, is an attempt (port 53: a DNS lookup); Unix and netlink
+// sockets are not. An attempt to an endpoint declared in Options.AllowNet
+// (HOST:PORT; a host name is resolved at the start of the run, and makes DNS
+// lookups allowed) passes and is listed; any other fails the rule, named by
+// address, port and protocol. A trace cut short (its 32 MiB tmpfs full)
+// fails it too. io_uring network operations are not seen by strace; they
+// cannot leave the machine either.
 //
 // # Scenarios
 //

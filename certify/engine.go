@@ -35,14 +35,15 @@ const DefaultTimeout = 30 * time.Second
 
 // Options configure Run.
 type Options struct {
-	// Command is the reader under test, run with sh -c once per scenario.
-	// {reader} is replaced by the PC/SC reader name and {out} by a fresh
-	// scratch directory, verbatim: quote them ('{reader}') as the name has
-	// spaces. The command finds the private pcscd through PCSCLITE_CSOCK_NAME
-	// (any libpcsclite client does), gets the operator's check code B in
-	// TAIMEN_CHECK_CODE_B, and also TAIMEN_CERTIFY_READER, TAIMEN_CERTIFY_OUT,
-	// TAIMEN_CERTIFY_SCENARIO and TAIMEN_HISTORY (a history file in the
-	// scratch directory); other TAIMEN_* variables of this process are removed.
+	// Command is the reader under test, run with sh -c once per scenario, in
+	// a sandbox (see the package documentation). {reader} is replaced by the
+	// PC/SC reader name and {out} by a fresh directory, verbatim: quote them
+	// ('{reader}') as the name has spaces. The command finds the private
+	// pcscd through PCSCLITE_CSOCK_NAME (any libpcsclite client does), gets
+	// the operator's check code B in TAIMEN_CHECK_CODE_B, and also
+	// TAIMEN_CERTIFY_READER, TAIMEN_CERTIFY_OUT, TAIMEN_CERTIFY_SCENARIO and
+	// TAIMEN_HISTORY (a history file in the sandbox); other TAIMEN_*
+	// variables of this process are removed.
 	Command string
 	// Profile personalizes the cards; required.
 	Profile *myna.Profile
@@ -53,7 +54,9 @@ type Options struct {
 	// ReaderLabel is the reader's friendly name; default DefaultReaderLabel.
 	// PC/SC names the reader "<label> 00 00".
 	ReaderLabel string
-	// Dir is the command's working directory; "" is this process's.
+	// Dir is the command's working directory; "" is this process's. Where the
+	// sandbox hides it (under /tmp, /var/tmp, /dev, /run, /proc), the command
+	// starts in its HOME.
 	Dir string
 	// Progress, if set, receives one line per scenario as it ends.
 	Progress io.Writer

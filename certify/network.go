@@ -43,24 +43,47 @@ type allowedEndpoint struct {
 	name  bool         // the host is a name: DNS lookups are part of reaching it
 }
 
+// ValidateAllowNet checks --allow-net declarations: each must be HOST:PORT
+// (an IP address or a host name, a port 1-65535; "[v6]:port" for IPv6).
+func ValidateAllowNet(specs []string) error {
+	for _, s := range specs {
+		if _, err := parseEndpoint(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseEndpoint parses one declaration, without resolving its host.
+func parseEndpoint(s string) (allowedEndpoint, error) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return allowedEndpoint{}, fmt.Errorf("--allow-net %q: want HOST:PORT: %w", s, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 1 || p > 65535 || host == "" {
+		return allowedEndpoint{}, fmt.Errorf("--allow-net %q: want HOST:PORT with a port 1-65535", s)
+	}
+	a := allowedEndpoint{spec: s, port: p}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		a.addrs = []netip.Addr{ip.Unmap()}
+	} else {
+		a.name = true
+	}
+	return a, nil
+}
+
 // parseAllowNet checks the --allow-net declarations and resolves host names
 // (with this machine's resolver, best effort: the sandbox itself has no DNS).
 func parseAllowNet(ctx context.Context, specs []string) ([]allowedEndpoint, error) {
 	var out []allowedEndpoint
 	for _, s := range specs {
-		host, port, err := net.SplitHostPort(s)
+		a, err := parseEndpoint(s)
 		if err != nil {
-			return nil, fmt.Errorf("--allow-net %q: want HOST:PORT: %w", s, err)
+			return nil, err
 		}
-		p, err := strconv.Atoi(port)
-		if err != nil || p < 1 || p > 65535 || host == "" {
-			return nil, fmt.Errorf("--allow-net %q: want HOST:PORT with a port 1-65535", s)
-		}
-		a := allowedEndpoint{spec: s, port: p}
-		if ip, err := netip.ParseAddr(host); err == nil {
-			a.addrs = []netip.Addr{ip.Unmap()}
-		} else {
-			a.name = true
+		if a.name {
+			host, _, _ := net.SplitHostPort(s)
 			lctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 			ips, _ := net.DefaultResolver.LookupNetIP(lctx, "ip", host)
 			cancel()

@@ -35,8 +35,10 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	out := fs.String("out", "certification", "directory for the reports (certification.json, .junit.xml, .html)")
 	timeout := fs.Duration("timeout", certify.DefaultTimeout, "deadline of the command in each scenario")
 	list := fs.Bool("list", false, "list the scenarios and rules, and exit")
-	var scenarios stringList
+	uid := fs.Int("uid", certify.DefaultUID, "unprivileged uid (and gid) the command runs as in its sandbox; it must be able to read and run the reader")
+	var scenarios, allowNet stringList
 	fs.Var(&scenarios, "scenario", "run only this scenario (repeatable, or comma-separated); default all")
+	fs.Var(&allowNet, "allow-net", "a network endpoint HOST:PORT the reader needs (repeatable): RR-015 accepts attempts to it and the report lists it; the sandbox still has loopback only")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -54,6 +56,14 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	}
 	if *timeout <= 0 {
 		fmt.Fprintln(e.stderr, "taimen certify-reader: --timeout must be positive")
+		return exitUsage
+	}
+	if *uid <= 0 {
+		fmt.Fprintln(e.stderr, "taimen certify-reader: --uid must be an unprivileged uid (not 0)")
+		return exitUsage
+	}
+	if err := certify.ValidateAllowNet(allowNet); err != nil {
+		fmt.Fprintln(e.stderr, "taimen certify-reader:", err)
 		return exitUsage
 	}
 	known := map[string]bool{}
@@ -81,7 +91,7 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	fmt.Fprintf(e.stderr, "certifying %q against %d scenario(s) of profile %s…\n", *command, n, p.ID)
 	rep, err := certify.Run(ctx, certify.Options{
 		Command: *command, Profile: p, Scenarios: scenarios, Timeout: *timeout,
-		Progress: e.stderr, Tool: "taimen " + version,
+		Progress: e.stderr, Tool: "taimen " + version, UID: *uid, AllowNet: allowNet,
 	})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "taimen certify-reader:", err)

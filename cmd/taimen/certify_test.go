@@ -22,6 +22,9 @@ func TestCertifyUsage(t *testing.T) {
 		{"stray argument", []string{"certify-reader", "--cmd", "true", "extra"}, "unexpected argument"},
 		{"bad timeout", []string{"certify-reader", "--cmd", "true", "--timeout", "0s"}, "--timeout must be positive"},
 		{"bad profile", []string{"certify-reader", "--cmd", "true", "--profile", "no/such/profile.json"}, "no/such/profile.json"},
+		{"bad allow-net", []string{"certify-reader", "--cmd", "true", "--allow-net", "127.0.0.1"}, `--allow-net "127.0.0.1": want HOST:PORT`},
+		{"bad allow-net port", []string{"certify-reader", "--cmd", "true", "--allow-net", "ocsp.example:0"}, "port 1-65535"},
+		{"root uid", []string{"certify-reader", "--cmd", "true", "--uid", "0"}, "--uid must be an unprivileged uid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runCLI(t, nil, tc.args...)

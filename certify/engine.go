@@ -563,7 +563,8 @@ func (e *engine) command(ctx context.Context, sc Scenario, p *myna.Profile, d *p
 // the program (exit 127 or 126).
 func startProblem(run *commandRun, line string, uid int, secrets []namedSecret) error {
 	started := slices.ContainsFunc(run.trace.execs, func(x execRecord) bool {
-		return len(x.argv) == 3 && x.argv[0] == "sh" && x.argv[1] == "-c" && x.argv[2] == line
+		// strace cuts strings at 4096 bytes: a long line shows as a prefix.
+		return len(x.argv) == 3 && x.argv[0] == "sh" && x.argv[1] == "-c" && strings.HasPrefix(line, x.argv[2]) && x.argv[2] != ""
 	})
 	said := tail(run.stderr, 300)
 	if len(findLeaks(secrets, []source{{"stderr", run.stderr}})) > 0 {

@@ -272,7 +272,7 @@ func checkDeadline(ev *evidence) (bool, string) {
 
 func checkNoLeak(ev *evidence) (bool, string) {
 	if len(ev.leaks) == 0 {
-		return true, "no check code or PIN in stdout, stderr or the files written"
+		return true, "no check code or PIN in stdout, stderr, the files written, or its processes' command lines and environment"
 	}
 	parts := make([]string, len(ev.leaks))
 	for i, l := range ev.leaks {

@@ -218,6 +218,7 @@ func TestSandboxBadInput(t *testing.T) {
 		{"not found", "/nonexistent/reader -reader '{reader}'", 0, "command not found (sh exited 127"},
 		{"hidden under /tmp", hidden, 0, "command not found (sh exited 127"},
 		{"daemon", "setsid -f sleep 300; (sleep 300 &); echo started", 0, ""},
+		{"long command line", ": " + strings.Repeat("x", 5000) + "; exit 0", 0, ""}, // strace shows 4096 bytes of it
 		{"fills the disk", "head -c 64M /dev/zero > ~/.cache/fill; echo $? > /tmp/rc", 8 << 20, "the reader filled its sandbox"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -297,7 +298,8 @@ func TestSandboxInsideName(t *testing.T) {
 // straceSample is what strace 6.1 writes (with straceArgs) for a shell that
 // runs a program with a code in its arguments, and a Python program that
 // tries a TCP connection, a DNS query and an IPv6 datagram; plus the noise:
-// Unix and netlink sockets, a failed exec along PATH, a split call.
+// Unix and netlink sockets, a failed exec along PATH, a split call, data
+// that spells out an address.
 const straceSample = `100 execve("/usr/bin/setpriv", ["setpriv", "--reuid", "65534"], ["TAIMEN_CHECK_CODE_B=CODE", "PATH=/usr/bin"]) = 0
 100 socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0) = 3
 100 connect(3, {sa_family=AF_UNIX, sun_path="/var/run/nscd/socket"}, 110) = -1 ENOENT (No such file or directory)

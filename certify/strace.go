@@ -95,7 +95,7 @@ func parseStrace(r io.Reader) (*straceLog, error) {
 			proto := map[string]string{"SOCK_STREAM": "tcp", "SOCK_DGRAM": "udp", "SOCK_RAW": "raw"}[sm[1]]
 			socks[sockKey{pid, fd}], lastByFD[fd] = proto, proto
 		case "connect", "sendto", "sendmsg", "sendmmsg":
-			addrs := inetAddresses(blankStrings(rest))
+			addrs := inetAddresses(rest)
 			if len(addrs) == 0 {
 				continue
 			}
@@ -128,7 +128,8 @@ func lastCall(rest string) string {
 }
 
 // inetAddresses finds the AF_INET and AF_INET6 socket addresses in a
-// syscall's arguments (string data already blanked).
+// syscall's arguments. Data a program sends cannot fake one: strace escapes
+// the quotes inside a string, and an address needs them unescaped.
 func inetAddresses(args string) []netCall {
 	var out []netCall
 	for _, m := range inetRE.FindAllStringSubmatch(args, -1) {
@@ -140,34 +141,6 @@ func inetAddresses(args string) []netCall {
 		out = append(out, netCall{addr: m[2], port: port})
 	}
 	return out
-}
-
-// blankStrings empties the quoted strings of a syscall's arguments (the data
-// a program sends, which could spell out anything), except the addresses
-// strace prints as inet_addr("…") and inet_pton(AF_INET6, "…").
-func blankStrings(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '"' {
-			b.WriteByte(c)
-			continue
-		}
-		keep := strings.HasSuffix(b.String(), "inet_addr(") || strings.HasSuffix(b.String(), "inet_pton(AF_INET6, ")
-		j := i + 1
-		for ; j < len(s) && s[j] != '"'; j++ {
-			if s[j] == '\\' {
-				j++
-			}
-		}
-		if keep && j < len(s) {
-			b.WriteString(s[i : j+1])
-		} else {
-			b.WriteString(`""`)
-		}
-		i = j
-	}
-	return b.String()
 }
 
 // parseExecve parses `"path", ["argv0", …], ["K=V", …]` (the rest of an

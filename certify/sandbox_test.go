@@ -210,11 +210,16 @@ func TestSandboxBadInput(t *testing.T) {
 	if err := os.WriteFile(hidden, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	notExec := filepath.Join(visibleDir(t), "reader")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\nexit 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name, cmd string
 		size      int64
 		wantErr   string
 	}{
+		{"not executable", notExec, 0, "command not executable (sh exited 126"},
 		{"not found", "/nonexistent/reader -reader '{reader}'", 0, "command not found (sh exited 127"},
 		{"hidden under /tmp", hidden, 0, "command not found (sh exited 127"},
 		{"daemon", "setsid -f sleep 300; (sleep 300 &); echo started", 0, ""},

@@ -57,7 +57,12 @@ type sandbox struct {
 	size   int64
 	relay  *socketRelay
 	mounts []string
+	extra  []place // added with addPlace
 }
+
+// place is a writable place added to the sandbox: a host directory under
+// root, bound at inside.
+type place struct{ host, inside string }
 
 // hostDirs maps each writable place, as the reader sees it, to its host
 // directory under root (relative), with its owner and mode.
@@ -136,6 +141,38 @@ func (s *sandbox) close() {
 	s.mounts = nil
 }
 
+// addPlace adds a fresh, empty, writable place at inside, an absolute path
+// that is a directory on the host (the sandbox cannot create mount points in
+// the read-only host tree), backed by the sandbox's tmpfs like the others:
+// files written there are scanned and named by inside ("file
+// /srv/records/x.json"). It is meant for a declared record store.
+func (s *sandbox) addPlace(inside string) error {
+	inside = filepath.Clean(inside)
+	if !filepath.IsAbs(inside) || inside == "/" {
+		return fmt.Errorf("sandbox: %q is not an absolute directory", inside)
+	}
+	for _, hidden := range []string{"/tmp", "/var/tmp", "/dev", "/run", "/proc"} {
+		if inside == hidden || strings.HasPrefix(inside, hidden+"/") {
+			return fmt.Errorf("sandbox: %s is under %s, which the sandbox replaces", inside, hidden)
+		}
+	}
+	if st, err := os.Stat(inside); err != nil || !st.IsDir() {
+		return fmt.Errorf("sandbox: %s must be an existing directory (the sandbox binds over it)", inside)
+	}
+	host := filepath.Join(s.root, "places", strconv.Itoa(len(s.extra)))
+	if err := os.MkdirAll(host, 0o700); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	if err := os.Chmod(filepath.Dir(host), 0o755); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	if err := os.Chown(host, s.uid, s.uid); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	s.extra = append(s.extra, place{host: host, inside: inside})
+	return nil
+}
+
 // host returns the host path of a path inside the sandbox's run directory.
 func (s *sandbox) host(inside string) string {
 	return filepath.Join(s.root, "run", strings.TrimPrefix(inside, "/run/"))
@@ -180,6 +217,9 @@ func (s *sandbox) argv(dir, line string) []string {
 		"bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc")
 	for _, d := range []struct{ host, inside string }{{"tmp", "/tmp"}, {"var-tmp", "/var/tmp"}, {"dev-shm", "/dev/shm"}, {"run", "/run"}} {
 		args = append(args, "--bind", filepath.Join(s.root, d.host), d.inside)
+	}
+	for _, p := range s.extra {
+		args = append(args, "--bind", p.host, p.inside)
 	}
 	args = append(args, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--new-session", "--chdir", dir,
 		"sh", "-c", line)
@@ -228,6 +268,11 @@ func (s *sandbox) insideName(hostPath string) string {
 		return hostPath
 	}
 	rel = filepath.ToSlash(rel)
+	for _, p := range s.extra {
+		if r, err := filepath.Rel(p.host, hostPath); err == nil && r != ".." && !strings.HasPrefix(r, "../") {
+			return filepath.ToSlash(filepath.Join(p.inside, r))
+		}
+	}
 	for _, m := range []struct{ host, inside string }{
 		{"run/taimen/home", "~"}, {"run/taimen/out", "{out}"}, {"var-tmp", "/var/tmp"}, {"dev-shm", "/dev/shm"}, {"tmp", "/tmp"}, {"run", "/run"},
 	} {

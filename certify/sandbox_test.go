@@ -407,3 +407,44 @@ func TestParseAllowNet(t *testing.T) {
 		}
 	}
 }
+
+// TestSandboxPlace: a place added for a record store is writable at its own
+// path, backed by the sandbox's tmpfs (the host directory is untouched), and
+// what was written there is named by that path.
+func TestSandboxPlace(t *testing.T) {
+	needPCSCD(t)
+	if err := sandboxAvailable(); err != nil {
+		t.Fatal(err)
+	}
+	sb, err := newSandbox(visibleDir(t), testUID(t), 8<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.close()
+	for _, bad := range []string{"relative", "/tmp/records", "/run/x", "/nonexistent/records"} {
+		if err := sb.addPlace(bad); err == nil {
+			t.Errorf("%s accepted as a place", bad)
+		}
+	}
+	records := visibleDir(t)
+	if err := sb.addPlace(records); err != nil {
+		t.Fatal(err)
+	}
+	argv := sb.argv("/", "echo kept > "+records+"/r.txt && echo x > ~/h.txt && ! echo x > "+filepath.Dir(records)+"/no.txt")
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), sb.env()...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	_, files := sb.written()
+	var got []string
+	for _, f := range files {
+		got = append(got, f.Path)
+	}
+	if want := []string{records + "/r.txt", "~/h.txt"}; !slices.Equal(got, want) {
+		t.Errorf("files %q, want %q", got, want)
+	}
+	if ents, _ := os.ReadDir(records); len(ents) != 0 {
+		t.Errorf("the host's directory was written: %v", ents)
+	}
+}

@@ -36,13 +36,19 @@ const DefaultTimeout = 30 * time.Second
 // Options configure Run.
 type Options struct {
 	// Command is the reader under test, run with sh -c once per scenario.
-	// {reader} is replaced by the PC/SC reader name and {out} by a fresh
-	// scratch directory, verbatim: quote them ('{reader}') as the name has
-	// spaces. The command finds the private pcscd through PCSCLITE_CSOCK_NAME
-	// (any libpcsclite client does), gets the operator's check code B in
-	// TAIMEN_CHECK_CODE_B, and also TAIMEN_CERTIFY_READER, TAIMEN_CERTIFY_OUT,
+	// {reader} is replaced by the PC/SC reader name, {out} by a fresh
+	// scratch directory and {card_image} by the path of a PNG of the card's
+	// front (in every scenario), verbatim: quote them ('{reader}') as the
+	// name has spaces. The command finds the private pcscd through
+	// PCSCLITE_CSOCK_NAME (any libpcsclite client does), gets the operator's
+	// check code B in TAIMEN_CHECK_CODE_B — except in "image-only" (only the
+	// image) and "manual-date" (TAIMEN_BIRTH_DATE as YYYY-MM-DD Gregorian,
+	// TAIMEN_EXPIRY_YEAR, TAIMEN_SECURITY_CODE instead) — and also
+	// TAIMEN_CERTIFY_READER, TAIMEN_CERTIFY_OUT, TAIMEN_CERTIFY_CARD_IMAGE,
 	// TAIMEN_CERTIFY_SCENARIO and TAIMEN_HISTORY (a history file in the
 	// scratch directory); other TAIMEN_* variables of this process are removed.
+	// One command line serves every scenario: a reader that can take the
+	// image should use it only when no code is in its environment.
 	Command string
 	// Profile personalizes the cards; required.
 	Profile *myna.Profile
@@ -197,7 +203,8 @@ type engine struct {
 	confDir string
 	reader  string
 
-	baseSize int // physical size of the profile's card-surface file (probed once)
+	baseSize int    // physical size of the profile's card-surface file (probed once)
+	front    []byte // the card's front as PNG, for {card_image} (drawn once)
 }
 
 // scenario runs one scenario and checks every rule.
@@ -264,6 +271,7 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 	}
 
 	rec := newRecorder()
+	rec.expectCheckCodeB(p.CheckCodeB().Bytes())
 	card, err := emulator.New(p, emulator.Options{StateDir: stateDir, Faults: faults, Tries: sc.Tries, Observe: rec.observe})
 	if err != nil {
 		return nil, err
@@ -292,8 +300,12 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 		return nil, err
 	}
 
+	image, err := e.writeCardFront(filepath.Join(dir, "input"))
+	if err != nil {
+		return nil, err
+	}
 	rec.begin()
-	run, err := e.command(ctx, sc, p, d, runDir, outDir)
+	run, err := e.command(ctx, sc, p, d, runDir, outDir, image)
 	if err != nil {
 		return nil, err
 	}
@@ -426,7 +438,7 @@ type commandRun struct {
 
 // command runs the reader command once, in its own process group, killing
 // the group at the deadline (and afterwards, for any process it left).
-func (e *engine) command(ctx context.Context, sc Scenario, p *myna.Profile, d *pcscd.Daemon, runDir, outDir string) (*commandRun, error) {
+func (e *engine) command(ctx context.Context, sc Scenario, p *myna.Profile, d *pcscd.Daemon, runDir, outDir, image string) (*commandRun, error) {
 	run := &commandRun{}
 	code := myna.Secret(p.CheckCodeB())
 	if sc.WrongCode {
@@ -439,14 +451,15 @@ func (e *engine) command(ctx context.Context, sc Scenario, p *myna.Profile, d *p
 	env := slices.DeleteFunc(d.Env(), func(kv string) bool {
 		return strings.HasPrefix(kv, "TAIMEN_") && !strings.HasPrefix(kv, "TAIMEN_PCSCD_PID=")
 	})
+	env = append(env, operatorEnv(sc, p, code)...)
 	env = append(env,
-		"TAIMEN_CHECK_CODE_B="+code.Reveal(),
 		"TAIMEN_HISTORY="+filepath.Join(runDir, "history.jsonl"),
 		"TAIMEN_CERTIFY_READER="+e.reader,
 		"TAIMEN_CERTIFY_OUT="+outDir,
+		"TAIMEN_CERTIFY_CARD_IMAGE="+image,
 		"TAIMEN_CERTIFY_SCENARIO="+sc.Name,
 	)
-	line := strings.NewReplacer("{reader}", e.reader, "{out}", outDir).Replace(e.o.Command)
+	line := strings.NewReplacer("{reader}", e.reader, "{out}", outDir, "{card_image}", image).Replace(e.o.Command)
 	cctx, cancel := context.WithTimeout(ctx, e.o.Timeout)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, "sh", "-c", line)

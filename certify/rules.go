@@ -83,10 +83,11 @@ var rules = []Rule{
 		check:  checkNoLeak},
 	{ID: "RR-012", Severity: Must, Title: "reads a genuine card",
 		Checks:    "exits 0 on a genuine card, also a slow one and ones whose files are larger or smaller than usual",
-		Scenarios: []string{"good", "slow", variantLarger, variantSmaller}, check: checkReads},
+		Scenarios: []string{"good", "slow", variantLarger, variantSmaller, "image-only", "manual-date"}, check: checkReads},
 	{ID: "RR-013", Severity: Must, Title: "reports a failed read as a failure",
 		Checks:    "exits non-zero when the code was wrong or the card was pulled mid-read",
 		Scenarios: []string{"wrong-code", "torn"}, check: checkReportsFailure},
+	ruleRightCheckCodeB,
 }
 
 // Rules returns every rule, sorted by ID.

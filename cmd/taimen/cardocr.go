@@ -13,7 +13,7 @@ import (
 
 // cardImageHelp is the help of read's --card-image flag.
 const cardImageHelp = "read face: take check code B's parts (birth date, expiry year, security code) from a photo of the card's front " +
-	"(PNG or JPEG cropped to the card, as `taimen card-image` writes it) with tesseract; used only when no check code B is in the " +
+	"(PNG or JPEG, upright, cropped to the card as `taimen card-image` writes it or lying on a darker surface) with tesseract; used only when no check code B is in the " +
 	"environment (" + reader.EnvCheckCodeB + " or " + reader.EnvBirthDate + " + " + reader.EnvExpiryYear + " + " + reader.EnvSecurityCode + "). " +
 	"What was read is shown on stderr before it is used: the birth date and security code in full only when stderr is a terminal, " +
 	"masked otherwise, so that logs do not keep them"

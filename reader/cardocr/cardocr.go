@@ -3,9 +3,11 @@
 // My Number Card's front, with Debian's tesseract (tesseract-ocr, and
 // tesseract-ocr-jpn for the era kanji).
 //
-// The photo must show the card's front cropped to the card, upright, as
-// `taimen card-image` writes it: each field is cut out at its place on the
-// ID-1 layout (internal/cardimage), scaled to the photo's size, and read on
+// The photo must show the card's front upright: cropped to the card, as
+// `taimen card-image` writes it, or lying on a darker surface, where the card
+// is found first (the light ID-1-shaped area). Each field is cut out at its
+// place on the ID-1 layout (internal/cardimage), scaled to the card's size in
+// the photo, and read on
 // its own with the language, page-segmentation mode and character whitelist
 // that suit it. What was read is parsed and validated (myna's era calendar and
 // check code B rules) before anything is returned; nothing read is ever put in
@@ -105,13 +107,16 @@ func ReadFile(ctx context.Context, path string, o Options) (*Fields, error) {
 }
 
 // Read reads the birth date, the expiry year and the security code from a
-// photo of the card's front cropped to the card.
+// photo of the card's front: cropped to the card, or on a darker surface.
 func Read(ctx context.Context, img image.Image, o Options) (*Fields, error) {
 	t, err := newTesseract(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	b := img.Bounds()
+	b, err := locate(img)
+	if err != nil {
+		return nil, err
+	}
 	if b.Dx() < cardimage.Width/3 || b.Dy() < cardimage.Height/3 {
 		return nil, fmt.Errorf("card image: %dx%d pixels is too small to read (at least %dx%d)", b.Dx(), b.Dy(), cardimage.Width/3, cardimage.Height/3)
 	}

@@ -84,7 +84,9 @@ func TestCertifyTaimen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := certifyForTest(t, bin+" read face --reader '{reader}' --test-ca "+profile+" --json --out '{out}'", 30*time.Second)
+	// --card-image is read only when no check code B is in the environment:
+	// in image-only (tesseract reads the front); the code or its typed parts otherwise.
+	rep := certifyForTest(t, bin+" read face --reader '{reader}' --test-ca "+profile+" --json --out '{out}' --card-image '{card_image}'", 30*time.Second)
 	if rep.Verdict != VerdictPass || len(rep.FailedRules) != 0 {
 		t.Fatalf("taimen read: verdict %s, failures %v", rep.Verdict, failedIn(rep))
 	}
@@ -92,7 +94,8 @@ func TestCertifyTaimen(t *testing.T) {
 		t.Fatalf("%d scenarios run", len(rep.Scenarios))
 	}
 	want := map[string]int{"good": 0, "wrong-code": 3, "one-try-left": 7, "blocked": 4, "forged-data": 6, "unknown-ca": 6, "clone": 6,
-		"changed-expiry": 0, "slow": 0, "torn": 5, "no-extended": 0, "larger-files": 0, "smaller-files": 0}
+		"changed-expiry": 0, "slow": 0, "torn": 5, "no-extended": 0, "larger-files": 0, "smaller-files": 0,
+		"image-only": 0, "manual-date": 0}
 	for _, sc := range rep.Scenarios {
 		if sc.ExitCode != want[sc.Name] {
 			t.Errorf("%s: exit %d, want %d\n%s", sc.Name, sc.ExitCode, want[sc.Name], sc.Output.Tail)
@@ -127,8 +130,10 @@ func TestCertifyCarelessReader(t *testing.T) {
 	rep := certifyForTest(t, bin+" -reader '{reader}' -out '{out}'", 30*time.Second)
 	// It skips the tries query (RR-001) and so spends the last try (RR-003),
 	// retries a rejected code (RR-002), ignores signatures, the chain and
-	// liveness (RR-005, RR-006, RR-007), and prints the code (RR-011).
-	want := []string{"RR-001", "RR-002", "RR-003", "RR-005", "RR-006", "RR-007", "RR-011"}
+	// liveness (RR-005, RR-006, RR-007), and prints the code (RR-011). It
+	// takes only TAIMEN_CHECK_CODE_B, so it reads nothing from the card image
+	// or the typed birth date (RR-012, RR-016 in image-only and manual-date).
+	want := []string{"RR-001", "RR-002", "RR-003", "RR-005", "RR-006", "RR-007", "RR-011", "RR-012", "RR-016"}
 	if !slices.Equal(rep.FailedRules, want) {
 		t.Fatalf("failed rules %v, want %v\n%v", rep.FailedRules, want, failedIn(rep))
 	}
@@ -145,12 +150,18 @@ func TestCertifyCarelessReader(t *testing.T) {
 		{"RR-007", "clone", "liveness was not proved"},
 		{"RR-011", "good", "check code B (ASCII) in stdout; check code B (hex) in stderr; check code B (hex) in file {out}/session.log"},
 		{"RR-011", "wrong-code", "the wrong check code B given (ASCII) in stdout"},
+		{"RR-012", "image-only", "did not read a genuine card"},
+		{"RR-016", "image-only", "sent no check code B: nothing was built from the card image"},
+		{"RR-016", "manual-date", "sent no check code B: nothing was built from the typed birth date"},
 	} {
 		if !slices.ContainsFunc(f[tc.rule], func(m string) bool { return strings.HasPrefix(m, tc.scenario+": ") && strings.Contains(m, tc.msg) }) {
 			t.Errorf("%s in %s: no message with %q in %q", tc.rule, tc.scenario, tc.msg, f[tc.rule])
 		}
 	}
 	for _, sc := range rep.Scenarios {
+		if sc.Input != "" {
+			continue // no code given: none printed
+		}
 		if sc.Output.Withheld == "" || sc.Output.Tail != "" {
 			t.Errorf("%s: the output holds the code but was not withheld", sc.Name)
 		}

@@ -13,7 +13,7 @@
 // libpcsclite client works unchanged (ebfe/scard, pyscard, opensc-tool…). It
 // receives the operator's input in the environment — TAIMEN_CHECK_CODE_B,
 // wrong but well-formed in the "wrong-code" scenario — and {reader} (the
-// PC/SC reader name) and {out} (an empty directory) in its command line. It
+// PC/SC reader name), {out} (an empty directory) and {card_image} in its command line. It
 // runs in its own process group, which is killed at the deadline (and after
 // the command ends, to reap what it left behind).
 //
@@ -47,6 +47,18 @@
 // could not start, or a command that filled its tmpfs makes the scenario an
 // error that says so.
 //
+// {card_image} is always substituted, in every scenario: the path of a PNG of
+// the scenario card's front (internal/cardimage, ID-1 at 300 dpi; also in
+// TAIMEN_CERTIFY_CARD_IMAGE). Two scenarios withhold TAIMEN_CHECK_CODE_B: in
+// "image-only" the operator gives nothing but the image, and the reader must
+// read the birth date, expiry year and security code from it; in
+// "manual-date" the operator types them: TAIMEN_BIRTH_DATE (Gregorian,
+// YYYY-MM-DD), TAIMEN_EXPIRY_YEAR and TAIMEN_SECURITY_CODE, and the reader
+// must convert the date to the card's form (the era year for most cards). One
+// command line serves all scenarios, so a reader that can take the image
+// should use it only when no code is in its environment; taimen's own
+// `read face --card-image '{card_image}'` does exactly that.
+//
 // The reader is shown to the command as "Taimen Certification Reader 00 00",
 // not vpcd's "Virtual PCD": a reader under test must not be able to tell the
 // emulated card from a physical one, or it may run another code path than in
@@ -57,7 +69,9 @@
 // Every APDU the card receives is recorded through emulator.Options.Observe,
 // with contact events (power on/off, reset) from the vpcd side. Nothing
 // secret is recorded: VERIFY data is reduced to the index of a distinct value
-// (compared by a SHA-256 hash salted per scenario, discarded at the end),
+// (compared by a SHA-256 hash salted per scenario, discarded at the end) and
+// a mark saying whether it is the card's check code B (its salted hash is
+// compared the same way; RR-016 reads the mark),
 // command data is kept only for SELECT, and responses only as a length.
 //
 // # Rules
@@ -78,10 +92,15 @@
 //	RR-009 should  falls back to short reads when extended length is refused; no-extended
 //	RR-010 must    finishes or fails within the deadline; every scenario
 //	RR-011 must    never prints or logs a check code or PIN; every scenario
-//	RR-012 must    reads a genuine card (exit 0); good, slow, larger-files, smaller-files
+//	RR-012 must    reads a genuine card (exit 0); good, slow, larger-files, smaller-files,
+//	               image-only, manual-date
 //	RR-013 must    reports a failed read as a failure (non-zero exit); wrong-code, torn
 //	RR-015 must    sends nothing off the machine: no connection, datagram or DNS lookup
 //	               (loopback included) except to --allow-net endpoints; every scenario
+//	RR-016 must    builds the right check code B from the card image or the typed birth date:
+//	               every VERIFY with data on a check-code-B key carries the card's check
+//	               code B (the era conversion included), at least one does, and the read
+//	               succeeds; image-only, manual-date
 //
 // A rule that does not apply to a scenario is reported "not-applicable". The
 // verdict is "fail" when any must-rule fails, "error" when a scenario could
@@ -141,6 +160,9 @@
 //	larger-files    a profile copy whose surface/0002 is 4096+ bytes longer than its TLV,
 //	                rounded to a multiple of 256 (a chunked read ends on 6B00)
 //	smaller-files   a profile copy without ef_sizes: no filler after any TLV
+//	image-only      a genuine card; the operator gives only {card_image}, no TAIMEN_CHECK_CODE_B
+//	manual-date     a genuine card; TAIMEN_BIRTH_DATE (Gregorian), TAIMEN_EXPIRY_YEAR and
+//	                TAIMEN_SECURITY_CODE instead of TAIMEN_CHECK_CODE_B
 //
 // The profile copies are written into the run's temporary directory; myna
 // resolves a profile's image and key paths relative to its file (absolute

@@ -36,14 +36,20 @@ const DefaultTimeout = 30 * time.Second
 // Options configure Run.
 type Options struct {
 	// Command is the reader under test, run with sh -c once per scenario, in
-	// a sandbox (see the package documentation). {reader} is replaced by the
-	// PC/SC reader name and {out} by a fresh directory, verbatim: quote them
-	// ('{reader}') as the name has spaces. The command finds the private
-	// pcscd through PCSCLITE_CSOCK_NAME (any libpcsclite client does), gets
-	// the operator's check code B in TAIMEN_CHECK_CODE_B, and also
-	// TAIMEN_CERTIFY_READER, TAIMEN_CERTIFY_OUT, TAIMEN_CERTIFY_SCENARIO and
-	// TAIMEN_HISTORY (a history file in the sandbox); other TAIMEN_*
-	// variables of this process are removed.
+	// a sandbox (see the package documentation).
+	// {reader} is replaced by the PC/SC reader name, {out} by a fresh
+	// scratch directory and {card_image} by the path of a PNG of the card's
+	// front (in every scenario), verbatim: quote them ('{reader}') as the
+	// name has spaces. The command finds the private pcscd through
+	// PCSCLITE_CSOCK_NAME (any libpcsclite client does), gets the operator's
+	// check code B in TAIMEN_CHECK_CODE_B — except in "image-only" (only the
+	// image) and "manual-date" (TAIMEN_BIRTH_DATE as YYYY-MM-DD Gregorian,
+	// TAIMEN_EXPIRY_YEAR, TAIMEN_SECURITY_CODE instead) — and also
+	// TAIMEN_CERTIFY_READER, TAIMEN_CERTIFY_OUT, TAIMEN_CERTIFY_CARD_IMAGE,
+	// TAIMEN_CERTIFY_SCENARIO and TAIMEN_HISTORY (a history file in the
+	// sandbox); other TAIMEN_* variables of this process are removed.
+	// One command line serves every scenario: a reader that can take the
+	// image should use it only when no code is in its environment.
 	Command string
 	// Profile personalizes the cards; required.
 	Profile *myna.Profile
@@ -234,7 +240,8 @@ type engine struct {
 	reader  string
 	allowed []allowedEndpoint // --allow-net
 
-	baseSize int // physical size of the profile's card-surface file (probed once)
+	baseSize int    // physical size of the profile's card-surface file (probed once)
+	front    []byte // the card's front as PNG, for {card_image} (drawn once)
 }
 
 // scenario runs one scenario and checks every rule.
@@ -307,6 +314,7 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 	}
 
 	rec := newRecorder()
+	rec.expectCheckCodeB(p.CheckCodeB().Bytes())
 	card, err := emulator.New(p, emulator.Options{StateDir: stateDir, Faults: faults, Tries: sc.Tries, Observe: rec.observe})
 	if err != nil {
 		return nil, err
@@ -338,8 +346,12 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 	if err := sb.relayPCSC(d.SocketPath()); err != nil {
 		return nil, err
 	}
+	image, err := e.writeCardFront(sb)
+	if err != nil {
+		return nil, err
+	}
 	rec.begin()
-	run, err := e.command(ctx, sc, p, d, sb)
+	run, err := e.command(ctx, sc, p, d, sb, image)
 	if run != nil {
 		res.ExitCode, res.TimedOut, res.DurationMS = run.exit, run.timedOut, run.duration.Milliseconds()
 	}
@@ -487,7 +499,7 @@ type commandRun struct {
 // afterwards). The sandbox's PID namespace dies with the command, so nothing
 // it started survives it. When the command ran but could not start the
 // reader (see startProblem), it returns both what it saw and the error.
-func (e *engine) command(ctx context.Context, sc Scenario, p *myna.Profile, d *pcscd.Daemon, sb *sandbox) (*commandRun, error) {
+func (e *engine) command(ctx context.Context, sc Scenario, p *myna.Profile, d *pcscd.Daemon, sb *sandbox, image string) (*commandRun, error) {
 	run := &commandRun{inputs: map[string]bool{}}
 	code := myna.Secret(p.CheckCodeB())
 	if sc.WrongCode {
@@ -503,19 +515,19 @@ func (e *engine) command(ctx context.Context, sc Scenario, p *myna.Profile, d *p
 		return strings.HasPrefix(k, "TAIMEN_") || strings.HasPrefix(k, "XDG_") || replaced[k]
 	})
 	env = append(env, sb.env()...)
-	inputs := []string{
-		"TAIMEN_CHECK_CODE_B=" + code.Reveal(),
-		"TAIMEN_HISTORY=" + sandboxHistory,
-		"TAIMEN_CERTIFY_READER=" + e.reader,
-		"TAIMEN_CERTIFY_OUT=" + sandboxOut,
-		"TAIMEN_CERTIFY_SCENARIO=" + sc.Name,
-	}
+	inputs := append(operatorEnv(sc, p, code),
+		"TAIMEN_HISTORY="+sandboxHistory,
+		"TAIMEN_CERTIFY_READER="+e.reader,
+		"TAIMEN_CERTIFY_OUT="+sandboxOut,
+		"TAIMEN_CERTIFY_CARD_IMAGE="+image,
+		"TAIMEN_CERTIFY_SCENARIO="+sc.Name,
+	)
 	for _, kv := range inputs {
 		k, _, _ := strings.Cut(kv, "=")
 		run.inputs[k] = true
 	}
 	env = append(env, inputs...)
-	line := strings.NewReplacer("{reader}", e.reader, "{out}", sandboxOut).Replace(e.o.Command)
+	line := strings.NewReplacer("{reader}", e.reader, "{out}", sandboxOut, "{card_image}", image).Replace(e.o.Command)
 	cctx, cancel := context.WithTimeout(ctx, e.o.Timeout)
 	defer cancel()
 	argv := sb.argv(sb.workDir(e.o.Dir), line)

@@ -43,7 +43,8 @@ type verifyAttempt struct {
 	value       int    // 0: empty VERIFY (tries query)
 	sw          apdu.StatusWord
 	answered    bool
-	triesBefore int // the key's tries left before the command; -1 when unknown
+	triesBefore int  // the key's tries left before the command; -1 when unknown
+	checkCodeB  bool // the data is the card's check code B
 }
 
 // rejected reports whether the card turned the value down (wrong or blocked).
@@ -73,7 +74,7 @@ func verifyAttempts(trace []Exchange, initial map[string]int, limits myna.RetryL
 		if !known {
 			before = -1
 		}
-		out = append(out, verifyAttempt{seq: e.Seq, key: e.key, value: e.Value, sw: e.sw, answered: e.answered, triesBefore: before})
+		out = append(out, verifyAttempt{seq: e.Seq, key: e.key, value: e.Value, sw: e.sw, answered: e.answered, triesBefore: before, checkCodeB: e.CheckCodeB})
 		if !e.answered {
 			delete(tries, e.key) // torn: the card may or may not have spent a try
 			continue

@@ -83,13 +83,14 @@ var rules = []Rule{
 		check:  checkNoLeak},
 	{ID: "RR-012", Severity: Must, Title: "reads a genuine card",
 		Checks:    "exits 0 on a genuine card, also a slow one and ones whose files are larger or smaller than usual",
-		Scenarios: []string{"good", "slow", variantLarger, variantSmaller}, check: checkReads},
+		Scenarios: []string{"good", "slow", variantLarger, variantSmaller, "image-only", "manual-date"}, check: checkReads},
 	{ID: "RR-013", Severity: Must, Title: "reports a failed read as a failure",
 		Checks:    "exits non-zero when the code was wrong or the card was pulled mid-read",
 		Scenarios: []string{"wrong-code", "torn"}, check: checkReportsFailure},
 	{ID: "RR-015", Severity: Must, Title: "sends nothing off the machine",
 		Checks: "no process of the command connects or sends a datagram to an IPv4 or IPv6 address (loopback included) or makes a DNS lookup, except to endpoints declared with --allow-net (strace, outside the sandbox)",
 		check:  checkNoNetwork},
+	ruleRightCheckCodeB,
 }
 
 // Rules returns every rule, sorted by ID.

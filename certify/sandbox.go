@@ -33,6 +33,7 @@ const (
 	sandboxOut     = "/run/taimen/out"  // {out}
 	sandboxHistory = "/run/taimen/history.jsonl"
 	sandboxSocket  = "/run/pcscd/pcscd.comm" // PCSCLITE_CSOCK_NAME: a relay to the private pcscd
+	sandboxInput   = "/run/taimen-input"     // what the operator gives as files ({card_image}): read-only to the reader
 )
 
 // sandboxTools are the programs a sandboxed run needs.
@@ -76,6 +77,7 @@ var hostDirs = []struct {
 	{"/dev/shm", "dev-shm", false, 0o1777},
 	{"/run", "run", false, 0o755},
 	{"/run/pcscd", "run/pcscd", false, 0o755},
+	{sandboxInput, "run/taimen-input", false, 0o755},
 	{"/run/user", "run/user", false, 0o755},
 	{"/run/user/<uid>", "run/user/<uid>", true, 0o700},
 	{"/run/taimen", "run/taimen", true, 0o700},
@@ -171,6 +173,19 @@ func (s *sandbox) addPlace(inside string) error {
 	}
 	s.extra = append(s.extra, place{host: host, inside: inside})
 	return nil
+}
+
+// putInput writes an input file the operator gives the reader (root-owned,
+// 0644: the reader may read it, not change it) and returns its path inside
+// the sandbox. Inputs are not files the reader wrote: written skips them.
+func (s *sandbox) putInput(name string, data []byte) (string, error) {
+	if name != filepath.Base(name) {
+		return "", fmt.Errorf("sandbox: input name %q is not a plain file name", name)
+	}
+	if err := os.WriteFile(filepath.Join(s.host(sandboxInput), name), data, 0o644); err != nil {
+		return "", fmt.Errorf("sandbox: %w", err)
+	}
+	return sandboxInput + "/" + name, nil
 }
 
 // host returns the host path of a path inside the sandbox's run directory.
@@ -295,7 +310,13 @@ func (s *sandbox) written() ([]source, []FileInfo) {
 		total int
 	)
 	_ = filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && p == s.host(sandboxInput) {
+			return filepath.SkipDir // the operator's inputs, read-only to the reader
+		}
+		if !d.Type().IsRegular() {
 			return nil
 		}
 		info, err := d.Info()

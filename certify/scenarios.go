@@ -24,6 +24,9 @@ type Scenario struct {
 	Tries map[string]int `json:"tries,omitempty"`
 	// WrongCode gives the reader a wrong but well-formed check code B.
 	WrongCode bool `json:"wrong_code,omitempty"`
+	// Input is what the operator gives the reader instead of check code B:
+	// "" (TAIMEN_CHECK_CODE_B), inputImage or inputManual.
+	Input string `json:"input,omitempty"`
 	// Variant names a profile variant: "" (the profile as is), variantLarger
 	// or variantSmaller.
 	Variant string `json:"profile_variant,omitempty"`
@@ -41,6 +44,16 @@ const (
 	variantLarger = "larger-files"
 	// variantSmaller removes every ef_sizes entry: no EF has filler after its TLV.
 	variantSmaller = "smaller-files"
+)
+
+// Operator inputs (Scenario.Input). In every scenario {card_image} names a
+// PNG of the card's front; only these two withhold TAIMEN_CHECK_CODE_B.
+const (
+	// inputImage gives only the photo of the card's front ({card_image}).
+	inputImage = "card-image"
+	// inputManual gives the Gregorian birth date, the expiry year and the
+	// security code (TAIMEN_BIRTH_DATE, TAIMEN_EXPIRY_YEAR, TAIMEN_SECURITY_CODE).
+	inputManual = "manual-date"
 )
 
 // extraFiller is what variantLarger adds to the card-surface file before rounding.
@@ -75,6 +88,10 @@ var scenarios = []Scenario{
 		Card: fmt.Sprintf("the card-surface file has %d+ bytes of filler after its TLV, its size a multiple of 256", extraFiller)},
 	{Name: variantSmaller, Title: "smaller data files", Variant: variantSmaller,
 		Card: "no EF has filler after its TLV (the profile's ef_sizes are dropped)"},
+	{Name: "image-only", Title: "the operator photographs the card", Input: inputImage,
+		Card: "a genuine card; the operator gives only a photo of its front ({card_image}), no check code B: the reader reads the birth date, expiry year and security code from it"},
+	{Name: "manual-date", Title: "the operator types the birth date", Input: inputManual,
+		Card: "a genuine card; the operator types the Gregorian birth date, the expiry year and the security code (TAIMEN_BIRTH_DATE, TAIMEN_EXPIRY_YEAR, TAIMEN_SECURITY_CODE), no check code B: the reader converts the date to the card's form"},
 }
 
 // Scenarios returns every scenario, in the order they run.

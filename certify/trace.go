@@ -39,6 +39,9 @@ type Exchange struct {
 	// Value identifies the data of a VERIFY: 1 for the first distinct value
 	// seen in the scenario, 2 for the next… 0 for an empty VERIFY (a tries query).
 	Value int `json:"value,omitempty"`
+	// CheckCodeB is true when the data of a VERIFY is the card's check code B
+	// (compared by the same salted hash; the value is not kept).
+	CheckCodeB bool `json:"check_code_b,omitempty"`
 	// SW is the status word in hex; "" when the card gave no answer (torn).
 	SW string `json:"sw,omitempty"`
 	// RspLen is the length of the response data (without the status word).
@@ -67,12 +70,32 @@ type recorder struct {
 	salt   [32]byte
 	values map[[32]byte]int
 	tore   bool
+	wantB  *[32]byte // salted hash of the card's check code B, if set (expectCheckCodeB)
 }
 
 func newRecorder() *recorder {
 	r := &recorder{values: map[[32]byte]int{}, start: time.Now()}
 	_, _ = rand.Read(r.salt[:]) // crypto/rand never fails on supported platforms
 	return r
+}
+
+// expectCheckCodeB makes the recorder mark the VERIFY commands whose data is
+// code (Exchange.CheckCodeB); only its salted hash is kept, and forgotten by finish.
+func (r *recorder) expectCheckCodeB(code []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sum := r.hash(code)
+	r.wantB = &sum
+}
+
+// hash returns the salted SHA-256 of a VERIFY value.
+func (r *recorder) hash(data []byte) [32]byte {
+	h := sha256.New()
+	h.Write(r.salt[:])
+	h.Write(data)
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 // ATR implements vpcd.Card.
@@ -143,11 +166,8 @@ func (r *recorder) observe(cmd, rsp []byte, d time.Duration) {
 	case err == nil && c.INS == 0xA4:
 		e.selectData = append([]byte(nil), c.Data...)
 	case err == nil && c.INS == 0x20 && len(c.Data) > 0:
-		h := sha256.New()
-		h.Write(r.salt[:])
-		h.Write(c.Data)
-		var sum [32]byte
-		h.Sum(sum[:0])
+		sum := r.hash(c.Data)
+		e.CheckCodeB = r.wantB != nil && sum == *r.wantB
 		n, ok := r.values[sum]
 		if !ok {
 			n = len(r.values) + 1
@@ -164,7 +184,7 @@ func (r *recorder) finish() []Exchange {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := r.events
-	r.events, r.values = nil, map[[32]byte]int{}
+	r.events, r.values, r.wantB = nil, map[[32]byte]int{}, nil
 	clear(r.salt[:])
 	for i := range out {
 		out[i].Seq = i + 1

@@ -30,7 +30,8 @@ func (s *stringList) Set(v string) error {
 // run failed or a scenario could not be run, 2 usage.
 func cmdCertify(ctx context.Context, args []string, e env) int {
 	fs := newFlagSet("certify-reader", e)
-	command := fs.String("cmd", "", "the reader under test, run with sh -c; {reader} is the PC/SC reader name, {out} a scratch directory (quote them: '{reader}')")
+	command := fs.String("cmd", "", "the reader under test, run with sh -c; {reader} is the PC/SC reader name, {out} a scratch directory, {card_image} a PNG of the card's front (quote them: '{reader}'); "+
+		"TAIMEN_CHECK_CODE_B is given except in image-only (the image only) and manual-date (TAIMEN_BIRTH_DATE, TAIMEN_EXPIRY_YEAR, TAIMEN_SECURITY_CODE)")
 	profile := fs.String("profile", "p01-showa", "card profile: a profile file or an ID under vectors/profiles")
 	out := fs.String("out", "certification", "directory for the reports (certification.json, .junit.xml, .html)")
 	timeout := fs.Duration("timeout", certify.DefaultTimeout, "deadline of the command in each scenario")

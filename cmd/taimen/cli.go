@@ -37,6 +37,7 @@ commands:
   readers                         list PC/SC readers and whether a card is present
   emulate                         attach an emulated card to pcscd's vpcd driver
   certify-reader --cmd '…'        certify a reader or reading app against scenario cards
+  card-image --profile ID --out F  draw a profile's card front (or --side back) as PNG
   run                             run the conformance suites; write JUnit, JSON and HTML reports
   report --in DIR                 re-render a run's HTML report from its saved JSON
   report --diff OLD NEW           list the specs whose status changed between two runs
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, e env) int {
 		return cmdEmulate(ctx, args[1:], e)
 	case "certify-reader":
 		return cmdCertify(ctx, args[1:], e)
+	case "card-image":
+		return cmdCardImage(ctx, args[1:], e)
 	case "run":
 		return cmdRun(ctx, args[1:], e)
 	case "report":
@@ -257,13 +260,14 @@ var examples = map[string]string{
 	"run": "  taimen run                                   # every spec against the built-in emulator\n" +
 		"  taimen run --profile p06-taisho-contactless --label-filter checkcodes\n" +
 		"  TAIMEN_CHECK_CODE_B=… taimen run --target pcsc:'#0'   # a physical card, nothing destructive\n",
-	"read":           "  taimen read face --emulator p01-showa        # check code B from the prompt\n  taimen read face --reader '#0' --out DIR    # a physical card; images owner-only in DIR\n",
+	"read":           "  taimen read face --emulator p01-showa        # check code B from the prompt\n  taimen read face --reader '#0' --out DIR    # a physical card; images owner-only in DIR\n  taimen read face --reader '#0' --card-image front.png   # check code B's parts read from a photo of the front (tesseract)\n",
 	"emulate":        "  taimen emulate --profile p01-showa --state ~/.local/state/taimen/cards\n  taimen emulate --fault list\n",
 	"mutants":        "  taimen mutants                               # every named fault against the suites\n  taimen mutants --fault tries-one-too-many\n",
 	"status":         "  taimen status --reader '#0'\n",
 	"readers":        "  taimen readers\n",
 	"catalogue":      "  taimen catalogue --json\n",
-	"certify-reader": "  taimen certify-reader --list\n",
+	"certify-reader": "  taimen certify-reader --list\n  taimen certify-reader --cmd \"taimen read face --reader '{reader}' --test-ca p01-showa --json --card-image '{card_image}'\"\n",
+	"card-image":     "  taimen card-image --profile p01-showa --out front.png\n  taimen card-image --profile p03-foreign-resident --side back --out back.png\n",
 }
 
 // parseFlags parses args into fs: ok is false when the command should stop, with code (0 for

@@ -9,6 +9,7 @@
 //	taimen run [--target emulator|vpcd|pcsc:NAME] [--out DIR]
 //	taimen report --in DIR | --diff OLD NEW
 //	taimen certify-reader --cmd '…'
+//	taimen card-image --profile ID --side front|back --out FILE
 //	taimen mutants
 //
 // Secrets are never taken from the command line: they come from a no-echo
@@ -39,10 +40,13 @@ type env struct {
 	getenv func(string) string
 	// prompt reads a secret without echo; nil when stdin is not a terminal.
 	prompt func(label string) (string, error)
+	// stderrTerminal is true when stderr is a terminal (not a log): only then
+	// are personal data read from a card image shown in full.
+	stderrTerminal bool
 }
 
 func osEnv() env {
-	e := env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	e := env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, stderrTerminal: term.IsTerminal(int(os.Stderr.Fd()))}
 	if fd := int(os.Stdin.Fd()); term.IsTerminal(fd) {
 		e.prompt = func(label string) (string, error) {
 			io.WriteString(os.Stderr, label+": ")

@@ -27,6 +27,7 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 	history := fs.String("history", "", "append one line per read to this file (default $TAIMEN_HISTORY or ~/.local/state/taimen/history.jsonl; \"-\" for none)")
 	sign := fs.Bool("sign", false, "jpki: sign a test message with the authentication key (PIN) and, with a password, the signing key")
 	useSM := fs.Bool("sm", false, "text: read over the text application's secure messaging (needs the PIN)")
+	cardImage := fs.String("card-image", "", cardImageHelp)
 	flow, rest := "", args
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		flow, rest = args[0], args[1:]
@@ -50,7 +51,18 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	// Secrets are gathered and validated before the card is touched: a typo costs no try.
-	secrets, err := gatherSecrets(flow, *sign, *western, e)
+	var secrets []myna.Secret
+	var err error
+	if *cardImage != "" {
+		if flow != "face" {
+			return exitCode(e, usagef("--card-image is for read face (check code B)"))
+		}
+		var code myna.Secret
+		code, err = checkCodeBFromImage(ctx, *cardImage, *western, e)
+		secrets = []myna.Secret{code}
+	} else {
+		secrets, err = gatherSecrets(flow, *sign, *western, e)
+	}
 	if err != nil {
 		return exitCode(e, err)
 	}

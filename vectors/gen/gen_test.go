@@ -17,8 +17,11 @@ import (
 	"testing"
 
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/taimen-dev/taimen/internal/cardimage"
+	"github.com/taimen-dev/taimen/internal/jptext"
+	"github.com/taimen-dev/taimen/myna"
 )
 
 // profilesDir is the committed profiles directory, relative to this package.
@@ -35,7 +38,7 @@ var wantProfiles = []string{
 }
 
 // generatedFiles are the files the generator owns in each profile directory.
-var generatedFiles = []string{"keys.pem", "face.jp2", "name.png", "address.png", "security-code.png", "number.png"}
+var generatedFiles = []string{"keys.pem", "face.jp2", "name.png", "address.png", "security-code.png", "number.png", "card-front.png", "card-back.png"}
 
 // TestPeopleMatchContracts checks the generator's table covers exactly the
 // profiles of docs/CONTRACTS.md, with well-formed digit strings.
@@ -408,14 +411,14 @@ func TestWrap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	face, err := opentype.NewFace(r.font, &opentype.FaceOptions{Size: addressLayout.size, DPI: 72, Hinting: font.HintingFull})
+	face, err := r.font.Face(addressLayout.size)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer face.Close()
 	maxW := fixed.I(addressLayout.width - 2*addressLayout.margin)
 	for _, p := range people {
-		lines, err := wrap(face, p.address, maxW)
+		lines, err := jptext.Wrap(face, p.address, maxW)
 		if err != nil {
 			t.Fatalf("%s: %v", p.id, err)
 		}
@@ -433,7 +436,7 @@ func TestWrap(t *testing.T) {
 		}
 	}
 	// A Latin word stays whole when it fits on the next line.
-	lines, err := wrap(face, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAA BBBBBBBBBB", maxW)
+	lines, err := jptext.Wrap(face, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAA BBBBBBBBBB", maxW)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,5 +460,52 @@ func TestFacesDiffer(t *testing.T) {
 			}
 		}
 		pix = append(pix, g.Pix)
+	}
+}
+
+// TestCardImagesMatchRenderer renders every profile's card front and back
+// from its profile.json and checks that the committed card-front.png and
+// card-back.png are byte for byte what internal/cardimage draws now (a stale
+// file means: rerun `go run ./vectors/gen -force -keep-keys`). It needs IPA
+// Gothic and opj_decompress, and skips without them except under CI.
+func TestCardImagesMatchRenderer(t *testing.T) {
+	r, err := cardimage.New("")
+	if err == nil {
+		_, err = exec.LookPath("opj_decompress")
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	for _, id := range wantProfiles {
+		t.Run(id, func(t *testing.T) {
+			p, err := myna.LoadProfile(filepath.Join(profilesDir, id, "profile.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, side := range []cardimage.Side{cardimage.Front, cardimage.Back} {
+				name := "card-" + string(side) + ".png"
+				got, err := r.PNG(p, side)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := os.ReadFile(filepath.Join(profilesDir, id, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s differs from what the renderer draws now: rerun go run ./vectors/gen -force -keep-keys", name)
+				}
+				img, err := png.Decode(bytes.NewReader(want))
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if b := img.Bounds(); b.Dx() != cardimage.Width || b.Dy() != cardimage.Height {
+					t.Errorf("%s: %dx%d, want %dx%d (ID-1 at %d dpi)", name, b.Dx(), b.Dy(), cardimage.Width, cardimage.Height, cardimage.DPI)
+				}
+			}
+		})
 	}
 }

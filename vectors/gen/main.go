@@ -1,7 +1,9 @@
 // Command gen makes the committed test-vector files under vectors/profiles:
 // the RSA test keys (testca/keys.pem and <id>/keys.pem) and, for each
 // synthetic person, the card-face images face.jp2, name.png, address.png,
-// security-code.png and number.png. It does not write profile.json.
+// security-code.png and number.png, and, from the profile.json beside them,
+// the rendered card faces card-front.png and card-back.png (internal/cardimage).
+// It does not write profile.json.
 //
 // Usage, from the module root:
 //
@@ -11,7 +13,9 @@
 // rewrites them (and -keep-keys still keeps existing, valid key files). Keys
 // come from crypto/rand and cannot be reproduced, which is why they are
 // committed. Rendering needs IPA Gothic (fonts-ipafont-gothic) and
-// opj_compress (libopenjp2-tools) but only for files it has to write.
+// opj_compress and opj_decompress (libopenjp2-tools) but only for files it has
+// to write. The card faces depend on profile.json: after changing it, rerun
+// with -force (TestCardImagesMatchRenderer fails until then).
 package main
 
 import (
@@ -22,6 +26,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/taimen-dev/taimen/internal/cardimage"
+	"github.com/taimen-dev/taimen/myna"
 )
 
 // options are the command-line settings of one run.
@@ -63,6 +70,8 @@ type generator struct {
 	options
 	// text is the font renderer, loaded on first use.
 	text *textRenderer
+	// cards is the card-face renderer, loaded on first use.
+	cards *cardimage.Renderer
 }
 
 // run writes every missing (or, with force, every) file under o.out.
@@ -101,6 +110,49 @@ func run(o options) error {
 			}
 			fmt.Fprintf(o.log, "wrote %s (%d bytes)\n", path, len(data))
 		}
+		if err := g.cardFaces(dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cardFaces renders card-front.png and card-back.png from dir/profile.json
+// (after the images it names were written); a directory without profile.json
+// gets none.
+func (g *generator) cardFaces(dir string) error {
+	var p *myna.Profile
+	for _, side := range []cardimage.Side{cardimage.Front, cardimage.Back} {
+		path := filepath.Join(dir, "card-"+string(side)+".png")
+		if !g.force && exists(path) {
+			fmt.Fprintf(g.log, "kept  %s\n", path)
+			continue
+		}
+		if p == nil {
+			if !exists(filepath.Join(dir, "profile.json")) {
+				fmt.Fprintf(g.log, "no profile.json in %s: no card faces\n", dir)
+				return nil
+			}
+			var err error
+			if p, err = myna.LoadProfile(filepath.Join(dir, "profile.json")); err != nil {
+				return err
+			}
+		}
+		if g.cards == nil {
+			r, err := cardimage.New(g.fontPath)
+			if err != nil {
+				return err
+			}
+			g.cards = r
+		}
+		data, err := g.cards.PNG(p, side)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if err := writeFile(path, data); err != nil {
+			return err
+		}
+		fmt.Fprintf(g.log, "wrote %s (%d bytes)\n", path, len(data))
 	}
 	return nil
 }

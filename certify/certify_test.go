@@ -80,10 +80,7 @@ func TestCertifyTaimen(t *testing.T) {
 	needPCSCD(t)
 	t.Parallel()
 	bin := build(t, "./cmd/taimen", visibleDir(t))
-	profile, err := filepath.Abs(p01Path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	profile := visibleProfile(t)
 	// --card-image is read only when no check code B is in the environment:
 	// in image-only (tesseract reads the front); the code or its typed parts otherwise.
 	rep := certifyForTest(t, bin+" read face --reader '{reader}' --test-ca "+profile+" --json --out '{out}' --card-image '{card_image}'", 30*time.Second)

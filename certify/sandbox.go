@@ -255,7 +255,15 @@ func (s *sandbox) workDir(want string) string {
 			return sandboxHome
 		}
 	}
-	return want
+	// The uid must be able to enter it: every directory on the way searchable by others.
+	for p := want; ; p = filepath.Dir(p) {
+		if st, err := os.Stat(p); err != nil || st.Mode().Perm()&0o001 == 0 {
+			return sandboxHome
+		}
+		if p == "/" {
+			return want
+		}
+	}
 }
 
 // full reports whether the command filled its writable places (no room or

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,12 +16,20 @@ import (
 	"time"
 )
 
+// visibleBase is where visibleDir makes its directories: outside every place
+// the sandbox replaces, and searchable by all whatever the checkout's path
+// (CI may clone under a private directory such as one of mktemp -d's).
+const visibleBase = "/var/lib/taimen-test"
+
 // visibleDir returns a directory the sandbox's uid can read, for test
-// binaries: t.TempDir is under /tmp, which the sandbox replaces, and is
-// private to root. It is made under the package directory.
+// binaries and profiles: t.TempDir is under /tmp, which the sandbox replaces,
+// and is private to root.
 func visibleDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.MkdirTemp(".", ".testbin-")
+	if err := os.MkdirAll(visibleBase, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp(visibleBase, "bin-")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,16 +37,35 @@ func visibleDir(t *testing.T) string {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for p := filepath.Dir(abs); p != "/"; p = filepath.Dir(p) {
+	for p := dir; p != "/"; p = filepath.Dir(p) {
 		if st, err := os.Stat(p); err != nil || st.Mode().Perm()&0o001 == 0 {
 			t.Fatalf("%s is not searchable by other users: the sandbox's uid cannot run test binaries under it", p)
 		}
 	}
-	return abs
+	return dir
+}
+
+// visibleProfile copies p01's profile directory into a visibleDir and
+// returns its profile.json, for a reader in the sandbox to load (--test-ca).
+func visibleProfile(t *testing.T) string {
+	t.Helper()
+	dst := filepath.Join(visibleDir(t), "p01-showa")
+	if err := os.CopyFS(dst, os.DirFS(filepath.Dir(p01Path))); err != nil {
+		t.Fatal(err)
+	}
+	if err := filepath.WalkDir(dst, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := os.FileMode(0o644)
+		if d.IsDir() {
+			mode = 0o755
+		}
+		return os.Chmod(p, mode)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dst, "profile.json")
 }
 
 // testUID returns a uid for one test's sandbox, distinct from other tests'
@@ -140,10 +168,7 @@ func TestSandboxNetwork(t *testing.T) {
 	t.Parallel()
 	dir := visibleDir(t)
 	taimen, net := build(t, "./cmd/taimen", dir), build(t, "./certify/testdata/netreader", dir)
-	profile, err := filepath.Abs(p01Path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	profile := visibleProfile(t)
 	cmd := net + " -addr 127.0.0.1:4444 -- " + taimen + " read face --reader '{reader}' --test-ca " + profile + " --json --out '{out}'"
 	scenarios := []string{"good", "wrong-code"}
 

@@ -45,12 +45,13 @@ func visibleDir(t *testing.T) string {
 	return dir
 }
 
-// visibleProfile copies p01's profile directory into a visibleDir and
-// returns its profile.json, for a reader in the sandbox to load (--test-ca).
+// visibleProfile copies the profiles (p01 names its CA's keys in ../testca)
+// into a visibleDir and returns p01's profile.json, for a reader in the
+// sandbox to load (--test-ca).
 func visibleProfile(t *testing.T) string {
 	t.Helper()
-	dst := filepath.Join(visibleDir(t), "p01-showa")
-	if err := os.CopyFS(dst, os.DirFS(filepath.Dir(p01Path))); err != nil {
+	dst := filepath.Join(visibleDir(t), "profiles")
+	if err := os.CopyFS(dst, os.DirFS(filepath.Dir(filepath.Dir(p01Path)))); err != nil {
 		t.Fatal(err)
 	}
 	if err := filepath.WalkDir(dst, func(p string, d fs.DirEntry, err error) error {
@@ -65,7 +66,7 @@ func visibleProfile(t *testing.T) string {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	return filepath.Join(dst, "profile.json")
+	return filepath.Join(dst, "p01-showa", "profile.json")
 }
 
 // testUID returns a uid for one test's sandbox, distinct from other tests'

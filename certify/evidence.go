@@ -20,6 +20,9 @@ type evidence struct {
 	stdout   []byte // as captured (bounded)
 	stderr   []byte
 	leaks    []Leak
+	// personal is what RR-014 found in the files written outside the record
+	// store; kept what it found inside it.
+	personal, kept []PersonalFinding
 
 	// expiry is the expiry date the card carries (YYYYMMDD), as the reader
 	// would show it; "" when unknown.

@@ -79,7 +79,7 @@ var rules = []Rule{
 		Checks: "the command exits before the scenario's deadline; otherwise its process group is killed",
 		check:  checkDeadline},
 	{ID: "RR-011", Severity: Must, Title: "never prints or logs a check code or PIN",
-		Checks: "the card's check codes (and the wrong code given) appear nowhere in stdout, stderr or the files written under {out}, in ASCII or as hex",
+		Checks: "the card's check codes and PINs (and the wrong code given) appear nowhere in stdout, stderr or any file written, in ASCII, hex, base64 or \\u escapes",
 		check:  checkNoLeak},
 	{ID: "RR-012", Severity: Must, Title: "reads a genuine card",
 		Checks:    "exits 0 on a genuine card, also a slow one and ones whose files are larger or smaller than usual",
@@ -87,6 +87,9 @@ var rules = []Rule{
 	{ID: "RR-013", Severity: Must, Title: "reports a failed read as a failure",
 		Checks:    "exits non-zero when the code was wrong or the card was pulled mid-read",
 		Scenarios: []string{"wrong-code", "torn"}, check: checkReportsFailure},
+	{ID: "RR-014", Severity: Must, Title: "keeps no personal data at rest",
+		Checks: "no file the command wrote (anywhere, {out} included) holds the card's name, address, birth date, individual number, images, serial, certificates, check codes or PINs, in any common encoding; only a declared record store (--records) may, and what it holds is listed",
+		check:  checkAtRest},
 }
 
 // Rules returns every rule, sorted by ID.

@@ -35,6 +35,7 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	out := fs.String("out", "certification", "directory for the reports (certification.json, .junit.xml, .html)")
 	timeout := fs.Duration("timeout", certify.DefaultTimeout, "deadline of the command in each scenario")
 	list := fs.Bool("list", false, "list the scenarios and rules, and exit")
+	records := fs.String("records", "", "a record store the reader keeps by law, as the reader sees it ('{out}/records', '~/records'): personal data there does not fail RR-014, but the report lists it")
 	var scenarios stringList
 	fs.Var(&scenarios, "scenario", "run only this scenario (repeatable, or comma-separated); default all")
 	if code, ok := parseFlags(fs, args); !ok {
@@ -81,7 +82,7 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	fmt.Fprintf(e.stderr, "certifying %q against %d scenario(s) of profile %s…\n", *command, n, p.ID)
 	rep, err := certify.Run(ctx, certify.Options{
 		Command: *command, Profile: p, Scenarios: scenarios, Timeout: *timeout,
-		Progress: e.stderr, Tool: "taimen " + version,
+		Progress: e.stderr, Tool: "taimen " + version, Records: *records,
 	})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "taimen certify-reader:", err)

@@ -77,7 +77,8 @@ func TestCertifyTaimen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := certifyForTest(t, bin+" read face --reader '{reader}' --test-ca "+profile+" --json --out '{out}'", 30*time.Second)
+	// No --out: a face-to-face reader keeps no image (RR-014).
+	rep := certifyForTest(t, bin+" read face --reader '{reader}' --test-ca "+profile+" --json", 30*time.Second)
 	if rep.Verdict != VerdictPass || len(rep.FailedRules) != 0 {
 		t.Fatalf("taimen read: verdict %s, failures %v", rep.Verdict, failedIn(rep))
 	}
@@ -120,8 +121,9 @@ func TestCertifyCarelessReader(t *testing.T) {
 	rep := certifyForTest(t, bin+" -reader '{reader}' -out '{out}'", 30*time.Second)
 	// It skips the tries query (RR-001) and so spends the last try (RR-003),
 	// retries a rejected code (RR-002), ignores signatures, the chain and
-	// liveness (RR-005, RR-006, RR-007), and prints the code (RR-011).
-	want := []string{"RR-001", "RR-002", "RR-003", "RR-005", "RR-006", "RR-007", "RR-011"}
+	// liveness (RR-005, RR-006, RR-007), prints the code (RR-011), and keeps
+	// the card face and the code in {out} (RR-014).
+	want := []string{"RR-001", "RR-002", "RR-003", "RR-005", "RR-006", "RR-007", "RR-011", "RR-014"}
 	if !slices.Equal(rep.FailedRules, want) {
 		t.Fatalf("failed rules %v, want %v\n%v", rep.FailedRules, want, failedIn(rep))
 	}
@@ -136,16 +138,26 @@ func TestCertifyCarelessReader(t *testing.T) {
 		{"RR-005", "forged-data", "accepted forged data"},
 		{"RR-006", "unknown-ca", "accepted a certificate from an unknown CA"},
 		{"RR-007", "clone", "liveness was not proved"},
-		{"RR-011", "good", "check code B (ASCII) in stdout; check code B (hex) in stderr; check code B (hex) in file out/session.log"},
+		{"RR-011", "good", "check code B (ASCII) in stdout; check code B (hex) in stderr; check code B (hex) in file {out}/session.log"},
 		{"RR-011", "wrong-code", "the wrong check code B given (ASCII) in stdout"},
+		{"RR-014", "good", "face photo (raw)"},
+		{"RR-014", "good", "in {out}/face.bin"},
+		{"RR-014", "good", "check code B (hex) in {out}/session.log"},
 	} {
 		if !slices.ContainsFunc(f[tc.rule], func(m string) bool { return strings.HasPrefix(m, tc.scenario+": ") && strings.Contains(m, tc.msg) }) {
 			t.Errorf("%s in %s: no message with %q in %q", tc.rule, tc.scenario, tc.msg, f[tc.rule])
 		}
 	}
+	// The output holds the code (and, in hex, the card face): each tail is
+	// scrubbed of it, or withheld.
+	p := loadP01(t)
+	wrong, _ := wrongCheckCodeB(p)
 	for _, sc := range rep.Scenarios {
-		if sc.Output.Withheld == "" || sc.Output.Tail != "" {
-			t.Errorf("%s: the output holds the code but was not withheld", sc.Name)
+		if sc.Name == "wrong-code" && (sc.Output.Withheld != "" || sc.Output.Redacted == 0 || !strings.Contains(sc.Output.Tail, "using check code B [redacted]")) {
+			t.Errorf("%s: the tail was not scrubbed (withheld %q, %d redacted)", sc.Name, sc.Output.Withheld, sc.Output.Redacted)
+		}
+		if leaks := findLeaks(scenarioSecrets(p, wrong), []source{{"tail", []byte(sc.Output.Tail)}}); len(leaks) > 0 {
+			t.Errorf("%s: the tail holds %v", sc.Name, leaks)
 		}
 	}
 }

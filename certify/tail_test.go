@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -111,7 +112,15 @@ func TestPersonalTailScrubbed(t *testing.T) {
 		}
 	}
 	if n < len(values) || !strings.Contains(kept, "birth date: [redacted]") || !strings.Contains(kept, "expiry: [redacted]") {
-		t.Errorf("%d value(s) redacted; tail without the values:\n%s", n, kept)
+		// Shown with any value left replaced by its name (longest first, as
+		// values contain others), never the value.
+		names := slices.Collect(maps.Keys(values))
+		slices.SortFunc(names, func(a, b string) int { return len(values[b]) - len(values[a]) })
+		masked := kept
+		for _, what := range names {
+			masked = strings.ReplaceAll(masked, values[what], "<"+what+">")
+		}
+		t.Errorf("%d value(s) redacted; tail:\n%s", n, masked)
 	}
 
 	// Pieces of binary data: withheld.

@@ -175,6 +175,7 @@ func (d *personalData) addBinary(datum string, data []byte) {
 	if len(data) == 0 {
 		return
 	}
+	data = bytes.Clone(data) // wipe clears the forms, not the profile's images
 	d.binary = append(d.binary, data)
 	d.add(datum, "raw", data, matchExact)
 	d.add(datum, "hex", []byte(hex.EncodeToString(data)), matchFold)

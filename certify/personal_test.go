@@ -245,3 +245,24 @@ func TestRR014CodesAndPINsInFiles(t *testing.T) {
 		t.Errorf("RR-014: %v %q", ok, msg)
 	}
 }
+
+// TestPersonalWipeKeepsProfile: wiping the search forms clears them, not the
+// profile's own images or personal data.
+func TestPersonalWipeKeepsProfile(t *testing.T) {
+	p := loadP01(t)
+	face, name := bytes.Clone(p.Images.Face), p.Person.Name
+	d, err := newPersonalData(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forms := slices.Clone(d.forms)
+	d.wipe()
+	if !bytes.Equal(p.Images.Face, face) || p.Person.Name != name {
+		t.Fatal("wipe changed the profile")
+	}
+	for _, f := range forms {
+		if slices.ContainsFunc(f.value, func(b byte) bool { return b != 0 }) {
+			t.Errorf("the %s of the %s was not cleared", f.encoding, f.datum)
+		}
+	}
+}

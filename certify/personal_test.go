@@ -266,3 +266,38 @@ func TestPersonalWipeKeepsProfile(t *testing.T) {
 		}
 	}
 }
+
+// TestRR014HTMLTables: the HTML report shows RR-014's findings and the record
+// store's content as tables (file, data kind, encoding), and neither heading
+// when there is nothing to show.
+func TestRR014HTMLTables(t *testing.T) {
+	sc := ScenarioResult{Scenario: Scenario{Name: "good"},
+		PersonalData: []PersonalFinding{{Where: "~/.cache/x.jp2", Datum: "face photo", Encoding: "raw"}},
+		Records:      []PersonalFinding{{Where: "{out}/records/a.json", Datum: "name", Encoding: "UTF-8"}}}
+	for _, tc := range []struct {
+		rep  *Report
+		want []string
+		not  []string
+	}{
+		{&Report{Verdict: VerdictFail, Records: "{out}/records", Rules: Rules(), Scenarios: []ScenarioResult{sc}},
+			[]string{"<h2>Personal data at rest (RR-014)</h2>", "<td>good</td><td><code>~/.cache/x.jp2</code></td><td>face photo</td><td>raw</td>",
+				"<h2>Record store <code>{out}/records</code></h2>", "<td>good</td><td><code>{out}/records/a.json</code></td><td>name</td><td>UTF-8</td>"}, nil},
+		{&Report{Verdict: VerdictPass, Rules: Rules(), Scenarios: []ScenarioResult{{Scenario: Scenario{Name: "good"}}}},
+			nil, []string{"Personal data at rest", "Record store"}},
+	} {
+		var b bytes.Buffer
+		if err := tc.rep.WriteHTML(&b); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("no %q", w)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(b.String(), n) {
+				t.Errorf("%q shown with nothing to show", n)
+			}
+		}
+	}
+}

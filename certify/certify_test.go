@@ -81,9 +81,10 @@ func TestCertifyTaimen(t *testing.T) {
 	t.Parallel()
 	bin := build(t, "./cmd/taimen", visibleDir(t))
 	profile := visibleProfile(t)
+	// No --out: a face-to-face reader keeps no image (RR-014).
 	// --card-image is read only when no check code B is in the environment:
 	// in image-only (tesseract reads the front); the code or its typed parts otherwise.
-	rep := certifyForTest(t, bin+" read face --reader '{reader}' --test-ca "+profile+" --json --out '{out}' --card-image '{card_image}'", 30*time.Second)
+	rep := certifyForTest(t, bin+" read face --reader '{reader}' --test-ca "+profile+" --json --card-image '{card_image}'", 30*time.Second)
 	if rep.Verdict != VerdictPass || len(rep.FailedRules) != 0 {
 		t.Fatalf("taimen read: verdict %s, failures %v", rep.Verdict, failedIn(rep))
 	}
@@ -127,10 +128,11 @@ func TestCertifyCarelessReader(t *testing.T) {
 	rep := certifyForTest(t, bin+" -reader '{reader}' -out '{out}'", 30*time.Second)
 	// It skips the tries query (RR-001) and so spends the last try (RR-003),
 	// retries a rejected code (RR-002), ignores signatures, the chain and
-	// liveness (RR-005, RR-006, RR-007), and prints the code (RR-011). It
-	// takes only TAIMEN_CHECK_CODE_B, so it reads nothing from the card image
-	// or the typed birth date (RR-012, RR-016 in image-only and manual-date).
-	want := []string{"RR-001", "RR-002", "RR-003", "RR-005", "RR-006", "RR-007", "RR-011", "RR-012", "RR-016"}
+	// liveness (RR-005, RR-006, RR-007), prints the code (RR-011), keeps
+	// the card face and the code in {out} (RR-014). It takes only
+	// TAIMEN_CHECK_CODE_B, so it reads nothing from the card image or the typed
+	// birth date (RR-012, RR-016 in image-only and manual-date).
+	want := []string{"RR-001", "RR-002", "RR-003", "RR-005", "RR-006", "RR-007", "RR-011", "RR-012", "RR-014", "RR-016"}
 	if !slices.Equal(rep.FailedRules, want) {
 		t.Fatalf("failed rules %v, want %v\n%v", rep.FailedRules, want, failedIn(rep))
 	}
@@ -150,17 +152,27 @@ func TestCertifyCarelessReader(t *testing.T) {
 		{"RR-012", "image-only", "did not read a genuine card"},
 		{"RR-016", "image-only", "sent no check code B: nothing was built from the card image"},
 		{"RR-016", "manual-date", "sent no check code B: nothing was built from the typed birth date"},
+		{"RR-014", "good", "face photo (raw)"},
+		{"RR-014", "good", "in {out}/face.bin"},
+		{"RR-014", "good", "check code B (hex) in {out}/session.log"},
 	} {
 		if !slices.ContainsFunc(f[tc.rule], func(m string) bool { return strings.HasPrefix(m, tc.scenario+": ") && strings.Contains(m, tc.msg) }) {
 			t.Errorf("%s in %s: no message with %q in %q", tc.rule, tc.scenario, tc.msg, f[tc.rule])
 		}
 	}
+	// The output holds the code (and, in hex, the card face): each tail is
+	// scrubbed of it, or withheld.
+	p := loadP01(t)
+	wrong, _ := wrongCheckCodeB(p)
 	for _, sc := range rep.Scenarios {
 		if sc.Input != "" {
 			continue // no code given: none printed
 		}
-		if sc.Output.Withheld == "" || sc.Output.Tail != "" {
-			t.Errorf("%s: the output holds the code but was not withheld", sc.Name)
+		if sc.Name == "wrong-code" && (sc.Output.Withheld != "" || sc.Output.Redacted == 0 || !strings.Contains(sc.Output.Tail, "using check code B [redacted]")) {
+			t.Errorf("%s: the tail was not scrubbed (withheld %q, %d redacted)", sc.Name, sc.Output.Withheld, sc.Output.Redacted)
+		}
+		if leaks := findLeaks(scenarioSecrets(p, wrong), []source{{"tail", []byte(sc.Output.Tail)}}); len(leaks) > 0 {
+			t.Errorf("%s: the tail holds %v", sc.Name, leaks)
 		}
 	}
 }

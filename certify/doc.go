@@ -95,6 +95,7 @@
 //	RR-012 must    reads a genuine card (exit 0); good, slow, larger-files, smaller-files,
 //	               image-only, manual-date
 //	RR-013 must    reports a failed read as a failure (non-zero exit); wrong-code, torn
+//	RR-014 must    keeps no personal data at rest (outside a declared record store); every scenario
 //	RR-015 must    sends nothing off the machine: no connection, datagram or DNS lookup
 //	               (loopback included) except to --allow-net endpoints; every scenario
 //	RR-016 must    builds the right check code B from the card image or the typed birth date:
@@ -127,12 +128,34 @@
 // RR-011 searches stdout, stderr, every file written anywhere in the
 // sandbox, the command line of every program the sandbox ran, and their
 // environment variables except the TAIMEN_* inputs the engine set (all seen
-// by strace's execve records) for check code B, the wrong
-// code given, and check code A, in ASCII and as the hex of the ASCII digits
-// (as an APDU log shows them), after folding case and dropping separators
-// (white space, ':', '-', '_', '.', ','). PINs are not given to the reader,
-// so they cannot leak; the 6-digit birth-date key is not searched (it is the
-// era birth date, which a reader may legitimately print).
+// by strace's execve records) for check code B, the wrong code given, check code A and the profile's PINs (text,
+// auth, juki PIN and sign password): in ASCII and as the hex of the ASCII (as
+// an APDU log shows them), after folding case and dropping separators (white
+// space, ':', '-', '_', '.', ','); in base64 of the ASCII (standard and URL
+// alphabets, padded or not); and as JSON/JavaScript \uXXXX escapes. A value
+// shorter than eight characters (a PIN) counts in ASCII only as a whole
+// token: not next to a letter, digit, '.', '-', ':' or '/', so that a PIN is
+// not found in every date, time or longer number. PINs are not given to the
+// reader, but a reader may hold them from elsewhere. The 6-digit birth-date
+// key is not searched (it is the era birth date, which a reader may
+// legitimately print; RR-014 looks for it in files).
+//
+// RR-014 searches every file the command wrote ({out} included; with the
+// sandbox, anywhere it could write) for the scenario card's personal data, in
+// every form a program might store it (see personalData): the name and
+// address in UTF-8, UTF-16LE/BE and Shift_JIS (the name also without spaces,
+// the address also NFKC-normalized); the birth date as 1980-02-17, 19800217,
+// 1980/02/17, S55.2.17, S55.02.17, 昭和55年2月17日 and 550217 (digit-only forms
+// only as a whole run of digits, not inside a timestamp); the individual
+// number and the card serial (whole digit runs); the face photo, name,
+// address, security-code and number images and the JPKI holder certificates
+// (read from an in-process card as a reader reads them) as raw bytes, hex,
+// base64 and base64url at any alignment within a longer encoding, by SHA-256
+// (hex and raw digest), and the certificates as PEM; and the check codes and
+// PINs RR-011 found in files. Any hit fails, except under the record store
+// declared with Options.Records (--records), whose content is listed in the
+// report for a reviewer. Findings name the file, the datum and the encoding,
+// never the value; file names are scrubbed too.
 //
 // RR-015 parses strace's log (trace=%network,execve): every connect, sendto,
 // sendmsg and sendmmsg to an AF_INET or AF_INET6 address, by any process of
@@ -173,7 +196,13 @@
 // Report is the JSON document "taimen.certification/v1" (see its fields);
 // WriteJUnit writes JUnit XML with one testsuite per scenario and one testcase
 // per scenario × rule (not-applicable as skipped, harness errors as errors);
-// WriteHTML writes one self-contained page (inline CSS, no script). Reports
-// hold no check code, PIN or APDU data; the tail of the reader's output is
-// included only when it holds no check code.
+// WriteHTML writes one self-contained page (inline CSS, no script), with
+// RR-014's findings and the record store's content as tables. Reports hold
+// no check code, PIN, personal datum or APDU data. The tail of the reader's
+// output is scrubbed with reports.Scrubber (every text form of the personal
+// data, expiry, security code, codes and PINs, also in base64 and \u
+// escapes), then searched again with everything RR-011 and RR-014 look for
+// and for any 24-byte piece of an image or certificate (raw, hex or base64);
+// if anything is left it is withheld (see tail.go for why it is scrubbed
+// rather than hashed).
 package certify

@@ -79,6 +79,10 @@ type Options struct {
 	// does not fail on attempts to reach them, and the report lists them. The
 	// sandbox still has only loopback.
 	AllowNet []string
+	// Records declares a record store, a directory as the reader sees it
+	// ("{out}/records", "~/records"): personal data kept under it does not
+	// fail RR-014, but the report lists it. "" declares none.
+	Records string
 }
 
 // Available reports whether this machine can run a certification (it needs
@@ -147,9 +151,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	e := &engine{o: o, scratch: scratch, confDir: confDir, reader: o.ReaderLabel + " 00 00", allowed: allowed}
+	if e.personal, err = newPersonalData(ctx, o.Profile); err != nil {
+		return nil, fmt.Errorf("certify: the profile's personal data: %w", err)
+	}
+	defer e.personal.wipe()
 	rep := &Report{
 		Schema: Schema, Tool: o.Tool, Started: time.Now().UTC(), Command: o.Command, Reader: e.reader,
-		Profile: o.Profile.ID, TimeoutMS: o.Timeout.Milliseconds(), Rules: Rules(), FailedRules: []string{},
+		Profile: o.Profile.ID, TimeoutMS: o.Timeout.Milliseconds(), Records: o.Records, Rules: Rules(), FailedRules: []string{},
 		AllowNet: sortedSpecs(allowed),
 	}
 	start := time.Now()
@@ -240,8 +248,9 @@ type engine struct {
 	reader  string
 	allowed []allowedEndpoint // --allow-net
 
-	baseSize int    // physical size of the profile's card-surface file (probed once)
-	front    []byte // the card's front as PNG, for {card_image} (drawn once)
+	baseSize int           // physical size of the profile's card-surface file (probed once)
+	front    []byte        // the card's front as PNG, for {card_image} (drawn once)
+	personal *personalData // what RR-014 looks for
 }
 
 // scenario runs one scenario and checks every rule.
@@ -372,11 +381,10 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 	ev.network, ev.netCut = netAttempts(run.trace.calls, e.allowed), sb.traceCut()
 	srcs := append([]source{{"stdout", run.stdout}, {"stderr", run.stderr}}, written...)
 	srcs = append(srcs, execSources(run.trace.execs, run.inputs)...)
-	secrets := []namedSecret{{"check code B", p.CheckCodeB()}, {"check code A", p.CheckCodeA()}}
-	if run.wrong != nil {
-		secrets = append(secrets, namedSecret{"the wrong check code B given", run.wrong})
-	}
+	secrets := scenarioSecrets(p, run.wrong)
 	ev.leaks = findLeaks(secrets, srcs)
+	ev.personal, ev.kept = atRest(e.personal, ev.leaks, srcs, e.o.Records)
+	scrub := newTailScrubber(p, e.personal, secrets)
 
 	res.ExitCode, res.TimedOut, res.DurationMS, res.Files = run.exit, run.timedOut, run.duration.Milliseconds(), files
 	res.Network = ev.network
@@ -389,12 +397,10 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 	if len(res.Trace) > maxTrace {
 		res.Trace, res.TraceTruncated = res.Trace[:maxTrace], true
 	}
+	scrubPaths(scrub, res, ev)
+	res.PersonalData, res.Records = ev.personal, ev.kept
 	res.Output = Output{StdoutBytes: len(run.stdout), StderrBytes: len(run.stderr)}
-	if len(findLeaks(secrets, []source{{"output", ev.output()}})) > 0 {
-		res.Output.Withheld = "the output contains a check code"
-	} else {
-		res.Output.Tail = tail(ev.output(), maxTail)
-	}
+	res.Output.Tail, res.Output.Redacted, res.Output.Withheld = reportTail(ev.output(), scrub, e.personal, secrets)
 	return ev, nil
 }
 

@@ -20,6 +20,9 @@ type evidence struct {
 	stdout   []byte // as captured (bounded)
 	stderr   []byte
 	leaks    []Leak
+	// personal is what RR-014 found in the files written outside the record
+	// store; kept what it found inside it.
+	personal, kept []PersonalFinding
 
 	// written are the files the command wrote anywhere in its sandbox, named
 	// "file " + the path as the reader saw it ("file ~/.cache/x.jp2",

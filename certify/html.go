@@ -22,6 +22,13 @@ type htmlView struct {
 	R        *Report
 	Matrix   []matrixRow
 	Failures []failure
+	// AtRest and Kept are RR-014's findings outside and inside the record store.
+	AtRest, Kept []foundIn
+}
+
+type foundIn struct {
+	Scenario string
+	PersonalFinding
 }
 
 type matrixRow struct {
@@ -64,6 +71,12 @@ func (r *Report) WriteHTML(w io.Writer) error {
 			if res.Outcome == OutcomeFail || res.Outcome == OutcomeError {
 				v.Failures = append(v.Failures, failure{Scenario: sc.Name, Result: res})
 			}
+		}
+		for _, f := range sc.PersonalData {
+			v.AtRest = append(v.AtRest, foundIn{sc.Name, f})
+		}
+		for _, f := range sc.Records {
+			v.Kept = append(v.Kept, foundIn{sc.Name, f})
 		}
 	}
 	return htmlTemplate.Execute(w, v)

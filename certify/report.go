@@ -40,8 +40,9 @@ const (
 )
 
 // Report is a certification report: the JSON document "taimen.certification/v1".
-// It holds no check code, PIN or APDU data (see Exchange); reader output is
-// included only as a bounded tail, and withheld when it contains a secret.
+// It holds no check code, PIN, personal datum or APDU data (see Exchange);
+// reader output is included only as a bounded tail, scrubbed, and withheld
+// when something survives the scrubbing.
 type Report struct {
 	Schema string `json:"schema"`
 	// Tool is the program that made the report, e.g. "taimen dev".
@@ -57,6 +58,8 @@ type Report struct {
 	Profile string `json:"profile"`
 	// TimeoutMS is each scenario's deadline.
 	TimeoutMS int64 `json:"timeout_ms"`
+	// Records is the declared record store (--records), as the reader sees it; "" for none.
+	Records string `json:"records,omitempty"`
 	// Verdict is pass, fail or error; FailedRules the IDs of rules that failed
 	// somewhere (must and should), sorted.
 	Verdict     Verdict  `json:"verdict"`
@@ -96,6 +99,11 @@ type ScenarioResult struct {
 	Results []Result `json:"results"`
 	// Output is the tail of the command's stdout and stderr.
 	Output Output `json:"output"`
+	// PersonalData lists the personal data, check codes and PINs found in the
+	// files the command wrote outside the record store (RR-014); never a value.
+	PersonalData []PersonalFinding `json:"personal_data,omitempty"`
+	// Records lists what was found in the declared record store, for a reviewer.
+	Records []PersonalFinding `json:"records,omitempty"`
 	// Files lists every file the command wrote anywhere in its sandbox, by
 	// the path it saw: "~/…" under HOME, "{out}/…" under {out}, else the
 	// absolute path ("/tmp/…", "/run/taimen/history.jsonl").
@@ -122,9 +130,12 @@ type Output struct {
 	// StdoutBytes and StderrBytes are the sizes captured.
 	StdoutBytes int `json:"stdout_bytes"`
 	StderrBytes int `json:"stderr_bytes"`
-	// Tail is the end of stdout then stderr (at most maxTail bytes), unless withheld.
+	// Tail is the end of stdout then stderr (at most maxTail bytes), with
+	// personal data, check codes and PINs replaced by "[redacted]", unless withheld.
 	Tail string `json:"tail,omitempty"`
-	// Withheld says why Tail is absent (the output contains a secret).
+	// Redacted counts the values replaced in Tail.
+	Redacted int `json:"redacted,omitempty"`
+	// Withheld says why Tail is absent (something redaction could not remove).
 	Withheld string `json:"withheld,omitempty"`
 }
 

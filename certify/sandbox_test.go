@@ -170,7 +170,7 @@ func TestSandboxNetwork(t *testing.T) {
 	dir := visibleDir(t)
 	taimen, net := build(t, "./cmd/taimen", dir), build(t, "./certify/testdata/netreader", dir)
 	profile := visibleProfile(t)
-	cmd := net + " -addr 127.0.0.1:4444 -- " + taimen + " read face --reader '{reader}' --test-ca " + profile + " --json --out '{out}'"
+	cmd := net + " -addr 127.0.0.1:4444 -- " + taimen + " read face --reader '{reader}' --test-ca " + profile + " --json"
 	scenarios := []string{"good", "wrong-code"}
 
 	rep := certifyWith(t, Options{Command: cmd, Timeout: 30 * time.Second, Scenarios: scenarios})

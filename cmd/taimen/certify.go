@@ -38,6 +38,7 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	list := fs.Bool("list", false, "list the scenarios and rules, and exit")
 	uid := fs.Int("uid", certify.DefaultUID, "unprivileged uid (and gid) the command runs as in its sandbox; it must be able to read and run the reader")
 	var scenarios, allowNet stringList
+	records := fs.String("records", "", "a record store the reader keeps by law, as the reader sees it ('{out}/records', '~/records'): personal data there does not fail RR-014, but the report lists it")
 	fs.Var(&scenarios, "scenario", "run only this scenario (repeatable, or comma-separated); default all")
 	fs.Var(&allowNet, "allow-net", "a network endpoint HOST:PORT the reader needs (repeatable): RR-015 accepts attempts to it and the report lists it; the sandbox still has loopback only")
 	if code, ok := parseFlags(fs, args); !ok {
@@ -92,7 +93,7 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	fmt.Fprintf(e.stderr, "certifying %q against %d scenario(s) of profile %s…\n", *command, n, p.ID)
 	rep, err := certify.Run(ctx, certify.Options{
 		Command: *command, Profile: p, Scenarios: scenarios, Timeout: *timeout,
-		Progress: e.stderr, Tool: "taimen " + version, UID: *uid, AllowNet: allowNet,
+		Progress: e.stderr, Tool: "taimen " + version, UID: *uid, AllowNet: allowNet, Records: *records,
 	})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "taimen certify-reader:", err)

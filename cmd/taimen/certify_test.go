@@ -66,7 +66,7 @@ func TestCertifyCommand(t *testing.T) {
 		t.Skip(err)
 	}
 	out := filepath.Join(t.TempDir(), "reports")
-	r := runCLI(t, nil, "certify-reader", "--cmd", "true", "--profile", p01, "--scenario", "good", "--scenario", "wrong-code", "--out", out, "--timeout", "10s")
+	r := runCLI(t, nil, "certify-reader", "--cmd", "true", "--profile", p01, "--scenario", "good", "--scenario", "wrong-code", "--out", out, "--timeout", "10s", "--records", "{out}/records")
 	if r.code != exitNotCertified {
 		t.Fatalf("exit %d, want %d\n%s\n%s", r.code, exitNotCertified, r.stdout, r.stderr)
 	}
@@ -86,6 +86,9 @@ func TestCertifyCommand(t *testing.T) {
 	}
 	if rep.Schema != certify.Schema || rep.Verdict != certify.VerdictFail || !slices.Equal(rep.FailedRules, []string{"RR-007", "RR-013"}) || len(rep.Scenarios) != 2 {
 		t.Fatalf("report: %s %s %v", rep.Schema, rep.Verdict, rep.FailedRules)
+	}
+	if rep.Records != "{out}/records" {
+		t.Errorf("record store %q, want the --records given", rep.Records)
 	}
 	for _, f := range []string{certify.FileJUnit, certify.FileHTML} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {

@@ -27,6 +27,7 @@ const (
 	exitRefused      = 7 // the safety guard refused to spend a try
 	exitNotCertified = 8 // certify-reader: the reader under test failed a must-rule
 	exitSetup        = 9 // the set-up is unusable: a profile missing or malformed, an unsafe or unwritable directory, a locked state, the PC/SC service not running
+	exitNotCardFace  = 10 // not a My Number Card's face: a JPKI-only token or another card (nothing was verified)
 )
 
 const usage = `usage: taimen <command> [flags]
@@ -127,6 +128,8 @@ func exitCode(e env, err error) int {
 		return exitRefused
 	case errors.Is(err, reader.ErrNotAuthentic):
 		return exitNotAuthentic
+	case errors.Is(err, reader.ErrNoCardSurface):
+		return exitNotCardFace
 	case errors.Is(err, reader.ErrNoReader), errors.Is(err, reader.ErrNoCard), errors.Is(err, reader.ErrCardRemoved),
 		errors.Is(err, reader.ErrReaderBusy), errors.Is(err, reader.ErrTimeout):
 		return exitCardAbsent
@@ -146,6 +149,7 @@ type targetFlags struct {
 	noExtend   bool
 	chunk      int
 	trace      string
+	form       string
 	isPhysical bool
 }
 
@@ -160,6 +164,7 @@ func (t *targetFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&t.noExtend, "short-reads", false, "never use extended-length READ BINARY")
 	fs.IntVar(&t.chunk, "chunk", 256, "short READ BINARY size (1–256)")
 	fs.StringVar(&t.trace, "trace", "", "write the redacted APDU trace as JSON to this file")
+	fs.StringVar(&t.form, "emulator-form", "", "with --emulator: present the card as another form: jpki-token-android, jpki-token-ios (a phone's JPKI-only token) or not-my-number (default: the profile's card.form)")
 }
 
 // resolveProfile loads a profile given as a file or an ID under vectors/profiles (profilePath).
@@ -192,6 +197,9 @@ func (t *targetFlags) open(ctx context.Context) (reader.Transport, *cvc.AnchorSe
 		}
 		anchors = append(anchors, set.Anchors()...)
 	}
+	if t.form != "" && t.emulator == "" {
+		return nil, nil, usagef("--emulator-form is for --emulator")
+	}
 	if t.emulator != "" {
 		if t.reader != "" {
 			return nil, nil, usagef("--reader and --emulator exclude each other")
@@ -200,7 +208,13 @@ func (t *targetFlags) open(ctx context.Context) (reader.Transport, *cvc.AnchorSe
 		if err != nil {
 			return nil, nil, err
 		}
-		card, err := emulator.New(p, emulator.Options{StateDir: t.state})
+		var form myna.Form
+		if t.form != "" {
+			if form, err = myna.ParseForm(t.form); err != nil {
+				return nil, nil, usageError{err}
+			}
+		}
+		card, err := emulator.New(p, emulator.Options{StateDir: t.state, Form: form})
 		if err != nil {
 			return nil, nil, err
 		}

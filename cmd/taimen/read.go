@@ -21,7 +21,7 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 	var tf targetFlags
 	tf.register(fs)
 	asJSON := fs.Bool("json", false, "print stable JSON instead of a table")
-	outDir := fs.String("out", "", "write the images (face.jp2, name.png, address.png, security-code.png, number.png) to this directory, owner-only")
+	outDir := fs.String("out", "", "write the images (face.jp2, name.png, address.png, security-code.png, number.png) and result.json (the --json result with its outcome, personal data masked unless --reveal; also on failure) to this directory, owner-only")
 	reveal := fs.Bool("reveal", false, "show personal data (birth date, sex, expiry, number, text) instead of masking it")
 	western := fs.Bool("western-birth-date", false, "check code B with a Western birth date (foreign residents' cards)")
 	history := fs.String("history", "", "append one line per read to this file (default $TAIMEN_HISTORY or ~/.local/state/taimen/history.jsonl; \"-\" for none)")
@@ -119,6 +119,12 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 		}
 	}
 	recordHistory(*history, e, t.Info(), app, flow, err, authErr, s)
+	if *outDir != "" {
+		// The result at rest: what readJSON shows without --reveal, and the outcome; also on failure.
+		if werr := writeResult(*outDir, resultJSON(flow, t.Info(), res, *reveal, err, authErr)); werr != nil && err == nil {
+			err = werr
+		}
+	}
 	if werr := writeTrace(tf.trace, tr); werr != nil && err == nil {
 		err = werr
 	}
@@ -126,7 +132,7 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 		return exitCode(e, err)
 	}
 	if *asJSON {
-		if werr := writeJSON(e.stdout, readJSON(flow, t.Info(), res, *reveal)); werr != nil {
+		if werr := writeJSON(e.stdout, resultJSON(flow, t.Info(), res, *reveal, nil, authErr)); werr != nil {
 			return exitCode(e, werr)
 		}
 	} else {
@@ -268,7 +274,11 @@ func recordHistory(path string, e env, target reader.Target, app, flow string, e
 
 func outcome(err, authErr error) string {
 	var wc *reader.WrongCodeError
+	var nf *reader.NotFaceError
 	switch {
+	case errors.As(err, &nf):
+		return string(nf.Kind) // "jpki-only-token" or "not-my-number-card"
+
 	case err == nil && authErr == nil:
 		return "ok"
 	case err == nil:

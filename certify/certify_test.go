@@ -85,7 +85,8 @@ func TestCertifyTaimen(t *testing.T) {
 		t.Fatalf("%d scenarios run", len(rep.Scenarios))
 	}
 	want := map[string]int{"good": 0, "wrong-code": 3, "one-try-left": 7, "blocked": 4, "forged-data": 6, "unknown-ca": 6, "clone": 6,
-		"changed-expiry": 0, "slow": 0, "torn": 5, "no-extended": 0, "larger-files": 0, "smaller-files": 0}
+		"changed-expiry": 0, "slow": 0, "torn": 5, "no-extended": 0, "larger-files": 0, "smaller-files": 0,
+		"jpki-token": 10, "not-mynumber": 10}
 	for _, sc := range rep.Scenarios {
 		if sc.ExitCode != want[sc.Name] {
 			t.Errorf("%s: exit %d, want %d\n%s", sc.Name, sc.ExitCode, want[sc.Name], sc.Output.Tail)
@@ -96,6 +97,11 @@ func TestCertifyTaimen(t *testing.T) {
 		for _, r := range sc.Results {
 			if r.Outcome != OutcomePass && r.Outcome != OutcomeNotApplicable {
 				t.Errorf("%s: %s %s", sc.Name, r.Rule, r.Outcome)
+			}
+			// taimen's reader says why in {out}/result.json: the engine reads it.
+			if want := map[string]string{"jpki-token": `"jpki-only-token"`, "not-mynumber": `"not-my-number-card"`}[sc.Name]; r.Rule == "RR-017" && want != "" &&
+				!strings.Contains(r.Message, "its result.json says why (outcome "+want+")") {
+				t.Errorf("%s: RR-017 %q is not judged from result.json", sc.Name, r.Message)
 			}
 		}
 	}
@@ -120,8 +126,9 @@ func TestCertifyCarelessReader(t *testing.T) {
 	rep := certifyForTest(t, bin+" -reader '{reader}' -out '{out}'", 30*time.Second)
 	// It skips the tries query (RR-001) and so spends the last try (RR-003),
 	// retries a rejected code (RR-002), ignores signatures, the chain and
-	// liveness (RR-005, RR-006, RR-007), and prints the code (RR-011).
-	want := []string{"RR-001", "RR-002", "RR-003", "RR-005", "RR-006", "RR-007", "RR-011"}
+	// liveness (RR-005, RR-006, RR-007), prints the code (RR-011), and sends
+	// VERIFY to cards that are not a My Number Card's face (RR-017).
+	want := []string{"RR-001", "RR-002", "RR-003", "RR-005", "RR-006", "RR-007", "RR-011", "RR-017"}
 	if !slices.Equal(rep.FailedRules, want) {
 		t.Fatalf("failed rules %v, want %v\n%v", rep.FailedRules, want, failedIn(rep))
 	}
@@ -138,6 +145,8 @@ func TestCertifyCarelessReader(t *testing.T) {
 		{"RR-007", "clone", "liveness was not proved"},
 		{"RR-011", "good", "check code B (ASCII) in stdout; check code B (hex) in stderr; check code B (hex) in file out/session.log"},
 		{"RR-011", "wrong-code", "the wrong check code B given (ASCII) in stdout"},
+		{"RR-017", "jpki-token", "sent 1 VERIFY command(s) (#3) to a card that is not a My Number Card's face"},
+		{"RR-017", "not-mynumber", "sent 1 VERIFY command(s) (#3)"},
 	} {
 		if !slices.ContainsFunc(f[tc.rule], func(m string) bool { return strings.HasPrefix(m, tc.scenario+": ") && strings.Contains(m, tc.msg) }) {
 			t.Errorf("%s in %s: no message with %q in %q", tc.rule, tc.scenario, tc.msg, f[tc.rule])

@@ -87,6 +87,9 @@ var rules = []Rule{
 	{ID: "RR-013", Severity: Must, Title: "reports a failed read as a failure",
 		Checks:    "exits non-zero when the code was wrong or the card was pulled mid-read",
 		Scenarios: []string{"wrong-code", "torn"}, check: checkReportsFailure},
+	{ID: "RR-017", Severity: Must, Title: "fails cleanly on a card that is not a My Number Card's face",
+		Checks:    "on a phone's JPKI-only token and on a card with no My Number application: sends no VERIFY at all, exits non-zero within the deadline, and says why ({out}/result.json's outcome or error, else a phrase in its output)",
+		Scenarios: []string{scenarioJPKIToken, scenarioNotMyNumber}, check: checkNotCardFace},
 }
 
 // Rules returns every rule, sorted by ID.
@@ -214,6 +217,10 @@ func checkRejects(what string) func(*evidence) (bool, string) {
 			return false, fmt.Sprintf("did not finish on %s (killed at the deadline)", what)
 		case ev.exitCode != 0:
 			return true, fmt.Sprintf("rejected %s: %s", what, exitDesc(ev))
+		case ev.result != nil && ev.result.rejects():
+			return true, fmt.Sprintf("exited 0 but its %s says the card is not authentic (%s)", ResultFile, what)
+		case ev.result != nil:
+			return false, fmt.Sprintf("accepted %s: exited 0 and its %s says authentic", what, ResultFile)
 		case saysNotAuthentic(ev.output(), ev.stdout):
 			return true, fmt.Sprintf("exited 0 but said the card is not authentic (%s)", what)
 		}

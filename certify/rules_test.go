@@ -454,10 +454,13 @@ func TestScenariosAndRulesAreConsistent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	prev := 0
 	for i, r := range Rules() {
-		if want := fmt.Sprintf("RR-%03d", i+1); r.ID != want {
-			t.Errorf("rule %d is %s, want %s", i, r.ID, want)
+		var n int
+		if _, err := fmt.Sscanf(r.ID, "RR-%03d", &n); err != nil || r.ID != fmt.Sprintf("RR-%03d", n) || n <= prev {
+			t.Errorf("rule %d is %s, want RR-NNN after RR-%03d", i, r.ID, prev)
 		}
+		prev = n
 		for _, s := range r.Scenarios {
 			if !names[s] {
 				t.Errorf("%s names unknown scenario %s", r.ID, s)

@@ -26,7 +26,8 @@ func TestReadFaceNotACardFace(t *testing.T) {
 		t.Run(tc.form, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
 			trace := filepath.Join(t.TempDir(), "trace.json")
-			r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()},
+			hist := filepath.Join(t.TempDir(), "h.jsonl")
+			r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal(), "TAIMEN_HISTORY": hist},
 				"read", "face", "--emulator", p01, "--emulator-form", tc.form, "--trace", trace, "--out", out, "--json")
 			if r.code != exitNotCardFace {
 				t.Fatalf("exit %d, want %d: %s", r.code, exitNotCardFace, r.stderr)
@@ -49,6 +50,9 @@ func TestReadFaceNotACardFace(t *testing.T) {
 				if e.Op != "SELECT" {
 					t.Errorf("trace entry %d is a %s: only SELECT may be sent", e.Seq, e.Op)
 				}
+			}
+			if h, _ := os.ReadFile(hist); !strings.Contains(string(h), `"outcome":"`+tc.outcome+`"`) {
+				t.Errorf("history: %s", h)
 			}
 			o := readResultFile(t, out)
 			if o.Schema != "taimen.read/v1" || o.Authentic || o.Outcome != tc.outcome || !strings.Contains(o.Error, tc.says) {

@@ -84,7 +84,7 @@ func TestCertifyTaimen(t *testing.T) {
 	// No --out: a face-to-face reader keeps no image (RR-014).
 	// --card-image is read only when no check code B is in the environment:
 	// in image-only (tesseract reads the front); the code or its typed parts otherwise.
-	rep := certifyForTest(t, bin+" read face --reader '{reader}' --test-ca "+profile+" --json --card-image '{card_image}'", 30*time.Second)
+	rep := certifyForTest(t, bin+" read face --reader '{reader}' --test-ca "+profile+" --json --result '{out}' --card-image '{card_image}'", 30*time.Second)
 	if rep.Verdict != VerdictPass || len(rep.FailedRules) != 0 {
 		t.Fatalf("taimen read: verdict %s, failures %v", rep.Verdict, failedIn(rep))
 	}
@@ -93,7 +93,7 @@ func TestCertifyTaimen(t *testing.T) {
 	}
 	want := map[string]int{"good": 0, "wrong-code": 3, "one-try-left": 7, "blocked": 4, "forged-data": 6, "unknown-ca": 6, "clone": 6,
 		"changed-expiry": 0, "slow": 0, "torn": 5, "no-extended": 0, "larger-files": 0, "smaller-files": 0,
-		"image-only": 0, "manual-date": 0}
+		"image-only": 0, "manual-date": 0, "jpki-token": 10, "not-mynumber": 10}
 	for _, sc := range rep.Scenarios {
 		if sc.ExitCode != want[sc.Name] {
 			t.Errorf("%s: exit %d, want %d\n%s", sc.Name, sc.ExitCode, want[sc.Name], sc.Output.Tail)
@@ -104,6 +104,11 @@ func TestCertifyTaimen(t *testing.T) {
 		for _, r := range sc.Results {
 			if r.Outcome != OutcomePass && r.Outcome != OutcomeNotApplicable {
 				t.Errorf("%s: %s %s", sc.Name, r.Rule, r.Outcome)
+			}
+			// taimen's reader says why in {out}/result.json: the engine reads it.
+			if want := map[string]string{"jpki-token": `"jpki-only-token"`, "not-mynumber": `"not-my-number-card"`}[sc.Name]; r.Rule == "RR-017" && want != "" &&
+				!strings.Contains(r.Message, "its result.json says why (outcome "+want+")") {
+				t.Errorf("%s: RR-017 %q is not judged from result.json", sc.Name, r.Message)
 			}
 		}
 	}
@@ -129,10 +134,11 @@ func TestCertifyCarelessReader(t *testing.T) {
 	// It skips the tries query (RR-001) and so spends the last try (RR-003),
 	// retries a rejected code (RR-002), ignores signatures, the chain and
 	// liveness (RR-005, RR-006, RR-007), prints the code (RR-011), keeps
-	// the card face and the code in {out} (RR-014). It takes only
+	// the card face and the code in {out} (RR-014), and sends VERIFY to cards
+	// that are not a My Number Card's face (RR-017). It takes only
 	// TAIMEN_CHECK_CODE_B, so it reads nothing from the card image or the typed
 	// birth date (RR-012, RR-016 in image-only and manual-date).
-	want := []string{"RR-001", "RR-002", "RR-003", "RR-005", "RR-006", "RR-007", "RR-011", "RR-012", "RR-014", "RR-016"}
+	want := []string{"RR-001", "RR-002", "RR-003", "RR-005", "RR-006", "RR-007", "RR-011", "RR-012", "RR-014", "RR-016", "RR-017"}
 	if !slices.Equal(rep.FailedRules, want) {
 		t.Fatalf("failed rules %v, want %v\n%v", rep.FailedRules, want, failedIn(rep))
 	}
@@ -155,6 +161,8 @@ func TestCertifyCarelessReader(t *testing.T) {
 		{"RR-014", "good", "face photo (raw)"},
 		{"RR-014", "good", "in {out}/face.bin"},
 		{"RR-014", "good", "check code B (hex) in {out}/session.log"},
+		{"RR-017", "jpki-token", "sent 1 VERIFY command(s) (#3) to a card that is not a My Number Card's face"},
+		{"RR-017", "not-mynumber", "sent 1 VERIFY command(s) (#3)"},
 	} {
 		if !slices.ContainsFunc(f[tc.rule], func(m string) bool { return strings.HasPrefix(m, tc.scenario+": ") && strings.Contains(m, tc.msg) }) {
 			t.Errorf("%s in %s: no message with %q in %q", tc.rule, tc.scenario, tc.msg, f[tc.rule])

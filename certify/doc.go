@@ -102,15 +102,48 @@
 //	               every VERIFY with data on a check-code-B key carries the card's check
 //	               code B (the era conversion included), at least one does, and the read
 //	               succeeds; image-only, manual-date
+//	RR-017 must    fails cleanly on a card that is not a My Number Card's face: no VERIFY at
+//	               all, non-zero exit within the deadline, and says why; jpki-token, not-mynumber
 //
 // A rule that does not apply to a scenario is reported "not-applicable". The
 // verdict is "fail" when any must-rule fails, "error" when a scenario could
 // not be run (a harness problem) and nothing failed, else "pass".
 //
 // "Rejects" (RR-005, RR-006, RR-007) means: exits non-zero, or exits 0 but
-// says the card is not authentic — a phrase such as "not authentic",
-// "forged", "untrusted", "invalid signature", "signature: FAIL", "偽造", or a
-// JSON value on stdout with "authentic" (or "authenticated", "genuine") false.
+// says the card is not authentic. What it says is read from {out}/result.json
+// when the reader wrote one (see "The result file" below): it rejects when
+// "authentic" is false, "outcome" is other than "ok", or "error" is set; and
+// accepts otherwise, whatever it printed. Without a usable result file, the
+// output decides: a phrase such as "not authentic", "forged", "untrusted",
+// "invalid signature", "signature: FAIL", "偽造", or a JSON value on stdout
+// with "authentic" (or "authenticated", "genuine") false.
+//
+// RR-017 "says why" when result.json's "outcome" is "jpki-only-token" or
+// "not-my-number-card", or its "error" names the reason, or else the output
+// does: "not a My Number Card", "no My Number application", "no card-surface
+// application", "JPKI-only", "token", "スマートフォン", "マイナンバーカードではありません",
+// "券面事項確認APがありません"… Any VERIFY, even an empty one (a tries query),
+// fails the rule: neither card has a key worth asking about.
+//
+// # The result file
+//
+// A reader under test may write its result to {out}/result.json (ResultFile)
+// in the schema "taimen.read/v1", the JSON `taimen read --json` prints and
+// `taimen read face --out DIR` writes to DIR/result.json. The engine reads only
+// these members, and uses the file only when "schema" is "taimen.read/v1" and
+// "authentic" is a boolean:
+//
+//	schema     "taimen.read/v1"
+//	authentic  the reader's verdict on the card (false after any failure)
+//	outcome    "ok", or why not: "not-authentic", "wrong-code", "blocked",
+//	           "refused", "card-removed", "jpki-only-token",
+//	           "not-my-number-card", "error"
+//	error      why the read failed, in words (optional)
+//
+// A file that is absent, malformed, larger than 1 MiB, not a regular file (a
+// symbolic link is not followed), or in another schema is ignored, and the
+// phrases decide. The file is at rest like any other the reader writes: it
+// must hold no personal data.
 //
 // RR-008 is exact for taimen's JSON (the "expiry" and "security code" fields
 // must have "signed": false) and a heuristic for other readers: it fails when
@@ -186,6 +219,11 @@
 //	image-only      a genuine card; the operator gives only {card_image}, no TAIMEN_CHECK_CODE_B
 //	manual-date     a genuine card; TAIMEN_BIRTH_DATE (Gregorian), TAIMEN_EXPIRY_YEAR and
 //	                TAIMEN_SECURITY_CODE instead of TAIMEN_CHECK_CODE_B
+//	jpki-token      a smartphone's JPKI-only token (myna.FormJPKITokenAndroid): the JPKI
+//	                application only, token JPKIAPGPSETOKEN, ATR 3B 80 80 01 01; every other
+//	                application answers 6A82
+//	not-mynumber    a card with no My Number application (myna.FormNotMyNumber): every
+//	                SELECT by AID answers 6A82; a blank JavaCard's ATR
 //
 // The profile copies are written into the run's temporary directory; myna
 // resolves a profile's image and key paths relative to its file (absolute

@@ -324,7 +324,7 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 
 	rec := newRecorder()
 	rec.expectCheckCodeB(p.CheckCodeB().Bytes())
-	card, err := emulator.New(p, emulator.Options{StateDir: stateDir, Faults: faults, Tries: sc.Tries, Observe: rec.observe})
+	card, err := emulator.New(p, emulator.Options{StateDir: stateDir, Faults: faults, Tries: sc.Tries, Observe: rec.observe, Form: sc.Form})
 	if err != nil {
 		return nil, err
 	}
@@ -375,6 +375,7 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 	ev.trace = rec.finish()
 	ev.verifies = verifyAttempts(ev.trace, initial, p.RetryLimits)
 	ev.exitCode, ev.timedOut, ev.stdout, ev.stderr = run.exit, run.timedOut, run.stdout, run.stderr
+	ev.result = loadResult(sb.host(sandboxOut)) // {out}/result.json, if the reader wrote one (result.go)
 
 	written, files := sb.written()
 	ev.written = written

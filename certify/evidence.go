@@ -37,6 +37,9 @@ type evidence struct {
 	// expiry is the expiry date the card carries (YYYYMMDD), as the reader
 	// would show it; "" when unknown.
 	expiry string
+	// result is the reader's {out}/result.json in the taimen.read/v1 schema;
+	// nil when it wrote none or another (the phrases decide then).
+	result *readResult
 }
 
 // verifyAttempt is one VERIFY command and what the reader knew of the key.

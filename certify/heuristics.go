@@ -20,6 +20,13 @@ var notAuthenticText = regexp.MustCompile(`(?i)not\s+authentic|inauthentic|\bfor
 	`(signature|certificate|chain|anchor|liveness|chip)\s*(check|verification)?\s*[:=]?\s*(fail|invalid|mismatch|bad\b|ng\b)|` +
 	`verification\s+failed|does\s+not\s+verify|did\s+not\s+verify|偽造|不正|真正性.{0,10}(なし|NG|ＮＧ|失敗|確認できません)|検証.{0,6}(失敗|エラー|NG|ＮＧ)`)
 
+// notCardFaceText matches a statement that the card is not a My Number
+// Card's face: a JPKI-only token (a phone's My Number Card function) or not a
+// My Number Card at all (RR-017).
+var notCardFaceText = regexp.MustCompile(`(?i)not\s+a\s+my\s*number\s+card|no\s+my\s*number\s+(application|applet)|` +
+	`no\s+card[\s-]*surface\s+(application|applet|ap)\b|card[\s-]*surface\s+(application|applet|ap)\s+(is\s+)?(not\s+found|missing|absent)|` +
+	`jpki[\s-]*only|\btoken\b|マイナンバーカードではありません|マイナンバーカードではない|券面事項確認AP.{0,10}(ありません|ない|なし)|スマホ用電子証明書|スマートフォン`)
+
 // claimText matches a claim that something was verified; negationText a
 // qualifier that takes the claim back.
 var (

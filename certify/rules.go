@@ -94,6 +94,9 @@ var rules = []Rule{
 		Checks: "no process of the command connects or sends a datagram to an IPv4 or IPv6 address (loopback included) or makes a DNS lookup, except to endpoints declared with --allow-net (strace, outside the sandbox)",
 		check:  checkNoNetwork},
 	ruleRightCheckCodeB,
+	{ID: "RR-017", Severity: Must, Title: "fails cleanly on a card that is not a My Number Card's face",
+		Checks:    "on a phone's JPKI-only token and on a card with no My Number application: sends no VERIFY at all, exits non-zero within the deadline, and says why ({out}/result.json's outcome or error, else a phrase in its output)",
+		Scenarios: []string{scenarioJPKIToken, scenarioNotMyNumber}, check: checkNotCardFace},
 }
 
 // Rules returns every rule, sorted by ID.
@@ -221,6 +224,10 @@ func checkRejects(what string) func(*evidence) (bool, string) {
 			return false, fmt.Sprintf("did not finish on %s (killed at the deadline)", what)
 		case ev.exitCode != 0:
 			return true, fmt.Sprintf("rejected %s: %s", what, exitDesc(ev))
+		case ev.result != nil && ev.result.rejects():
+			return true, fmt.Sprintf("exited 0 but its %s says the card is not authentic (%s)", ResultFile, what)
+		case ev.result != nil:
+			return false, fmt.Sprintf("accepted %s: exited 0 and its %s says authentic", what, ResultFile)
 		case saysNotAuthentic(ev.output(), ev.stdout):
 			return true, fmt.Sprintf("exited 0 but said the card is not authentic (%s)", what)
 		}

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/taimen-dev/taimen/myna"
 )
 
 // Scenario is one card the reader under test is run against: a fresh
@@ -33,6 +35,9 @@ type Scenario struct {
 	// PullOnTear removes the card from the reader when it tears (it is not
 	// re-inserted), as a holder pulling it away mid-read.
 	PullOnTear bool `json:"-"`
+	// Form presents the card as something that is not a My Number Card's
+	// face (emulator.Options.Form); "" is the card itself.
+	Form myna.Form `json:"form,omitempty"`
 }
 
 // Profile variants.
@@ -92,7 +97,17 @@ var scenarios = []Scenario{
 		Card: "a genuine card; the operator gives only a photo of its front ({card_image}), no check code B: the reader reads the birth date, expiry year and security code from it"},
 	{Name: "manual-date", Title: "the operator types the birth date", Input: inputManual,
 		Card: "a genuine card; the operator types the Gregorian birth date, the expiry year and the security code (TAIMEN_BIRTH_DATE, TAIMEN_EXPIRY_YEAR, TAIMEN_SECURITY_CODE), no check code B: the reader converts the date to the card's form"},
+	{Name: scenarioJPKIToken, Title: "a phone's JPKI-only token", Form: myna.FormJPKITokenAndroid,
+		Card: "a smartphone's My Number Card function (Android, token JPKIAPGPSETOKEN, ATR 3B 80 80 01 01): the JPKI application only; the card-surface, text and other applications answer 6A82"},
+	{Name: scenarioNotMyNumber, Title: "not a My Number Card", Form: myna.FormNotMyNumber,
+		Card: "a card with no My Number application (a blank JavaCard's ATR): every SELECT by AID answers 6A82"},
 }
+
+// The scenarios of cards that are not a My Number Card's face (RR-017).
+const (
+	scenarioJPKIToken   = "jpki-token"
+	scenarioNotMyNumber = "not-mynumber"
+)
 
 // Scenarios returns every scenario, in the order they run.
 func Scenarios() []Scenario {

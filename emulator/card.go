@@ -46,6 +46,7 @@ type Card struct {
 	answered int             // commands answered (mute, torn)
 	abort    chan struct{}   // closed by Abort: releases a mute card
 	observe  func(cmd, rsp []byte, d time.Duration)
+	noISD    bool // the form has no reachable issuer security domain: its SELECT answers 6A82
 
 	// volatile state, lost on reset and power cycle
 	powered  bool
@@ -391,7 +392,7 @@ func (c *Card) selectFile(cmd apdu.Command) result {
 			c.sess, c.sessDead = nil, false
 			return ok(nil) // P2=00: an empty FCI
 		}
-		if bytes.Equal(cmd.Data, aidISD) {
+		if bytes.Equal(cmd.Data, aidISD) && !c.noISD {
 			c.clearVolatile()
 			return ok(nil)
 		}

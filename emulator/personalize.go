@@ -39,6 +39,11 @@ type Options struct {
 	// Logger, if set, is told of every failure to save the state (the card then answers
 	// 6581, memory failure), with the path and the cause.
 	Logger *slog.Logger
+	// Form presents the profile's card as another form (a phone's JPKI-only
+	// token, a card with no My Number application): only the form's
+	// applications answer SELECT (the others 6A82), with the form's ATR and
+	// JPKI token label. "" takes the profile's card.form.
+	Form myna.Form
 }
 
 // Test CA key IDs: the test "J-LIS" range begins with 9 and never with the
@@ -65,11 +70,22 @@ func New(p *myna.Profile, opts Options) (*Card, error) {
 		opts.Rand = rand.Reader
 	}
 	faults := newFaultSet(opts.Faults)
-	contents, mf, err := personalize(p, faults)
+	form := opts.Form
+	if form == "" {
+		form = p.Card.Form
+	}
+	if _, err := myna.ParseForm(string(form)); err != nil {
+		return nil, fmt.Errorf("personalize %s: %w", p.ID, err)
+	}
+	contents, mf, err := personalize(p, faults, form)
 	if err != nil {
 		return nil, fmt.Errorf("personalize %s: %w", p.ID, err)
 	}
-	c := &Card{id: p.ID, atr: p.Card.ATR(), mfData: mf, rand: opts.Rand, faults: faults, abort: make(chan struct{})}
+	atr := p.Card.ATR()
+	if a := form.ATR(); a != nil {
+		atr = a
+	}
+	c := &Card{id: p.ID, atr: atr, mfData: mf, rand: opts.Rand, faults: faults, abort: make(chan struct{}), noISD: !form.Has(myna.GPISD)}
 	if faults.has(FaultClone) {
 		c.cloneKey, _ = p.Key(myna.RoleCommonIA) // any key but the card's
 	}
@@ -85,7 +101,7 @@ func New(p *myna.Profile, opts Options) (*Card, error) {
 	}
 	initial := map[string]int{}
 	for _, desc := range myna.Applications() {
-		if desc.App == myna.GPISD {
+		if desc.App == myna.GPISD || !form.Has(desc.App) {
 			continue
 		}
 		app := &application{id: desc.App.String(), aid: []byte(desc.AID)}
@@ -160,7 +176,7 @@ func New(p *myna.Profile, opts Options) (*Card, error) {
 func (c *Card) Fresh() *Card {
 	st, _ := openStore("", c.id, "", c.initial) // cannot fail without a directory
 	return &Card{id: c.id, atr: c.atr, apps: c.apps, mfData: c.mfData, beh: c.beh, rand: c.rand, st: st, initial: c.initial,
-		faults: c.faults, cloneKey: c.cloneKey, abort: make(chan struct{}), observe: c.observe}
+		faults: c.faults, cloneKey: c.cloneKey, abort: make(chan struct{}), observe: c.observe, noISD: c.noISD}
 }
 
 // fingerprint identifies a personalization so that a state file cannot be
@@ -236,7 +252,7 @@ func buildEF(p *myna.Profile, app myna.App, d myna.EF, contents map[myna.EFRef][
 }
 
 // personalize builds the content of every data file and the MF-level GET DATA objects.
-func personalize(p *myna.Profile, faults faultSet) (map[myna.EFRef][]byte, map[uint16][]byte, error) {
+func personalize(p *myna.Profile, faults faultSet, form myna.Form) (map[myna.EFRef][]byte, map[uint16][]byte, error) {
 	key := func(role string) (*rsa.PrivateKey, error) {
 		k, ok := p.Key(role)
 		if !ok {
@@ -341,7 +357,11 @@ func personalize(p *myna.Profile, faults faultSet) (map[myna.EFRef][]byte, map[u
 	set(J, myna.JPKISignCACert)(certs.signCA, nil)
 	set(J, myna.JPKIAuthCert)(certs.auth, nil)
 	set(J, myna.JPKIAuthCACert)(certs.authCA, nil)
-	set(J, myna.JPKITokenInfo)(layout.BuildTokenInfo(layout.DefaultTokenInfo()))
+	token := layout.DefaultTokenInfo()
+	if l := form.TokenLabel(); l != "" {
+		token.Label = l
+	}
+	set(J, myna.JPKITokenInfo)(layout.BuildTokenInfo(token))
 	set(J, myna.JPKICertPresence)(layout.BuildCertFlags(true, true), nil)
 	set(J, myna.JPKIUnknown09)(layout.BuildOpaque16(), nil)
 
@@ -375,6 +395,9 @@ func personalize(p *myna.Profile, faults faultSet) (map[myna.EFRef][]byte, map[u
 		0x00F8: rootCert,
 		0x7F21: below,
 		0x5F51: bytes.Clone(atr[1:]),
+	}
+	if !form.HasMFData() {
+		mf = map[uint16][]byte{} // the MF-level objects are the My Number Card's
 	}
 	return out, mf, nil
 }

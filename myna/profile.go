@@ -239,6 +239,9 @@ type Card struct {
 	Interface      Interface // which interface the emulator presents (and so which ATR)
 	ATRContact     []byte    // ATR on the contact interface
 	ATRContactless []byte    // ATR as PC/SC synthesises it on the contactless interface
+	// Form is what carries the applications ("card.form"): the card itself, a phone's JPKI-only
+	// token, or a card with no My Number application; the zero value is FormCard.
+	Form Form
 }
 
 // ATR returns the ATR of the card's interface.
@@ -537,6 +540,7 @@ type cardFile struct {
 	Interface      *string `json:"interface"`
 	ATRContact     *string `json:"atr_contact"`
 	ATRContactless *string `json:"atr_contactless"`
+	Form           *string `json:"form"`
 }
 
 type secretsFile struct {
@@ -807,6 +811,13 @@ func (v *validator) card(p *Profile, f *cardFile) {
 	}
 	c.ATRContact = v.atr("card.atr_contact", f.ATRContact, defaultATRContact)
 	c.ATRContactless = v.atr("card.atr_contactless", f.ATRContactless, defaultATRContactless)
+	if f.Form != nil {
+		form, err := ParseForm(*f.Form)
+		if err != nil {
+			v.failErr("card.form", err)
+		}
+		c.Form = form
+	}
 }
 
 func (v *validator) atr(field string, s *string, def []byte) []byte {

@@ -329,6 +329,7 @@ func TestLoadProfileErrors(t *testing.T) {
 		{name: "serial", mutate: set("card.serial", "91234500000000"), want: []string{"card.serial: must be 15 digits"}},
 		{name: "interface", mutate: set("card.interface", "nfc"), want: []string{`card.interface: must be "contact" or "contactless"`}},
 		{name: "atr tck", mutate: set("card.atr_contact", "3BE000FF8131FE4515"), want: []string{"card.atr_contact: ATR check byte TCK is wrong"}},
+		{name: "form", mutate: set("card.form", "phone"), want: []string{`card.form: myna: unknown card form "phone"`}},
 		{name: "atr hex", mutate: set("card.atr_contactless", "3BZZ"), want: []string{"card.atr_contactless: must be hex digits"}},
 		{name: "atr short", mutate: set("card.atr_contact", "3BE000FF8131FE45"), want: []string{"card.atr_contact: ATR length does not match"}},
 		{name: "secrets missing", mutate: set("secrets", deleteField), want: []string{"secrets: missing"}},

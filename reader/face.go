@@ -55,7 +55,9 @@ type FaceUnsigned struct {
 // signature over its three groups, and prove the chip is live.
 //
 // A wrong code returns *WrongCodeError, a blocked key ErrBlocked, a guard
-// refusal *RefusedError; failed authenticity is reported in the result, not
+// refusal *RefusedError, a card without the card-surface application (a
+// JPKI-only token, a card that is not a My Number Card) *NotFaceError before
+// any VERIFY; failed authenticity is reported in the result, not
 // as an error, so the caller sees which claim failed.
 func ReadFace(ctx context.Context, s *Session, code myna.Secret, opts ReadOptions) (*Face, error) {
 	if code == nil {
@@ -73,7 +75,7 @@ func ReadFace(ctx context.Context, s *Session, code myna.Secret, opts ReadOption
 	start := s.Rounds
 	out := &Face{}
 	if err := s.SelectApp(ctx, myna.CardSurfaceAP); err != nil {
-		return nil, err
+		return nil, classifyNoSurface(ctx, s, err)
 	}
 	if err := s.Verify(ctx, key, code); err != nil {
 		return nil, err

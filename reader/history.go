@@ -17,7 +17,7 @@ type HistoryEntry struct {
 	Reader    string    `json:"reader,omitempty"`
 	App       string    `json:"app"`
 	Flow      string    `json:"flow"`
-	Outcome   string    `json:"outcome"` // ok, wrong-code, blocked, refused, not-authentic, card-removed, error
+	Outcome   string    `json:"outcome"` // ok, wrong-code, blocked, refused, not-authentic, card-removed, jpki-only-token, not-my-number-card, error
 	TriesLeft *int      `json:"tries_left,omitempty"`
 }
 

@@ -29,6 +29,9 @@ const (
 	exitSetup        = 9 // the set-up is unusable: a profile missing or malformed, an unsafe or unwritable directory, a locked state, the PC/SC service not running
 )
 
+// exitNotCardFace: not a My Number Card's face, a JPKI-only token or another card (nothing was verified).
+const exitNotCardFace = 10
+
 const usage = `usage: taimen <command> [flags]
 
 commands:
@@ -130,6 +133,8 @@ func exitCode(e env, err error) int {
 		return exitRefused
 	case errors.Is(err, reader.ErrNotAuthentic):
 		return exitNotAuthentic
+	case errors.Is(err, reader.ErrNoCardSurface):
+		return exitNotCardFace
 	case errors.Is(err, reader.ErrNoReader), errors.Is(err, reader.ErrNoCard), errors.Is(err, reader.ErrCardRemoved),
 		errors.Is(err, reader.ErrReaderBusy), errors.Is(err, reader.ErrTimeout):
 		return exitCardAbsent
@@ -149,6 +154,7 @@ type targetFlags struct {
 	noExtend   bool
 	chunk      int
 	trace      string
+	form       string
 	isPhysical bool
 }
 
@@ -163,6 +169,7 @@ func (t *targetFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&t.noExtend, "short-reads", false, "never use extended-length READ BINARY")
 	fs.IntVar(&t.chunk, "chunk", 256, "short READ BINARY size (1–256)")
 	fs.StringVar(&t.trace, "trace", "", "write the redacted APDU trace as JSON to this file")
+	fs.StringVar(&t.form, "emulator-form", "", "with --emulator: present the card as another form: jpki-token-android, jpki-token-ios (a phone's JPKI-only token) or not-my-number (default: the profile's card.form)")
 }
 
 // resolveProfile loads a profile given as a file or an ID under vectors/profiles (profilePath).
@@ -195,6 +202,9 @@ func (t *targetFlags) open(ctx context.Context) (reader.Transport, *cvc.AnchorSe
 		}
 		anchors = append(anchors, set.Anchors()...)
 	}
+	if t.form != "" && t.emulator == "" {
+		return nil, nil, usagef("--emulator-form is for --emulator")
+	}
 	if t.emulator != "" {
 		if t.reader != "" {
 			return nil, nil, usagef("--reader and --emulator exclude each other")
@@ -203,7 +213,13 @@ func (t *targetFlags) open(ctx context.Context) (reader.Transport, *cvc.AnchorSe
 		if err != nil {
 			return nil, nil, err
 		}
-		card, err := emulator.New(p, emulator.Options{StateDir: t.state})
+		var form myna.Form
+		if t.form != "" {
+			if form, err = myna.ParseForm(t.form); err != nil {
+				return nil, nil, usageError{err}
+			}
+		}
+		card, err := emulator.New(p, emulator.Options{StateDir: t.state, Form: form})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -266,7 +282,7 @@ var examples = map[string]string{
 	"status":         "  taimen status --reader '#0'\n",
 	"readers":        "  taimen readers\n",
 	"catalogue":      "  taimen catalogue --json\n",
-	"certify-reader": "  taimen certify-reader --list\n  taimen certify-reader --cmd \"taimen read face --reader '{reader}' --test-ca p01-showa --json --card-image '{card_image}'\"\n",
+	"certify-reader": "  taimen certify-reader --list\n  taimen certify-reader --cmd \"taimen read face --reader '{reader}' --test-ca p01-showa --json --result '{out}' --card-image '{card_image}'\"\n",
 	"card-image":     "  taimen card-image --profile p01-showa --out front.png\n  taimen card-image --profile p03-foreign-resident --side back --out back.png\n",
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/taimen-dev/taimen/emulator"
 	"github.com/taimen-dev/taimen/emulator/vpcd"
+	"github.com/taimen-dev/taimen/myna"
 )
 
 // listFlag collects a repeatable string flag.
@@ -27,8 +28,17 @@ func cmdEmulate(ctx context.Context, args []string, e env) int {
 	verbose := fs.Bool("v", false, "log connection and power events (never APDU contents)")
 	var faultNames listFlag
 	fs.Var(&faultNames, "fault", "make the card misbehave: a fault name, optionally NAME=PARAM (repeatable; 'list' prints them)")
+	formName := fs.String("form", "", "present the cards as another form: jpki-token-android, jpki-token-ios (a phone's JPKI-only token) or not-my-number (default: each profile's card.form)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	var form myna.Form
+	if *formName != "" {
+		f, err := myna.ParseForm(*formName)
+		if err != nil {
+			return exitCode(e, usageError{err})
+		}
+		form = f
 	}
 	if len(faultNames) == 1 && faultNames[0] == "list" {
 		for _, f := range emulator.Faults() {
@@ -59,7 +69,7 @@ func cmdEmulate(ctx context.Context, args []string, e env) int {
 		if err != nil {
 			return exitCode(e, err)
 		}
-		card, err := emulator.New(p, emulator.Options{StateDir: *state, Faults: faults, Logger: log})
+		card, err := emulator.New(p, emulator.Options{StateDir: *state, Faults: faults, Logger: log, Form: form})
 		if err != nil {
 			return exitCode(e, err)
 		}

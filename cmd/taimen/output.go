@@ -24,6 +24,12 @@ type readOutput struct {
 	TriesBefore  *int                 `json:"tries_before,omitempty"`
 	APDUs        int                  `json:"apdus"`
 	Revealed     bool                 `json:"revealed"`
+	// Outcome is the read's outcome as the history records it: "ok", "not-authentic",
+	// "wrong-code", "blocked", "refused", "card-removed", "jpki-only-token",
+	// "not-my-number-card" or "error".
+	Outcome string `json:"outcome"`
+	// Error says why the read failed ("" when it did not).
+	Error string `json:"error,omitempty"`
 }
 
 // field is one datum read from the card.

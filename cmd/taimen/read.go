@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,7 +22,8 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 	var tf targetFlags
 	tf.register(fs)
 	asJSON := fs.Bool("json", false, "print stable JSON instead of a table")
-	outDir := fs.String("out", "", "write the images (face.jp2, name.png, address.png, security-code.png, number.png) to this directory, owner-only")
+	outDir := fs.String("out", "", "write the images (face.jp2, name.png, address.png, security-code.png, number.png) and result.json (the --json result with its outcome, personal data masked unless --reveal; also on failure) to this directory, owner-only")
+	resultDir := fs.String("result", "", "write only result.json (as with --out, without the images) to this directory, owner-only: for a reader that must keep nothing personal, e.g. under certify-reader ('{out}')")
 	reveal := fs.Bool("reveal", false, "show personal data (birth date, sex, expiry, number, text) instead of masking it")
 	western := fs.Bool("western-birth-date", false, "check code B with a Western birth date (foreign residents' cards)")
 	history := fs.String("history", "", "append one line per read to this file (default $TAIMEN_HISTORY or ~/.local/state/taimen/history.jsonl; \"-\" for none)")
@@ -68,6 +70,15 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 	}
 	if *useSM && secrets[0].Kind() != myna.SecretTextPIN {
 		return exitCode(e, usagef("--sm needs the text PIN (%s): only the PIN opens a secure-messaging session", reader.EnvTextPIN))
+	}
+	if *resultDir != "" {
+		if *outDir != "" {
+			return exitCode(e, usagef("--result and --out both write result.json: give one"))
+		}
+		// Checked before the card is touched, as --out.
+		if err := safedir.Prepare(*resultDir); err != nil {
+			return exitCode(e, setupError{err})
+		}
 	}
 	if *outDir != "" {
 		if flow != "face" && flow != "surface-a" {
@@ -131,6 +142,12 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 		}
 	}
 	recordHistory(*history, e, t.Info(), app, flow, err, authErr, s)
+	if dir := cmp.Or(*outDir, *resultDir); dir != "" {
+		// The result at rest: what readJSON shows without --reveal, and the outcome; also on failure.
+		if werr := writeResult(dir, resultJSON(flow, t.Info(), res, *reveal, err, authErr)); werr != nil && err == nil {
+			err = werr
+		}
+	}
 	if werr := writeTrace(tf.trace, tr); werr != nil && err == nil {
 		err = werr
 	}
@@ -138,7 +155,7 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 		return exitCode(e, err)
 	}
 	if *asJSON {
-		if werr := writeJSON(e.stdout, readJSON(flow, t.Info(), res, *reveal)); werr != nil {
+		if werr := writeJSON(e.stdout, resultJSON(flow, t.Info(), res, *reveal, nil, authErr)); werr != nil {
 			return exitCode(e, werr)
 		}
 	} else {
@@ -280,7 +297,11 @@ func recordHistory(path string, e env, target reader.Target, app, flow string, e
 
 func outcome(err, authErr error) string {
 	var wc *reader.WrongCodeError
+	var nf *reader.NotFaceError
 	switch {
+	case errors.As(err, &nf):
+		return string(nf.Kind) // "jpki-only-token" or "not-my-number-card"
+
 	case err == nil && authErr == nil:
 		return "ok"
 	case err == nil:

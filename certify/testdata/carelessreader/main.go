@@ -8,7 +8,10 @@
 //     last try);
 //   - it retries a code the card rejected, twice, on its own;
 //   - it ignores signatures, the certificate chain and liveness, and calls
-//     every card it can read authentic.
+//     every card it can read authentic;
+//   - it does not check that the card-surface application answered its
+//     SELECT, so it sends VERIFY to any card, a phone's JPKI-only token or a
+//     card that is not a My Number Card too.
 //
 // Everything else it does properly: it stops at a blocked card (6984), reads
 // with short APDUs to the end of the file (a short answer, or 6B00 at the
@@ -83,11 +86,12 @@ func run(readerName, out string) error {
 	defer sc.Disconnect(scard.ResetCard)
 	c := card{sc}
 
-	if _, sw, err := c.tx(append([]byte{0x00, 0xA4, 0x04, 0x0C, byte(len(aidSurface))}, aidSurface...)...); err != nil || sw != 0x9000 {
-		return fmt.Errorf("select the card-surface application: %04X %v", sw, err)
+	// The status words of both SELECTs are not looked at: whatever the card, on to VERIFY.
+	if _, _, err := c.tx(append([]byte{0x00, 0xA4, 0x04, 0x0C, byte(len(aidSurface))}, aidSurface...)...); err != nil {
+		return fmt.Errorf("select the card-surface application: %w", err)
 	}
-	if _, sw, err := c.tx(0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x12); err != nil || sw != 0x9000 {
-		return fmt.Errorf("select check code B: %04X %v", sw, err)
+	if _, _, err := c.tx(0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x12); err != nil {
+		return fmt.Errorf("select check code B: %w", err)
 	}
 	verified := false
 	for attempt := 1; attempt <= 3 && !verified; attempt++ {

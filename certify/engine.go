@@ -59,6 +59,9 @@ type Options struct {
 	Progress io.Writer
 	// Tool names the program in the report, e.g. "taimen 1.2.0".
 	Tool string
+	// RuleSet names the rule set judged (see RuleSets); "" is "all". Rules
+	// outside it are not judged and do not affect the verdict.
+	RuleSet string
 }
 
 // Available reports whether this machine can run a certification (it needs
@@ -93,6 +96,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Tool == "" {
 		o.Tool = "taimen"
 	}
+	set, err := LookupRuleSet(o.RuleSet)
+	if err != nil {
+		return nil, fmt.Errorf("certify: %w", err)
+	}
 	if err := pcscd.Available(); err != nil {
 		return nil, fmt.Errorf("certify: %w", err)
 	}
@@ -105,10 +112,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := writeReaderConf(confDir, o.ReaderLabel); err != nil {
 		return nil, err
 	}
-	e := &engine{o: o, scratch: scratch, confDir: confDir, reader: o.ReaderLabel + " 00 00"}
+	e := &engine{o: o, scratch: scratch, confDir: confDir, reader: o.ReaderLabel + " 00 00", rules: set.Select(Rules())}
 	rep := &Report{
 		Schema: Schema, Tool: o.Tool, Started: time.Now().UTC(), Command: o.Command, Reader: e.reader,
-		Profile: o.Profile.ID, TimeoutMS: o.Timeout.Milliseconds(), Rules: Rules(), FailedRules: []string{},
+		Profile: o.Profile.ID, TimeoutMS: o.Timeout.Milliseconds(), RuleSet: set.Name, Rules: e.rules, FailedRules: []string{},
 	}
 	start := time.Now()
 	for _, sc := range scs {
@@ -196,6 +203,7 @@ type engine struct {
 	scratch string
 	confDir string
 	reader  string
+	rules   []Rule // the rules of the selected rule set
 
 	baseSize int // physical size of the profile's card-surface file (probed once)
 }
@@ -207,15 +215,18 @@ func (e *engine) scenario(ctx context.Context, sc Scenario) ScenarioResult {
 	if err != nil {
 		res.Error = err.Error()
 	}
-	res.Results = judge(sc, ev, err)
+	res.Results = judgeRules(e.rules, sc, ev, err)
 	return res
 }
 
 // judge checks every rule on the evidence of a scenario; err says the
 // scenario could not be run.
-func judge(sc Scenario, ev *evidence, err error) []Result {
+func judge(sc Scenario, ev *evidence, err error) []Result { return judgeRules(Rules(), sc, ev, err) }
+
+// judgeRules checks the given rules (those of the selected rule set).
+func judgeRules(rules []Rule, sc Scenario, ev *evidence, err error) []Result {
 	var out []Result
-	for _, r := range Rules() {
+	for _, r := range rules {
 		res := Result{Rule: r.ID, Severity: r.Severity}
 		switch {
 		case err != nil:

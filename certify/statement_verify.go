@@ -233,4 +233,3 @@ func onlySpace(b []byte) bool { return len(bytes.TrimSpace(b)) == 0 }
 func IsVerifyFailure(err error) bool {
 	return errors.Is(err, ErrStatementMalformed) || errors.Is(err, ErrBadSignature) || errors.Is(err, ErrDigestMismatch) || errors.Is(err, ErrSubjectMissing)
 }
-

@@ -2,6 +2,7 @@ package certify
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -140,5 +141,43 @@ func TestRuleSetDecidesTheVerdict(t *testing.T) {
 	}
 	if !strings.Contains(h.String(), "<code>without-rr-001</code>") || strings.Contains(h.String(), "RR-001<") {
 		t.Error("HTML does not name the rule set, or shows a rule outside it")
+	}
+}
+
+// TestRuleSetRun: a real run (private pcscd) of a reader that does nothing
+// ("true") on the wrong-code card fails RR-013 with every rule, and passes a
+// set without it, whose rules alone are judged; an unknown set is refused.
+func TestRuleSetRun(t *testing.T) {
+	needPCSCD(t)
+	saved := ruleSets
+	t.Cleanup(func() { ruleSets = saved })
+	ruleSets = append(slices.Clone(saved), RuleSet{Name: "test-deadline-only", Title: "RR-010 only", Rules: []string{"RR-010"}})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		set     string
+		verdict Verdict
+		rules   []string
+	}{
+		{"", VerdictFail, nil},
+		{"test-deadline-only", VerdictPass, []string{"RR-010"}},
+	} {
+		rep, err := Run(ctx, Options{Command: "true", Profile: loadP01(t), Timeout: 10 * time.Second, Scenarios: []string{"wrong-code"}, RuleSet: tc.set})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var judged []string
+		for _, res := range rep.Scenarios[0].Results {
+			judged = append(judged, res.Rule)
+		}
+		want := RuleSet{Name: RuleSetAll}
+		if tc.set != "" {
+			want.Name = tc.set
+		}
+		if rep.Verdict != tc.verdict || rep.RuleSet != want.Name || (tc.rules != nil && !slices.Equal(judged, tc.rules)) || (tc.rules == nil && len(judged) != len(Rules())) {
+			t.Errorf("rule set %q: verdict %s, rule_set %q, judged %v", tc.set, rep.Verdict, rep.RuleSet, judged)
+		}
+	}
+	if _, err := Run(ctx, Options{Command: "true", Profile: loadP01(t), RuleSet: "nope"}); !errors.Is(err, ErrUnknownRuleSet) {
+		t.Errorf("unknown rule set: %v", err)
 	}
 }

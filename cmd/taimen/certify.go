@@ -27,8 +27,12 @@ func (s *stringList) Set(v string) error {
 // test against every scenario card, then the reports.
 //
 // Exit codes: 0 certified (every must-rule passed), 8 not certified, 1 the
-// run failed or a scenario could not be run, 2 usage.
+// run failed or a scenario could not be run, 2 usage, 9 an unusable signing key.
+// "certify-reader verify" checks a signed statement (cmdCertifyVerify).
 func cmdCertify(ctx context.Context, args []string, e env) int {
+	if len(args) > 0 && args[0] == "verify" {
+		return cmdCertifyVerify(ctx, args[1:], e)
+	}
 	fs := newFlagSet("certify-reader", e)
 	command := fs.String("cmd", "", "the reader under test, run with sh -c; {reader} is the PC/SC reader name, {out} a scratch directory (quote them: '{reader}')")
 	profile := fs.String("profile", "p01-showa", "card profile: a profile file or an ID under vectors/profiles")
@@ -37,6 +41,8 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	list := fs.Bool("list", false, "list the scenarios and rules, and exit")
 	var scenarios stringList
 	fs.Var(&scenarios, "scenario", "run only this scenario (repeatable, or comma-separated); default all")
+	var sf statementFlags
+	sf.register(fs)
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -66,6 +72,9 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 			return exitUsage
 		}
 	}
+	if code, ok := sf.check(e); !ok {
+		return code
+	}
 	p, err := resolveProfile(*profile)
 	if err != nil {
 		return exitCode(e, err)
@@ -81,7 +90,7 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	fmt.Fprintf(e.stderr, "certifying %q against %d scenario(s) of profile %s…\n", *command, n, p.ID)
 	rep, err := certify.Run(ctx, certify.Options{
 		Command: *command, Profile: p, Scenarios: scenarios, Timeout: *timeout,
-		Progress: e.stderr, Tool: "taimen " + version,
+		Progress: e.stderr, Tool: "taimen " + version, RuleSet: sf.ruleSet.Name,
 	})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "taimen certify-reader:", err)
@@ -90,6 +99,10 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	paths, err := rep.WriteFiles(*out)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "taimen certify-reader: write the reports:", err)
+		return exitError
+	}
+	if paths, err = sf.sign(ctx, rep, *out, paths); err != nil {
+		fmt.Fprintln(e.stderr, "taimen certify-reader:", err)
 		return exitError
 	}
 	printCertifySummary(e, rep, paths)
@@ -136,6 +149,10 @@ func printCertifyList(e env) {
 	fmt.Fprintln(tw, "scenarios:")
 	for _, s := range certify.Scenarios() {
 		fmt.Fprintf(tw, "  %s\t%s\n", s.Name, s.Card)
+	}
+	fmt.Fprintln(tw, "\nrule sets (--rules):")
+	for _, s := range certify.RuleSets() {
+		fmt.Fprintf(tw, "  %s\t%s\t(%s)\n", s.Name, s.Title, strings.Join(s.Rules, " "))
 	}
 	fmt.Fprintln(tw, "\nrules:")
 	for _, r := range certify.Rules() {

@@ -244,6 +244,9 @@ func newFlagSet(name string, e env) *flag.FlagSet {
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage of taimen %s:\n", name)
+		if p := purposes[name]; p != "" {
+			fmt.Fprintf(fs.Output(), "%s\nflags:\n", p)
+		}
 		fs.PrintDefaults()
 		if ex := examples[name]; ex != "" {
 			fmt.Fprintf(fs.Output(), "\nexamples:\n%s", ex)

@@ -110,4 +110,14 @@
 // WriteHTML writes one self-contained page (inline CSS, no script). Reports
 // hold no check code, PIN or APDU data; the tail of the reader's output is
 // included only when it holds no check code.
+//
+// # Rule sets and the signed statement
+//
+// Options.RuleSet selects a named rule set (RuleSets, in rulesets.go): only
+// its rules are judged and decide the verdict, and the reports name it.
+// "face-to-face-2027" is the compliance profile of docs/face-to-face-2027.md.
+// Report.WriteStatement writes statement.intoto.json: an in-toto Statement v1
+// over the SHA-256 of the report files (and of the reader's executable),
+// predicate type PredicateType, in a DSSE envelope signed with Ed25519;
+// VerifyStatement checks the signature, the form and every digest.
 package certify

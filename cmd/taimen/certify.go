@@ -119,6 +119,7 @@ func printCertifySummary(e env, rep *certify.Report, paths []string) {
 	verdict := map[certify.Verdict]string{certify.VerdictPass: "CERTIFIED", certify.VerdictFail: "NOT CERTIFIED", certify.VerdictError: "INCOMPLETE (a scenario could not be run)"}[rep.Verdict]
 	fmt.Fprintf(e.stdout, "verdict: %s — %d passed, %d must-failures, %d should-failures, %d errors\n",
 		verdict, rep.Summary.Pass, rep.Summary.MustFail, rep.Summary.ShouldFail, rep.Summary.Error)
+	fmt.Fprintf(e.stdout, "rule set: %s (%d rules)\n", rep.RuleSet, len(rep.Rules))
 	titles := map[string]string{}
 	for _, r := range rep.Rules {
 		titles[r.ID] = string(r.Severity) + "  " + r.Title

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -226,7 +227,8 @@ func TestCertifySignAndVerifyRun(t *testing.T) {
 	sh, _ := exec.LookPath("sh")
 	r := runCLI(t, nil, "certify-reader", "--cmd", "true", "--profile", p01, "--scenario", "wrong-code", "--out", out, "--timeout", "10s",
 		"--rules", "all", "--sign-key", priv, "--subject", sh)
-	if r.code != exitNotCertified || !strings.Contains(r.stdout, "report: "+filepath.Join(out, certify.FileStatement)) {
+	if r.code != exitNotCertified || !strings.Contains(r.stdout, "report: "+filepath.Join(out, certify.FileStatement)) ||
+		!strings.Contains(r.stdout, fmt.Sprintf("rule set: all (%d rules)", len(certify.Rules()))) {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	v := runCLI(t, nil, "certify-reader", "verify", filepath.Join(out, certify.FileStatement), "--key", pub, "--subject", sh)

@@ -243,4 +243,14 @@
 // and for any 24-byte piece of an image or certificate (raw, hex or base64);
 // if anything is left it is withheld (see tail.go for why it is scrubbed
 // rather than hashed).
+//
+// # Rule sets and the signed statement
+//
+// Options.RuleSet selects a named rule set (RuleSets, in rulesets.go): only
+// its rules are judged and decide the verdict, and the reports name it.
+// "face-to-face-2027" is the compliance profile of docs/face-to-face-2027.md.
+// Report.WriteStatement writes statement.intoto.json: an in-toto Statement v1
+// over the SHA-256 of the report files (and of the reader's executable),
+// predicate type PredicateType, in a DSSE envelope signed with Ed25519;
+// VerifyStatement checks the signature, the form and every digest.
 package certify

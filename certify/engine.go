@@ -83,6 +83,9 @@ type Options struct {
 	// ("{out}/records", "~/records"): personal data kept under it does not
 	// fail RR-014, but the report lists it. "" declares none.
 	Records string
+	// RuleSet names the rule set judged (see RuleSets); "" is "all". Rules
+	// outside it are not judged and do not affect the verdict.
+	RuleSet string
 }
 
 // Available reports whether this machine can run a certification (it needs
@@ -122,6 +125,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Tool == "" {
 		o.Tool = "taimen"
 	}
+	set, err := LookupRuleSet(o.RuleSet)
+	if err != nil {
+		return nil, fmt.Errorf("certify: %w", err)
+	}
 	if o.UID == 0 {
 		o.UID = DefaultUID
 	}
@@ -150,14 +157,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := writeReaderConf(confDir, o.ReaderLabel); err != nil {
 		return nil, err
 	}
-	e := &engine{o: o, scratch: scratch, confDir: confDir, reader: o.ReaderLabel + " 00 00", allowed: allowed}
+	e := &engine{o: o, scratch: scratch, confDir: confDir, reader: o.ReaderLabel + " 00 00", allowed: allowed, rules: set.Select(Rules())}
 	if e.personal, err = newPersonalData(ctx, o.Profile); err != nil {
 		return nil, fmt.Errorf("certify: the profile's personal data: %w", err)
 	}
 	defer e.personal.wipe()
 	rep := &Report{
 		Schema: Schema, Tool: o.Tool, Started: time.Now().UTC(), Command: o.Command, Reader: e.reader,
-		Profile: o.Profile.ID, TimeoutMS: o.Timeout.Milliseconds(), Records: o.Records, Rules: Rules(), FailedRules: []string{},
+		Profile: o.Profile.ID, TimeoutMS: o.Timeout.Milliseconds(), Records: o.Records, RuleSet: set.Name, Rules: e.rules, FailedRules: []string{},
 		AllowNet: sortedSpecs(allowed),
 	}
 	start := time.Now()
@@ -247,6 +254,7 @@ type engine struct {
 	confDir string
 	reader  string
 	allowed []allowedEndpoint // --allow-net
+	rules   []Rule            // the rules of the selected rule set
 
 	baseSize int           // physical size of the profile's card-surface file (probed once)
 	front    []byte        // the card's front as PNG, for {card_image} (drawn once)
@@ -260,15 +268,18 @@ func (e *engine) scenario(ctx context.Context, sc Scenario) ScenarioResult {
 	if err != nil {
 		res.Error = err.Error()
 	}
-	res.Results = judge(sc, ev, err)
+	res.Results = judgeRules(e.rules, sc, ev, err)
 	return res
 }
 
 // judge checks every rule on the evidence of a scenario; err says the
 // scenario could not be run.
-func judge(sc Scenario, ev *evidence, err error) []Result {
+func judge(sc Scenario, ev *evidence, err error) []Result { return judgeRules(Rules(), sc, ev, err) }
+
+// judgeRules checks the given rules (those of the selected rule set).
+func judgeRules(rules []Rule, sc Scenario, ev *evidence, err error) []Result {
 	var out []Result
-	for _, r := range Rules() {
+	for _, r := range rules {
 		res := Result{Rule: r.ID, Severity: r.Severity}
 		switch {
 		case err != nil:

@@ -67,7 +67,10 @@ type Report struct {
 	Summary     Summary  `json:"summary"`
 	// AllowNet lists the network endpoints the vendor declared (--allow-net).
 	AllowNet []string `json:"allow_net,omitempty"`
-	// Rules are the rules checked; Scenarios the scenarios run, in order.
+	// RuleSet names the rule set judged (see RuleSets); empty in reports
+	// made before rule sets, which judged every rule.
+	RuleSet string `json:"rule_set,omitempty"`
+	// Rules are the rules checked (those of the rule set); Scenarios the scenarios run, in order.
 	Rules     []Rule           `json:"rules"`
 	Scenarios []ScenarioResult `json:"scenarios"`
 }
@@ -214,9 +217,15 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		titles[rule.ID] = rule.Title
 	}
 	all := junitSuites{Name: "taimen certify-reader", Time: seconds(r.DurationMS)}
+	if r.RuleSet != "" {
+		all.Name += " (rule set " + r.RuleSet + ")"
+	}
 	for _, sc := range r.Scenarios {
 		s := junitSuite{Name: sc.Name, Time: seconds(sc.DurationMS), Timestamp: r.Started.Format(time.RFC3339),
 			Properties: []junitProperty{{"card", sc.Card}, {"exit_code", fmt.Sprint(sc.ExitCode)}, {"apdus", fmt.Sprint(sc.APDUs)}}}
+		if r.RuleSet != "" {
+			s.Properties = append(s.Properties, junitProperty{"rule_set", r.RuleSet})
+		}
 		for _, res := range sc.Results {
 			c := junitCase{Name: res.Rule + " " + titles[res.Rule], Classname: "certify." + sc.Name, Time: "0.000"}
 			switch res.Outcome {

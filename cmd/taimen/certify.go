@@ -27,8 +27,12 @@ func (s *stringList) Set(v string) error {
 // test against every scenario card, then the reports.
 //
 // Exit codes: 0 certified (every must-rule passed), 8 not certified, 1 the
-// run failed or a scenario could not be run, 2 usage.
+// run failed or a scenario could not be run, 2 usage, 9 an unusable signing key.
+// "certify-reader verify" checks a signed statement (cmdCertifyVerify).
 func cmdCertify(ctx context.Context, args []string, e env) int {
+	if len(args) > 0 && args[0] == "verify" {
+		return cmdCertifyVerify(ctx, args[1:], e)
+	}
 	fs := newFlagSet("certify-reader", e)
 	command := fs.String("cmd", "", "the reader under test, run with sh -c; {reader} is the PC/SC reader name, {out} a scratch directory, {card_image} a PNG of the card's front (quote them: '{reader}'); "+
 		"TAIMEN_CHECK_CODE_B is given except in image-only (the image only) and manual-date (TAIMEN_BIRTH_DATE, TAIMEN_EXPIRY_YEAR, TAIMEN_SECURITY_CODE)")
@@ -41,6 +45,8 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	records := fs.String("records", "", "a record store the reader keeps by law, as the reader sees it ('{out}/records', '~/records'): personal data there does not fail RR-014, but the report lists it")
 	fs.Var(&scenarios, "scenario", "run only this scenario (repeatable, or comma-separated); default all")
 	fs.Var(&allowNet, "allow-net", "a network endpoint HOST:PORT the reader needs (repeatable): RR-015 accepts attempts to it and the report lists it; the sandbox still has loopback only")
+	var sf statementFlags
+	sf.register(fs)
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -78,6 +84,9 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 			return exitUsage
 		}
 	}
+	if code, ok := sf.check(e); !ok {
+		return code
+	}
 	p, err := resolveProfile(*profile)
 	if err != nil {
 		return exitCode(e, err)
@@ -93,7 +102,7 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	fmt.Fprintf(e.stderr, "certifying %q against %d scenario(s) of profile %s…\n", *command, n, p.ID)
 	rep, err := certify.Run(ctx, certify.Options{
 		Command: *command, Profile: p, Scenarios: scenarios, Timeout: *timeout,
-		Progress: e.stderr, Tool: "taimen " + version, UID: *uid, AllowNet: allowNet, Records: *records,
+		Progress: e.stderr, Tool: "taimen " + version, UID: *uid, AllowNet: allowNet, Records: *records, RuleSet: sf.ruleSet.Name,
 	})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "taimen certify-reader:", err)
@@ -102,6 +111,10 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	paths, err := rep.WriteFiles(*out)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "taimen certify-reader: write the reports:", err)
+		return exitError
+	}
+	if paths, err = sf.sign(ctx, rep, *out, paths); err != nil {
+		fmt.Fprintln(e.stderr, "taimen certify-reader:", err)
 		return exitError
 	}
 	printCertifySummary(e, rep, paths)
@@ -118,6 +131,7 @@ func printCertifySummary(e env, rep *certify.Report, paths []string) {
 	verdict := map[certify.Verdict]string{certify.VerdictPass: "CERTIFIED", certify.VerdictFail: "NOT CERTIFIED", certify.VerdictError: "INCOMPLETE (a scenario could not be run)"}[rep.Verdict]
 	fmt.Fprintf(e.stdout, "verdict: %s — %d passed, %d must-failures, %d should-failures, %d errors\n",
 		verdict, rep.Summary.Pass, rep.Summary.MustFail, rep.Summary.ShouldFail, rep.Summary.Error)
+	fmt.Fprintf(e.stdout, "rule set: %s (%d rules)\n", rep.RuleSet, len(rep.Rules))
 	titles := map[string]string{}
 	for _, r := range rep.Rules {
 		titles[r.ID] = string(r.Severity) + "  " + r.Title
@@ -148,6 +162,10 @@ func printCertifyList(e env) {
 	fmt.Fprintln(tw, "scenarios:")
 	for _, s := range certify.Scenarios() {
 		fmt.Fprintf(tw, "  %s\t%s\n", s.Name, s.Card)
+	}
+	fmt.Fprintln(tw, "\nrule sets (--rules):")
+	for _, s := range certify.RuleSets() {
+		fmt.Fprintf(tw, "  %s\t%s\t(%s)\n", s.Name, s.Title, strings.Join(s.Rules, " "))
 	}
 	fmt.Fprintln(tw, "\nrules:")
 	for _, r := range certify.Rules() {

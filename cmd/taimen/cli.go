@@ -18,19 +18,18 @@ import (
 // Exit codes: each outcome a script may branch on has its own.
 const (
 	exitOK           = 0
-	exitError        = 1 // anything else
-	exitUsage        = 2 // bad flags or arguments, bad secret form (nothing was sent)
-	exitWrongCode    = 3 // the card rejected the code (a try was spent)
-	exitBlocked      = 4 // the key reference is blocked
-	exitCardAbsent   = 5 // no reader, no card, card removed, reader busy, timeout
-	exitNotAuthentic = 6 // the data or the chip failed an authenticity check
-	exitRefused      = 7 // the safety guard refused to spend a try
-	exitNotCertified = 8 // certify-reader: the reader under test failed a must-rule
-	exitSetup        = 9 // the set-up is unusable: a profile missing or malformed, an unsafe or unwritable directory, a locked state, the PC/SC service not running
+	exitError        = 1  // anything else
+	exitUsage        = 2  // bad flags or arguments, bad secret form (nothing was sent)
+	exitWrongCode    = 3  // the card rejected the code (a try was spent)
+	exitBlocked      = 4  // the key reference is blocked
+	exitCardAbsent   = 5  // no reader, no card, card removed, reader busy, timeout
+	exitNotAuthentic = 6  // the data or the chip failed an authenticity check
+	exitRefused      = 7  // the safety guard refused to spend a try
+	exitNotCertified = 8  // certify-reader: the reader under test failed a must-rule
+	exitSetup        = 9  // the set-up is unusable: a profile missing or malformed, an unsafe or unwritable directory, a locked state, the PC/SC service not running
+	exitNotCardFace  = 10 // not a My Number Card's face: a JPKI-only token or another card (nothing was verified)
+	exitNotVerified  = 11 // certify-reader verify: the statement's signature, its form or a subject's digest does not hold
 )
-
-// exitNotCardFace: not a My Number Card's face, a JPKI-only token or another card (nothing was verified).
-const exitNotCardFace = 10
 
 const usage = `usage: taimen <command> [flags]
 
@@ -263,6 +262,9 @@ func newFlagSet(name string, e env) *flag.FlagSet {
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage of taimen %s:\n", name)
+		if p := purposes[name]; p != "" {
+			fmt.Fprintf(fs.Output(), "%s\nflags:\n", p)
+		}
 		fs.PrintDefaults()
 		if ex := examples[name]; ex != "" {
 			fmt.Fprintf(fs.Output(), "\nexamples:\n%s", ex)

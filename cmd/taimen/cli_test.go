@@ -267,11 +267,11 @@ func TestReadOutHostileDirectory(t *testing.T) {
 // -h of every command prints its flags and examples and exits 0; a bad flag still exits 2.
 func TestHelpOfEveryCommand(t *testing.T) {
 	for name := range examples {
-		r := runCLI(t, nil, name, "-h")
+		r := runCLI(t, nil, append(strings.Fields(name), "-h")...)
 		if r.code != exitOK || !strings.Contains(r.stderr, "usage of taimen "+name) || !strings.Contains(r.stderr, "examples:\n  taimen "+name) {
 			t.Errorf("%s -h: exit %d:\n%s", name, r.code, r.stderr)
 		}
-		if r := runCLI(t, nil, name, "--no-such-flag"); r.code != exitUsage {
+		if r := runCLI(t, nil, append(strings.Fields(name), "--no-such-flag")...); r.code != exitUsage {
 			t.Errorf("%s --no-such-flag: exit %d, want %d", name, r.code, exitUsage)
 		}
 	}

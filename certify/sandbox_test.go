@@ -139,7 +139,8 @@ for d in '{out}' "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_DATA_HOME" "$XDG_STA
 	[ -d "$d" ] && [ -z "$(ls -A "$d")" ] || fail "$d is not an empty directory"
 	echo x > "$d/w.txt" || fail "$d is not writable"
 done
-for f in /w.txt /etc/w.txt /usr/w.txt "$PWD/w.txt" /run/w.txt /run/pcscd/w.txt; do (echo x > "$f") 2>/dev/null && fail "$f is writable"; done
+here="$PWD/w.txt"; [ "$PWD" = "$HOME" ] && here=/w.txt # a working directory the uid cannot enter falls back to HOME
+for f in /w.txt /etc/w.txt /usr/w.txt "$here" /run/w.txt /run/pcscd/w.txt; do (echo x > "$f") 2>/dev/null && fail "$f is writable"; done
 [ "$(awk -F: 'NR>2{gsub(/ /,"",$1); print $1}' /proc/net/dev)" = lo ] || fail "network interfaces other than lo"
 [ "$(cat /proc/1/comm)" = bwrap ] || fail "not in its own PID namespace"
 exit $bad`

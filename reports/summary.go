@@ -89,6 +89,9 @@ type Summary struct {
 	Scrubbed      int           `json:"scrubbed"`
 	// Counters is what the run did to a physical card's retry counters (absent on emulated cards).
 	Counters *RunCounters `json:"counters,omitempty"`
+	// Behaviour is what a physical card was judged against on the questions CARD.md leaves
+	// open, each answer with its source (absent on emulated cards: their profile declares it).
+	Behaviour []BehaviourAnswer `json:"behaviour,omitempty"`
 }
 
 // RunCounters is a physical card's retry counters before the first spec and after the last,
@@ -238,6 +241,8 @@ type Options struct {
 	Scrubbed int
 	// MaxTrace caps the exchanges kept per spec (0: DefaultMaxTrace, -1: no cap).
 	MaxTrace int
+	// Behaviour is a physical card's expected behaviour with its sources (Summary.Behaviour).
+	Behaviour []BehaviourAnswer
 }
 
 // DefaultMaxTrace is the number of exchanges a summary keeps per spec.
@@ -259,6 +264,7 @@ func Build(r types.Report, o Options) *Summary {
 		Started:     r.StartTime,
 		Duration:    r.RunTime,
 		Scrubbed:    o.Scrubbed,
+		Behaviour:   o.Behaviour,
 		Areas:       []Area{},
 		Specs:       []Spec{},
 	}

@@ -109,20 +109,17 @@ func Tries(ctx context.Context, c *target.Card, key string) int {
 
 // ExtendedLength reports whether the target card is expected to take
 // extended Lc/Le: the profile says so for emulated cards (taimen's default is
-// yes, as real cards do, CARD.md §6); a physical card is assumed to.
-func ExtendedLength() bool {
-	if p := Current().Profile; p != nil {
-		return p.Behaviour.ExtendedLength
-	}
-	return true
-}
+// yes, as real cards do, CARD.md §6); a physical card is assumed to unless its
+// discovered behaviour says otherwise.
+func ExtendedLength() bool { return ProfileBehaviour().ExtendedLength }
 
 // PastEnd is the status words a READ BINARY at or past the end of an EF may
 // answer: the profile's choice on an emulated card; 6B00 or 6282 on a
-// physical one (CARD.md §2.6 gives 6B00 and tolerates 6282).
+// physical one (CARD.md §2.6 gives 6B00 and tolerates 6282), unless its discovered behaviour
+// gives one.
 func PastEnd() []apdu.StatusWord {
-	if p := Current().Profile; p != nil {
-		return []apdu.StatusWord{apdu.StatusWord(p.Behaviour.OffsetBeyondEnd)}
+	if t := Current(); t.Knows("offset_beyond_end") {
+		return []apdu.StatusWord{apdu.StatusWord(t.Behaviour().OffsetBeyondEnd)}
 	}
 	return []apdu.StatusWord{apdu.SWWrongP1P2, apdu.SWEndOfFile}
 }

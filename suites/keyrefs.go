@@ -57,13 +57,8 @@ func SecretOf(k myna.SecretKind) myna.Secret { return Need(Current().Codes.Of(k)
 func RetryLimit(k myna.SecretKind) int { return Current().RetryLimits().For(k) }
 
 // ProfileBehaviour is the profile's answers where the public record is
-// silent, or taimen's defaults on a physical card.
-func ProfileBehaviour() myna.Behaviour {
-	if p := Current().Profile; p != nil {
-		return p.Behaviour
-	}
-	return myna.DefaultBehaviour()
-}
+// silent; on a physical card its discovered answers (run --behaviour) over taimen's defaults.
+func ProfileBehaviour() myna.Behaviour { return Current().Behaviour() }
 
 // Counters reads every retry counter with empty VERIFYs (nothing is spent)
 // and, on an emulated card, checks them against the emulator's own counters.

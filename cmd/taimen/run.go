@@ -29,6 +29,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	allow := fs.Bool("allow-destructive", false, "run specs that can lock a counter on a physical card too")
 	floor := fs.Int("floor", 2, "tries never spent on a physical card")
 	limits := fs.String("retry-limits", "", "a physical card's retry limits, name=N,… over taimen's defaults ("+myna.DefaultRetryLimits().String()+"): a right code must reset a counter to its limit")
+	behaviour := fs.String("behaviour", "", "a physical card's behaviour where CARD.md is silent, from `FILE`: taimen discover's document or a profile \"behaviour\" block; the answers it gives replace taimen's defaults")
 	filter := fs.String("label-filter", "", "run only the specs whose labels match (Ginkgo syntax, e.g. 'reads && !jpki')")
 	out := fs.String("out", "", "directory for the reports (default out/run-YYYYMMDD-HHMMSS)")
 	open := fs.Bool("open", false, "open report.html when the run is done")
@@ -75,6 +76,19 @@ func cmdRun(_ context.Context, args []string, e env) int {
 		}
 		cfg.Target.RetryLimits = &l
 	}
+	if *behaviour != "" {
+		if kind != target.PCSC {
+			return exitCode(e, behaviourNotForEmulated(spec))
+		}
+		d, l, err := loadBehaviour(*behaviour)
+		if err != nil {
+			return exitCode(e, err)
+		}
+		cfg.Target.Discovered = d
+		if cfg.Target.RetryLimits == nil { // --retry-limits, given, wins over the file's
+			cfg.Target.RetryLimits = l
+		}
+	}
 	if *profile != "" {
 		if kind == target.PCSC {
 			return exitCode(e, usagef("--profile is for emulated targets, not %s", spec))
@@ -105,6 +119,9 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	fmt.Fprintln(e.stdout, verdictLine(s))
 	if s.Counters != nil {
 		fmt.Fprintln(e.stdout, "  counters "+s.Counters.Line())
+	}
+	for _, l := range reports.BehaviourLines(s.Behaviour) {
+		fmt.Fprintln(e.stdout, "  behaviour "+l)
 	}
 	printFiles(e, files)
 	if *open {

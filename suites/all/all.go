@@ -172,9 +172,10 @@ func Run(cfg RunConfig) (passed bool, err error) {
 	var reportErr error
 	ginkgo.ReportAfterSuite("taimen reports", func(r types.Report) {
 		_, reportErr = reports.WriteAll(cfg.OutDir, r, scrub, reports.Options{
-			Tool:   reports.Tool{Name: "taimen", Version: cfg.Version, Go: runtime.Version(), Ginkgo: types.VERSION},
-			Target: info,
-			Lookup: lookup,
+			Tool:      reports.Tool{Name: "taimen", Version: cfg.Version, Go: runtime.Version(), Ginkgo: types.VERSION},
+			Target:    info,
+			Lookup:    lookup,
+			Behaviour: behaviourAnswers(tcfg),
 		})
 	})
 
@@ -336,4 +337,25 @@ func (s *stripANSI) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// behaviourAnswers lists, for a physical card, each behaviour question with the answer the
+// specs expect and its source: discovered (run --behaviour) or taimen's default. Emulated
+// cards have none: their profile declares every answer.
+func behaviourAnswers(c target.Config) []reports.BehaviourAnswer {
+	if kind, _, err := target.ParseSpec(c.Spec); err != nil || kind != target.PCSC {
+		return nil
+	}
+	b := myna.DefaultBehaviour()
+	if c.Discovered != nil {
+		b = c.Discovered.Behaviour
+	}
+	out := make([]reports.BehaviourAnswer, 0, len(myna.BehaviourFields))
+	for _, f := range myna.BehaviourFields {
+		if f == "protected_read" {
+			continue // CARD.md settles it: 6982
+		}
+		out = append(out, reports.BehaviourAnswer{Field: f, Value: b.Answer(f), Source: target.SourceOf(c, nil, f)})
+	}
+	return out
 }

@@ -298,14 +298,15 @@ var _ = Describe("reads", Label(area), func() {
 			ExpectSW(ctx, c, "select text AP", SelectApp(myna.TextAP), apdu.SWSuccess)
 			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
 			ExpectSW(ctx, c, "read after another application", ReadSFI(myna.SurfaceFace, 256), apdu.SWSecurityNotSatisfied)
-			if p := Current().Profile; p != nil { // CARD.md §10 leaves the same-AP case open: the profile decides
+			if Current().Knows("reselect_same_ap_clears") { // CARD.md §10 leaves the same-AP case open: the profile or discovery decides
+				clears := ProfileBehaviour().ReselectSameAPClears
 				readFace(ctx, c)
 				ExpectSW(ctx, c, "re-select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
 				want := apdu.SWSuccess
-				if p.Behaviour.ReselectSameAPClears {
+				if clears {
 					want = apdu.SWSecurityNotSatisfied
 				}
-				ExpectSW(ctx, c, fmt.Sprintf("read after re-selecting the same application (profile: reselect_same_ap_clears %v)", p.Behaviour.ReselectSameAPClears), ReadSFI(myna.SurfaceFace, 256), want)
+				ExpectSW(ctx, c, fmt.Sprintf("read after re-selecting the same application (behaviour: reselect_same_ap_clears %v)", clears), ReadSFI(myna.SurfaceFace, 256), want)
 			}
 		})
 

@@ -106,10 +106,7 @@ func abbrev(raw []byte) string {
 // extendedOK reports whether the card is expected to accept extended length:
 // CARD.md §6 says it does [C2]; an emulated card's profile may say otherwise
 // (behaviour extended_length false), and then every extended APDU answers 6700.
-func extendedOK() bool {
-	p := Current().Profile
-	return p == nil || p.Behaviour.ExtendedLength
-}
+func extendedOK() bool { return ProfileBehaviour().ExtendedLength }
 
 // isExtended reports whether raw is a well-formed extended-length APDU.
 func isExtended(raw []byte) bool {
@@ -302,8 +299,8 @@ var _ = Describe("robustness", Label(area), func() {
 			ExpectSW(ctx, c, "VERIFY correct (restores the counter)", Verify(myna.SurfaceCheckCodeBRef, right), apdu.SWSuccess)
 			limit := retries(ctx, c, "tries after the right value")
 			counts, rejects := true, true // what the profile allows
-			if p := Current().Profile; p != nil {
-				counts = p.Behaviour.WrongLengthVerify == myna.WrongLengthCounts
+			if Current().Knows("wrong_length_verify") {
+				counts = ProfileBehaviour().WrongLengthVerify == myna.WrongLengthCounts
 				rejects = !counts
 			}
 			for _, v := range []struct {

@@ -58,6 +58,9 @@ type Config struct {
 	// (default myna.DefaultRetryLimits: CARD.md leaves the real card's open, see "taimen's
 	// defaults"). Emulated cards use their profile's.
 	RetryLimits *myna.RetryLimits
+	// Discovered is a physical card's discovered behaviour (run --behaviour FILE); nil keeps
+	// taimen's defaults. Emulated cards use their profile's.
+	Discovered *Discovered
 	// Faults make the emulated card misbehave (mutation runs); env TAIMEN_FAULTS (comma-separated).
 	Faults []emulator.FaultSetting
 }

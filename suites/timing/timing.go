@@ -258,8 +258,8 @@ var _ = Describe("timing", Label(area), func() {
 		Checks: "latency of 00 B0 82 00 00 00 00 (EF 0002 by SFI, Le 65536) after check code B",
 		Expect: "the same several-kilobyte file and 9000 each time; median under the plain-command bound"},
 		func(ctx context.Context, c *target.Card) {
-			if p := Current().Profile; p != nil && !p.Behaviour.ExtendedLength {
-				Skip("the profile's card refuses extended length (behaviour extended_length false)")
+			if !ProfileBehaviour().ExtendedLength {
+				Skip("the card refuses extended length (behaviour extended_length false)")
 			}
 			same := sameEverySample("card face", 0)
 			run(ctx, c, probe{name: "READ BINARY extended (card face)", cmd: enc(ReadSFI(myna.SurfaceFace, apdu.MaxExtendedNe)), want: apdu.SWSuccess, limit: limitsFor().plain,

@@ -2,7 +2,6 @@ package discover
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,7 +11,7 @@ import (
 )
 
 // ErrNotMyNumberCard means the card did not select the My Number Card's applications.
-var ErrNotMyNumberCard = errors.New("not a My Number Card: its applications do not answer SELECT")
+var ErrNotMyNumberCard = fmt.Errorf("not a My Number Card: its applications do not answer SELECT (%w)", reader.ErrNoCardSurface)
 
 // OpenSCNote is the interop consequence of 6984 from a blocked key's status query (FIELD.md).
 const OpenSCNote = "OpenSC's jpki driver fails to bind to a card whose blocked key answers the status query with 6984 " +

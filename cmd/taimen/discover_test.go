@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,46 +51,18 @@ type discoverDoc struct {
 // declared behaviour — without codes the no-cost part, with the codes and --allow-spend all
 // of it — leaves every counter where it was, and writes nothing personal.
 func TestDiscoverPhysical(t *testing.T) {
-	conf := filepath.Join(t.TempDir(), "reader.conf.d")
-	if err := os.MkdirAll(conf, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(conf, "taimen-discover"), []byte(fmt.Sprintf("FRIENDLYNAME \"%s\"\nDEVICENAME   /dev/null:0x%04X\nLIBPATH      %s\nCHANNELID    0x%04X\n", discoverReader, pcscd.VPCDPort, pcscd.VPCDDriver(), pcscd.VPCDPort)), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	for _, id := range []string{"p01-showa", "p02-long-address", "p03-foreign-resident", "p04-reiwa-boundary", "p05-near-expiry", "p06-taisho-contactless"} {
 		t.Run(id, func(t *testing.T) {
 			p, err := myna.LoadProfile(filepath.Join("..", "..", "vectors", "profiles", id, "profile.json"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := pcscd.Available(); err != nil {
-				t.Skip(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			d, err := pcscd.Start(ctx, pcscd.Options{ReaderConfDir: conf})
-			cancel()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() {
-				if err := d.Stop(); err != nil {
-					t.Error(err)
-				}
-			}()
 			card, err := emulator.New(p, emulator.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			before := card.Tries()
-			sctx, stop := context.WithCancel(context.Background())
-			served := make(chan struct{})
-			go func() {
-				defer close(served)
-				_ = vpcd.Serve(sctx, card, vpcd.Options{DialSlot: d.DialVPCD, Reconnect: 20 * time.Millisecond})
-			}()
-			defer func() { stop(); <-served }()
-			sock := "PCSCLITE_CSOCK_NAME=" + d.SocketPath()
+			sock, stop := serveDiscover(t, card)
 			reader := discoverReader + " 00 00"
 
 			bare := taimenEnv(t, []string{sock}, "discover", "--reader", reader, "--json")
@@ -134,13 +107,95 @@ func TestDiscoverPhysical(t *testing.T) {
 				t.Errorf("OpenSC note present %v, blocked status query %04X", sixes, p.Behaviour.BlockedStatusQuery)
 			}
 			stop()
-			<-served
 			if diff := cmp.Diff(before, card.Tries()); diff != "" {
 				t.Errorf("counters (-before +after):\n%s", diff)
 			}
 			texts := runOutputs(t, bare, filepath.Dir(out))
 			texts["full stdout"], texts["full stderr"] = []byte(full.stdout), []byte(full.stderr)
 			assertNoLeaks(t, texts, p)
+		})
+	}
+}
+
+// serveDiscover starts a private pcscd whose vpcd reader is labelled discoverReader and
+// serves card on it; it returns the environment entry for the daemon's socket and a stop
+// function (idempotent) that detaches the card.
+func serveDiscover(t *testing.T, card *emulator.Card) (sock string, stop func()) {
+	t.Helper()
+	conf := filepath.Join(t.TempDir(), "reader.conf.d")
+	if err := os.MkdirAll(conf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(conf, "taimen-discover"), []byte(fmt.Sprintf("FRIENDLYNAME \"%s\"\nDEVICENAME   /dev/null:0x%04X\nLIBPATH      %s\nCHANNELID    0x%04X\n", discoverReader, pcscd.VPCDPort, pcscd.VPCDDriver(), pcscd.VPCDPort)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := pcscd.Available(); err != nil {
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	d, err := pcscd.Start(ctx, pcscd.Options{ReaderConfDir: conf})
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancelServe := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		_ = vpcd.Serve(sctx, card, vpcd.Options{DialSlot: d.DialVPCD, Reconnect: 20 * time.Millisecond})
+	}()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancelServe(); <-served }) }
+	t.Cleanup(func() {
+		stop()
+		if err := d.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return "PCSCLITE_CSOCK_NAME=" + d.SocketPath(), stop
+}
+
+// TestDiscoverBadInput: a card that is not a My Number Card, a card torn away and a card that
+// stops answering mid-discovery end with a clear message and the exit code for it, nothing
+// written to --out, and no counter lower than before.
+func TestDiscoverBadInput(t *testing.T) {
+	p := profile(t)
+	for _, tc := range []struct {
+		name string
+		opts emulator.Options
+		code int
+		want string
+	}{
+		{"not-my-number", emulator.Options{Form: myna.FormNotMyNumber}, exitNotCardFace, "not a My Number Card"},
+		{"torn", emulator.Options{Faults: []emulator.FaultSetting{{Fault: emulator.FaultTorn, After: 40}}}, exitCardAbsent, "card removed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			card, err := emulator.New(p, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := card.Tries()
+			sock, stop := serveDiscover(t, card)
+			out := filepath.Join(t.TempDir(), "discover.json")
+			r := taimenEnv(t, []string{sock, "TAIMEN_CHECK_CODE_B=" + p.CheckCodeB().Reveal()},
+				"discover", "--reader", discoverReader+" 00 00", "--timeout", "2s", "--allow-spend", "--out", out)
+			stop()
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d (want %d), stderr %q (want %q)", r.code, tc.code, r.stderr, tc.want)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("--out written on failure: %v", err)
+			}
+			entries, _ := os.ReadDir(filepath.Dir(out))
+			if len(entries) != 0 {
+				t.Errorf("left in the output directory: %v", entries)
+			}
+			for k, n := range before {
+				if card.Tries()[k] < n {
+					t.Errorf("%s: %d tries, was %d", k, card.Tries()[k], n)
+				}
+			}
+			assertNoLeaks(t, runOutputs(t, r), p)
 		})
 	}
 }

@@ -155,8 +155,8 @@ func serveDiscover(t *testing.T, card *emulator.Card) (sock string, stop func())
 	return "PCSCLITE_CSOCK_NAME=" + d.SocketPath(), stop
 }
 
-// TestDiscoverBadInput: a card that is not a My Number Card, a card torn away and a card that
-// stops answering mid-discovery end with a clear message and the exit code for it, nothing
+// TestDiscoverBadInput: a card that is not a My Number Card and a card torn away
+// mid-discovery end with a clear message and the exit code for it, nothing
 // written to --out, and no counter lower than before.
 func TestDiscoverBadInput(t *testing.T) {
 	p := profile(t)

@@ -6,6 +6,7 @@
 package discover
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -92,7 +93,14 @@ func (d *Document) WriteTable(w io.Writer) error {
 			fmt.Fprintf(w, "  %s\t%d\n", k, d.EFSizes[k])
 		}
 	}
-	_, err := fmt.Fprintf(w, "\nlargest short Le returned intact: %d\n", d.MaxShortLe)
+	fmt.Fprintf(w, "\nlargest short Le returned intact: %d\n", d.MaxShortLe)
+	block, err := json.MarshalIndent(struct {
+		B myna.BehaviourFile `json:"behaviour"`
+	}{d.Behaviour}, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "\nbehaviour block for a profile (unknown answers left out):\n%s\n", block)
 	return err
 }
 

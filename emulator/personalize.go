@@ -290,7 +290,8 @@ func personalize(p *myna.Profile, faults faultSet, form myna.Form) (map[myna.EFR
 			if e != nil && err == nil {
 				err = fmt.Errorf("%s/%s: %w", app, id, e)
 			}
-			out[myna.EFRef{App: app, ID: id}] = b
+			ref := myna.EFRef{App: app, ID: id}
+			out[ref] = applyFiller(ref, b, p.Behaviour.Filler)
 		}
 	}
 	subjectKenkaku := cvc.MustKeyID(person.MunicipalityCode+"21", "000")
@@ -334,6 +335,8 @@ func personalize(p *myna.Profile, faults faultSet, form myna.Form) (map[myna.EFR
 	set(T, myna.TextIndividualNumber)(number, e)
 	four, e := layout.BuildBasicFour(layout.BasicFour{Name: person.Name, Address: person.Address, BirthDate: birth, Sex: sex}, size(T, myna.TextBasicFour))
 	set(T, myna.TextBasicFour)(four, e)
+	// DF31 and DF32 digest the files as the card holds them: with the profile's filler.
+	number, four = out[myna.EFRef{App: T, ID: myna.TextIndividualNumber}], out[myna.EFRef{App: T, ID: myna.TextBasicFour}]
 	set(T, myna.TextIntegrity)(layout.BuildIntegrity(number, four, issKenhojo, size(T, myna.TextIntegrity)))
 	set(T, myna.TextCVCert)(cvc.Build(TestCAKenhojo, subjectKenhojo, &issKenhojo.PublicKey, caKenhojo))
 	set(T, myna.TextBasicInfo)(layout.BuildTextAPInfo(layout.TextAPInfo{

@@ -85,6 +85,9 @@ func (g Guard) floor() int {
 	return max(g.Floor, 0)
 }
 
+// Guard returns the session's safety policy.
+func (s *Session) Guard() Guard { return s.guard }
+
 // Session drives one card over a Transport with the shared codec: adaptive
 // reads, guarded VERIFY, bounded answers. It is not safe for concurrent use.
 type Session struct {
@@ -274,8 +277,9 @@ func (s *Session) Verify(ctx context.Context, key myna.FileID, secret myna.Secre
 	switch {
 	case tries == 0:
 		return fmt.Errorf("verify %s: %w", name, ErrBlocked)
-	case tries-1 < s.guard.floor():
-		return &RefusedError{Key: name, Tries: tries, Reason: fmt.Sprintf("a wrong value would leave %d tries, below the floor of %d", tries-1, s.guard.floor())}
+	}
+	if err := s.guard.Permit(name, tries); err != nil {
+		return err
 	}
 	r, err := s.Send(ctx, apdu.Command{INS: 0x20, P2: sfiP2(key), Data: value})
 	if err != nil {

@@ -36,6 +36,7 @@ const usage = `usage: taimen <command> [flags]
 commands:
   read face|surface-a|text|jpki   read a card (secrets from a prompt or TAIMEN_* variables)
   status                          tries left of every PIN and check code (spends none)
+  discover                        learn a card's behaviour where CARD.md is silent (spends none)
   readers                         list PC/SC readers and whether a card is present
   emulate                         attach an emulated card to pcscd's vpcd driver
   certify-reader --cmd '…'        certify a reader or reading app against scenario cards
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, e env) int {
 		return cmdRead(ctx, args[1:], e)
 	case "status":
 		return cmdStatus(ctx, args[1:], e)
+	case "discover":
+		return cmdDiscover(ctx, args[1:], e)
 	case "readers":
 		return cmdReaders(ctx, args[1:], e)
 	case "emulate":

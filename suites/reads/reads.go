@@ -576,4 +576,16 @@ var _ = Describe("reads", Label(area), func() {
 			ExpectSW(ctx, c, "SELECT MF after SELECT of the ISD", mf(nil), apdu.SWIncorrectP1P2)
 			ExpectSW(ctx, c, "READ BINARY of EF 0003 by SFI after SELECT of the ISD (no application)", ReadSFI(myna.SurfaceBasicInfo, 1), apdu.SWFileNotFound)
 		})
+	Spec(Meta{ID: "RD-026", Title: "the filler after a file's TLV is the profile's filler byte", Area: area, App: "card-surface",
+		Checks: "verify check code B, read EF 0002 of the card-surface AP whole; every byte after its outer TLV",
+		Expect: "each equals behaviour.filler (CARD.md default FF; p06 declares 00); a file without filler passes"},
+		func(ctx context.Context, c *target.Card) {
+			face := readFace(ctx, c)
+			tlv, rest, err := apdu.ParseTLV(face)
+			Expect(err).NotTo(HaveOccurred(), "outer TLV of EF 0002")
+			want := ProfileBehaviour().Filler
+			for i, b := range rest {
+				Expect(b).To(Equal(want), "EF 0002 byte %d (after the %d-byte TLV): filler %02X, want behaviour.filler %02X", len(tlv.Raw)+i, len(tlv.Raw), b, want)
+			}
+		})
 })

@@ -85,6 +85,16 @@ func (g Guard) floor() int {
 	return max(g.Floor, 0)
 }
 
+// Check is the one floor guard, shared by Session.Verify and `taimen relay`: it refuses (a
+// *RefusedError) a VERIFY with data on key, which has tries left, when a wrong value would leave
+// fewer tries than the floor. It says nothing about a blocked key (tries 0): callers handle that.
+func (g Guard) Check(key string, tries int) error {
+	if tries > 0 && tries-1 < g.floor() {
+		return &RefusedError{Key: key, Tries: tries, Reason: fmt.Sprintf("a wrong value would leave %d tries, below the floor of %d", tries-1, g.floor())}
+	}
+	return nil
+}
+
 // Session drives one card over a Transport with the shared codec: adaptive
 // reads, guarded VERIFY, bounded answers. It is not safe for concurrent use.
 type Session struct {
@@ -271,11 +281,11 @@ func (s *Session) Verify(ctx context.Context, key myna.FileID, secret myna.Secre
 	if last, ok := s.wrong[name]; ok && last == sum {
 		return &RefusedError{Key: name, Tries: tries, Reason: "the card already rejected this value"}
 	}
-	switch {
-	case tries == 0:
+	if tries == 0 {
 		return fmt.Errorf("verify %s: %w", name, ErrBlocked)
-	case tries-1 < s.guard.floor():
-		return &RefusedError{Key: name, Tries: tries, Reason: fmt.Sprintf("a wrong value would leave %d tries, below the floor of %d", tries-1, s.guard.floor())}
+	}
+	if err := s.guard.Check(name, tries); err != nil {
+		return err
 	}
 	r, err := s.Send(ctx, apdu.Command{INS: 0x20, P2: sfiP2(key), Data: value})
 	if err != nil {

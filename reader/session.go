@@ -274,8 +274,7 @@ func (s *Session) Verify(ctx context.Context, key myna.FileID, secret myna.Secre
 	if last, ok := s.wrong[name]; ok && last == sum {
 		return &RefusedError{Key: name, Tries: tries, Reason: "the card already rejected this value"}
 	}
-	switch {
-	case tries == 0:
+	if tries == 0 {
 		return fmt.Errorf("verify %s: %w", name, ErrBlocked)
 	}
 	if err := s.guard.Permit(name, tries); err != nil {

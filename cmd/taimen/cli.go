@@ -39,6 +39,7 @@ commands:
   discover                        learn a card's behaviour where CARD.md is silent (spends none)
   readers                         list PC/SC readers and whether a card is present
   emulate                         attach an emulated card to pcscd's vpcd driver
+  relay --reader NAME             present a physical card through vpcd, with faults injected
   certify-reader --cmd '…'        certify a reader or reading app against scenario cards
   card-image --profile ID --out F  draw a profile's card front (or --side back) as PNG
   run                             run the conformance suites; write JUnit, JSON and HTML reports
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, e env) int {
 		return cmdReaders(ctx, args[1:], e)
 	case "emulate":
 		return cmdEmulate(ctx, args[1:], e)
+	case "relay":
+		return cmdRelay(ctx, args[1:], e)
 	case "certify-reader":
 		return cmdCertify(ctx, args[1:], e)
 	case "card-image":

@@ -40,19 +40,12 @@ func cmdEmulate(ctx context.Context, args []string, e env) int {
 		}
 		form = f
 	}
-	if len(faultNames) == 1 && faultNames[0] == "list" {
-		for _, f := range emulator.Faults() {
-			fmt.Fprintf(e.stdout, "%-30s %-11s %s\n", f.Fault, f.Area, f.Does)
-		}
-		return exitOK
+	faults, listed, err := faultFlags(e, faultNames, emulator.Faults(), emulator.ParseFault)
+	if err != nil {
+		return exitCode(e, err)
 	}
-	var faults []emulator.FaultSetting
-	for _, n := range faultNames {
-		f, err := emulator.ParseFault(n)
-		if err != nil {
-			return exitCode(e, usageError{err})
-		}
-		faults = append(faults, f)
+	if listed {
+		return exitOK
 	}
 	if len(profiles) == 0 || fs.NArg() > 0 {
 		fmt.Fprintln(e.stderr, "taimen emulate: give at least one --profile, and no other arguments")
@@ -76,7 +69,7 @@ func cmdEmulate(ctx context.Context, args []string, e env) int {
 		cards[slot] = card
 		fmt.Fprintf(e.stderr, "taimen emulate: slot %d: card %s (%s interface), vpcd reader %q, %d fault(s)\n", slot, p.ID, p.Card.Interface, fmt.Sprintf("Virtual PCD 00 %02d", slot), len(faults))
 	}
-	err := vpcd.ServeSlots(ctx, cards, vpcd.Options{Addr: *addr, Logger: log})
+	err = vpcd.ServeSlots(ctx, cards, vpcd.Options{Addr: *addr, Logger: log})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return exitCode(e, err)
 	}

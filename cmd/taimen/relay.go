@@ -46,19 +46,12 @@ func cmdRelay(ctx context.Context, args []string, e env) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	if len(faultNames) == 1 && faultNames[0] == "list" {
-		for _, f := range emulator.StreamFaults() {
-			fmt.Fprintf(e.stdout, "%-22s %-11s %s\n", f.Fault, f.Area, f.Does)
-		}
-		return exitOK
+	faults, listed, err := faultFlags(e, faultNames, emulator.StreamFaults(), emulator.ParseStreamFault)
+	if err != nil {
+		return exitCode(e, err)
 	}
-	var faults []emulator.FaultSetting
-	for _, n := range faultNames {
-		f, err := emulator.ParseStreamFault(n)
-		if err != nil {
-			return exitCode(e, usageError{err})
-		}
-		faults = append(faults, f)
+	if listed {
+		return exitOK
 	}
 	if *readerName == "" || fs.NArg() > 0 {
 		return exitCode(e, usagef("give --reader NAME, and no other arguments"))

@@ -372,6 +372,14 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 	}
 	rec.begin()
 	run, err := e.command(ctx, sc, p, d, sb, image)
+	// bwrap binds the whole host tree recursively; a mount that disappears
+	// meanwhile (another scenario's sandbox, unmounted as it ends) fails its
+	// set-up before the command runs. Nothing was sent: try again.
+	for try := 1; try < sandboxSetupTries && errors.Is(err, errSandboxSetup) && ctx.Err() == nil; try++ {
+		time.Sleep(time.Duration(try) * 50 * time.Millisecond)
+		rec.begin()
+		run, err = e.command(ctx, sc, p, d, sb, image)
+	}
 	if run != nil {
 		res.ExitCode, res.TimedOut, res.DurationMS = run.exit, run.timedOut, run.duration.Milliseconds()
 	}
@@ -588,6 +596,13 @@ func (e *engine) command(ctx context.Context, sc Scenario, p *myna.Profile, d *p
 	return run, nil
 }
 
+// errSandboxSetup marks a sandbox whose mounts could not be set up: the
+// command never ran, and run tries again (sandboxSetupTries in all).
+var errSandboxSetup = errors.New("the sandbox's mounts changed while it was set up")
+
+// sandboxSetupTries bounds the sandbox set-ups run tries for one scenario.
+const sandboxSetupTries = 3
+
 // startProblem says why the command could not be started in the sandbox:
 // bwrap failed (the command never ran), or sh did not find or could not run
 // the program (exit 127 or 126).
@@ -602,6 +617,8 @@ func startProblem(run *commandRun, line string, uid int, secrets []namedSecret) 
 	}
 	hint := fmt.Sprintf("the command runs as uid %d with /tmp, /var/tmp, /dev/shm and /run replaced by empty directories", uid)
 	switch {
+	case !started && !run.timedOut && bytes.Contains(run.stderr, []byte("bwrap: Can't bind mount")):
+		return fmt.Errorf("the sandbox could not start the command (exit %d): %s: %w", run.exit, said, errSandboxSetup)
 	case !started && !run.timedOut:
 		return fmt.Errorf("the sandbox could not start the command (exit %d): %s", run.exit, said)
 	case run.exit == 127:

@@ -87,10 +87,11 @@ func p06Document(t *testing.T) string {
 // taimen's defaults: its retry limits (check code B 5, not 10: CC-001…CC-024), wrong-length
 // VERIFY answered 6700 without a try spent (CC-006, CC-007, CC-009, ST-001, ST-002), extended
 // length refused (RB-*, RD-017, RD-019, RD-021, SM-*, TM-007), the blocked text PIN's 6984
-// (RC-021) and re-SELECT of the same application keeping the verified state (RD-011, ST-003).
+// (RC-021), re-SELECT of the same application keeping the verified state (RD-011, ST-003)
+// and its 00 filler (RD-026).
 var behaviourDependent = []string{"CC-001", "CC-003", "CC-004", "CC-005", "CC-006", "CC-007", "CC-008", "CC-009",
 	"CC-011", "CC-021", "CC-023", "CC-024", "RB-004", "RB-007", "RB-010", "RB-013", "RB-014", "RC-021",
-	"RD-011", "RD-017", "RD-019", "RD-021", "SM-002", "SM-003", "SM-004", "SM-005", "SM-006", "SM-007", "SM-008", "SM-009",
+	"RD-011", "RD-017", "RD-019", "RD-021", "RD-026", "SM-002", "SM-003", "SM-004", "SM-005", "SM-006", "SM-007", "SM-008", "SM-009",
 	"ST-001", "ST-002", "ST-003", "TM-007"}
 
 func failedSpecs(s *reports.Summary) []string {

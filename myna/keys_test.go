@@ -8,6 +8,9 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
+	"maps"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -15,24 +18,25 @@ import (
 	"testing"
 )
 
-// testKeys generates one RSA-2048 key per role, once per test binary, in parallel.
+// testKeys loads the fixed keys of the test PKI (vectors/profiles/testca) and of p01's card,
+// one per role, once per test binary: generating nine RSA-2048 keys per run costs seconds.
 var testKeys = sync.OnceValue(func() map[string]*rsa.PrivateKey {
-	roles := append(SetKeyRoles(), CardKeyRoles()...)
-	keys := make([]*rsa.PrivateKey, len(roles))
-	var wg sync.WaitGroup
-	for i := range roles {
-		wg.Go(func() {
-			k, err := rsa.GenerateKey(rand.Reader, KeyBits)
-			if err != nil {
-				panic(err)
-			}
-			keys[i] = k
-		})
+	m := map[string]*rsa.PrivateKey{}
+	for _, path := range []string{"../vectors/profiles/testca/keys.pem", "../vectors/profiles/p01-showa/keys.pem"} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			panic(err)
+		}
+		keys, err := ParseKeys(data)
+		if err != nil {
+			panic(fmt.Sprintf("%s: %v", path, err))
+		}
+		maps.Copy(m, keys)
 	}
-	wg.Wait()
-	m := make(map[string]*rsa.PrivateKey, len(roles))
-	for i, r := range roles {
-		m[r] = keys[i]
+	for _, r := range append(SetKeyRoles(), CardKeyRoles()...) {
+		if m[r] == nil {
+			panic("fixed test keys: no key for role " + r)
+		}
 	}
 	return m
 })

@@ -8,8 +8,11 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	mrand "math/rand/v2"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -19,12 +22,22 @@ import (
 	"github.com/taimen-dev/taimen/apdu"
 )
 
+// testRSAKey is the first fixed RSA-2048 key of the test PKI (vectors/profiles/testca), parsed
+// once per test binary: generating one costs up to seconds under load.
 var testRSAKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	data, err := os.ReadFile("../../vectors/profiles/testca/keys.pem")
 	if err != nil {
 		panic(err)
 	}
-	return k
+	block, _ := pem.Decode(data)
+	if block == nil {
+		panic("testca/keys.pem: no PEM block")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		panic(err)
+	}
+	return k.(*rsa.PrivateKey)
 })
 
 // textKey is a fixed session key: the wrong-counter outcomes below are deterministic for it.

@@ -161,7 +161,10 @@ func TestCertifyCarelessReader(t *testing.T) {
 		{"RR-014", "good", "face photo (raw)"},
 		{"RR-014", "good", "in {out}/face.bin"},
 		{"RR-014", "good", "check code B (hex) in {out}/session.log"},
-		{"RR-017", "jpki-token", "sent 1 VERIFY command(s) (#3) to a card that is not a My Number Card's face"},
+		// The VERIFY's sequence number depends on what the reader tried before it (a re-SELECT
+		// after a reset under load): not pinned.
+		{"RR-017", "jpki-token", "sent 1 VERIFY command(s) (#"},
+		{"RR-017", "jpki-token", ") to a card that is not a My Number Card's face"},
 		{"RR-017", "not-mynumber", "sent 1 VERIFY command(s) (#"},
 	} {
 		if !slices.ContainsFunc(f[tc.rule], func(m string) bool { return strings.HasPrefix(m, tc.scenario+": ") && strings.Contains(m, tc.msg) }) {

@@ -6,8 +6,10 @@
 //
 // For each scenario (see Scenarios) the engine personalizes a fresh emulated
 // card (emulator.New: new state directory, the scenario's faults and preset
-// counters), starts a private pcscd in its own namespaces with the vpcd
-// driver, attaches the card over vpcd, waits until PC/SC shows it present,
+// counters), attaches it over vpcd to a private pcscd in its own namespaces
+// (one the scenarios share: the card of each is detached as it ends, and a
+// scenario that pulled its card mid-command or failed leaves the next one a
+// fresh daemon), waits until PC/SC shows it present,
 // and runs the reader command with sh -c in a sandbox (see below). The
 // command reaches the private daemon through PCSCLITE_CSOCK_NAME, so any
 // libpcsclite client works unchanged (ebfe/scard, pyscard, opensc-tool…). It

@@ -15,7 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ebfe/scard"
 
 	"github.com/taimen-dev/taimen/emulator"
 	"github.com/taimen-dev/taimen/emulator/vpcd"
@@ -98,10 +97,11 @@ func Available() error {
 }
 
 // Run certifies the reader command against every selected scenario, one
-// after the other, each with a fresh emulated card attached over vpcd to its
-// own private pcscd, and returns the report. An error means the run could not
-// be made at all (bad options, no pcscd, interrupted); a scenario that could
-// not be run is reported in the report (verdict "error").
+// after the other, each with a fresh emulated card attached over vpcd to a
+// private pcscd (one the scenarios share while it stays clean: daemon.go),
+// and returns the report. An error means the run could not be made at all
+// (bad options, no pcscd, interrupted); a scenario that could not be run is
+// reported in the report (verdict "error").
 func Run(ctx context.Context, o Options) (*Report, error) {
 	if strings.TrimSpace(o.Command) == "" {
 		return nil, errors.New("certify: no reader command")
@@ -162,6 +162,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("certify: the profile's personal data: %w", err)
 	}
 	defer e.personal.wipe()
+	defer e.stopPCSCD()
 	rep := &Report{
 		Schema: Schema, Tool: o.Tool, Started: time.Now().UTC(), Command: o.Command, Reader: e.reader,
 		Profile: o.Profile.ID, TimeoutMS: o.Timeout.Milliseconds(), Records: o.Records, RuleSet: set.Name, Rules: e.rules, FailedRules: []string{},
@@ -259,6 +260,7 @@ type engine struct {
 	baseSize int           // physical size of the profile's card-surface file (probed once)
 	front    []byte        // the card's front as PNG, for {card_image} (drawn once)
 	personal *personalData // what RR-014 looks for
+	daemon   *pcscd.Daemon // the private pcscd the scenarios share (daemon.go)
 }
 
 // scenario runs one scenario and checks every rule.
@@ -342,11 +344,12 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 	rec.card = card
 	initial := card.Tries()
 
-	d, err := pcscd.Start(ctx, pcscd.Options{ReaderConfDir: e.confDir})
+	d, err := e.pcscd(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer d.Stop()
+	clean := false // the scenario ran to its end: the daemon may serve the next one
+	defer func() { e.release(ctx, clean) }()
 	serveCtx, stopServe := context.WithCancel(ctx)
 	var served sync.WaitGroup
 	defer func() { stopServe(); served.Wait() }()
@@ -356,7 +359,7 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 	served.Go(func() {
 		_ = vpcd.Serve(serveCtx, rec, vpcd.Options{DialSlot: d.DialVPCD, Reconnect: 20 * time.Millisecond})
 	})
-	if err := waitCard(ctx, d, e.reader, 20*time.Second); err != nil {
+	if err := waitCard(ctx, d, e.reader, true, 20*time.Second); err != nil {
 		if log := strings.TrimSpace(d.Log()); log != "" {
 			err = fmt.Errorf("%w; pcscd said: %s", err, tail([]byte(log), 500))
 		}
@@ -421,6 +424,8 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 	res.PersonalData, res.Records = ev.personal, ev.kept
 	res.Output = Output{StdoutBytes: len(run.stdout), StderrBytes: len(run.stderr)}
 	res.Output.Tail, res.Output.Redacted, res.Output.Withheld = reportTail(ev.output(), scrub, e.personal, secrets)
+	// A card pulled mid-command leaves pcscd's vpcd slot unusable for the next card.
+	clean = !sc.PullOnTear
 	return ev, nil
 }
 
@@ -464,49 +469,6 @@ func (e *engine) profileFor(sc Scenario, dir string) (*myna.Profile, error) {
 		return writeVariant(p.Path, dir, sizes)
 	}
 	return nil, fmt.Errorf("unknown profile variant %q", sc.Variant)
-}
-
-// waitCard waits until the daemon shows a card in the reader, asking over
-// PC/SC from this process.
-func waitCard(ctx context.Context, d *pcscd.Daemon, reader string, limit time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	release, err := d.UseInProcess(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	var sc *scard.Context
-	defer func() {
-		if sc != nil {
-			_ = sc.Release()
-		}
-	}()
-	rs := []scard.ReaderState{{Reader: reader, CurrentState: scard.StateUnaware}}
-	var last error
-	for ctx.Err() == nil {
-		if sc == nil {
-			if sc, err = scard.EstablishContext(); err != nil {
-				sc, last = nil, err
-				time.Sleep(20 * time.Millisecond)
-				continue
-			}
-		}
-		err := sc.GetStatusChange(rs, 200*time.Millisecond)
-		switch {
-		case err == nil:
-			if rs[0].EventState&scard.StatePresent != 0 {
-				return nil
-			}
-			rs[0].CurrentState = rs[0].EventState &^ scard.StateChanged
-		case errors.Is(err, scard.ErrTimeout):
-		default:
-			last = err // the reader is not listed yet
-			rs[0].CurrentState = scard.StateUnaware
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	return fmt.Errorf("no card in reader %q after %s (last PC/SC error: %v)", reader, limit, last)
 }
 
 // commandRun is what the reader command did.

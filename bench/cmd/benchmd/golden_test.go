@@ -36,16 +36,16 @@ func goldenReports(t *testing.T) map[string]*report {
 			{target: "emulator", runner: "ginkgo -p", cmd: "ginkgo -p --keep-going ./suites/...", wall: 22030 * time.Millisecond, ran: 104, total: 104, suites: 9},
 			{target: "vpcd", runner: "ginkgo -p", cmd: "ginkgo -p --keep-going ./suites/...", wall: 61240 * time.Millisecond, ran: 104, total: 104, suites: 9},
 		},
-		srcmut: &srcMutRun{wall: 5*time.Minute + 3*time.Second, summary: "212 mutants: 190 killed, 2 timeout, 12 equivalent, 3 known, 0 survived",
+		srcmut: &srcMutRun{jobs: 2, wall: 5*time.Minute + 3*time.Second, summary: "212 mutants: 190 killed, 2 timeout, 12 equivalent, 3 known, 0 survived",
 			counts: map[string]int{"killed": 190, "timeout": 2, "equivalent": 12, "known": 3, "fault-only": 4, "excluded": 1}, mutants: 212},
 	}
 	parseBench(raw("full.txt"), full)
 	full.raw = raw("full.txt")
 
 	partial := &report{
-		opts:     options{pcscCount: 3, faceReads: 50, suites: true, mutants: true},
-		machine:  machine{cpu: "unknown", kernel: "unknown", goVersion: "go1.24.4", cores: 4},
-		started:  started, elapsed: 75 * time.Second,
+		opts:    options{pcscCount: 3, faceReads: 50, suites: true, mutants: true},
+		machine: machine{cpu: "unknown", kernel: "unknown", goVersion: "go1.24.4", cores: 4},
+		started: started, elapsed: 75 * time.Second,
 		viccNote: "scripts/vicc --version failed: exit status 1: no network",
 		suites: []suiteRun{
 			{target: "emulator", runner: "go test", cmd: "go test -count=1 -v ./suites/...", wall: 15 * time.Second, ran: 100, total: 104, suites: 9, failed: []string{"suites/counters"}, err: errors.New("exit status 1")},
@@ -67,7 +67,7 @@ func goldenReports(t *testing.T) map[string]*report {
 func TestMarkdownGolden(t *testing.T) {
 	for name, r := range goldenReports(t) {
 		t.Run(name, func(t *testing.T) {
-			got := renderForTest(r)
+			got := r.markdown()
 			path := filepath.Join("testdata", name+".golden.md")
 			if *update {
 				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {

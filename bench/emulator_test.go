@@ -47,10 +47,6 @@ func send(tb testing.TB, c *emulator.Card, cmd []byte, want apdu.StatusWord) []b
 
 func mustBytes(c apdu.Command) []byte { return c.MustBytes() }
 
-func verifyCmd(key myna.FileID, value []byte) []byte {
-	return mustBytes(apdu.Command{INS: 0x20, P2: 0x80 | byte(key), Data: value})
-}
-
 // wrongCode returns a code of the same form as code that differs in its last digit.
 func wrongCode(code []byte) []byte {
 	w := bytes.Clone(code)
@@ -66,7 +62,7 @@ func BenchmarkEmulator(b *testing.B) {
 		return mustBytes(apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{byte(id >> 8), byte(id)}})
 	}
 	codeB := p.CheckCodeB().Bytes()
-	verifyB := verifyCmd(myna.SurfaceCheckCodeBRef, codeB)
+	verifyB := myna.Verify(myna.SurfaceCheckCodeBRef, codeB).MustBytes()
 	loop := func(b *testing.B, c *emulator.Card, cmd []byte, want apdu.StatusWord) {
 		rsp := send(b, c, cmd, want)
 		b.SetBytes(int64(len(rsp) - 2))
@@ -99,7 +95,7 @@ func BenchmarkEmulator(b *testing.B) {
 	b.Run("VERIFY_status", func(b *testing.B) {
 		c := newCard(b, p, emulator.Options{})
 		send(b, c, SelectSurfaceAID, apdu.SWSuccess)
-		loop(b, c, mustBytes(apdu.Command{INS: 0x20, P2: 0x80 | byte(myna.SurfaceCheckCodeBRef)}), apdu.RetriesLeft(10))
+		loop(b, c, myna.TriesQuery(myna.SurfaceCheckCodeBRef).MustBytes(), apdu.RetriesLeft(10))
 	})
 	// A wrong check code B with the counters in a state directory: each try is decremented and
 	// made durable (written and fsynced) before the comparison. Every few tries a correct code,
@@ -107,7 +103,7 @@ func BenchmarkEmulator(b *testing.B) {
 	b.Run("VERIFY_wrong_durable", func(b *testing.B) {
 		c := newCard(b, p, emulator.Options{StateDir: b.TempDir()})
 		send(b, c, SelectSurfaceAID, apdu.SWSuccess)
-		wrong := verifyCmd(myna.SurfaceCheckCodeBRef, wrongCode(codeB))
+		wrong := myna.Verify(myna.SurfaceCheckCodeBRef, wrongCode(codeB)).MustBytes()
 		const resetEvery = 5 // of 10 tries
 		b.ReportAllocs()
 		i := 0

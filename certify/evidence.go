@@ -73,7 +73,7 @@ func verifyAttempts(trace []Exchange, initial map[string]int, limits myna.RetryL
 	}
 	var out []verifyAttempt
 	for _, e := range trace {
-		if e.Op != "VERIFY" && e.Op != "VERIFY (secure messaging)" {
+		if e.ins != 0x20 || e.malformed { // VERIFY, in the clear or under secure messaging
 			continue
 		}
 		before, known := tries[e.key]

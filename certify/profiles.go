@@ -103,7 +103,7 @@ func probeFace(p *myna.Profile, faults []emulator.FaultSetting) (size int, expir
 	}
 	steps := []apdu.Command{
 		{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: myna.CardSurfaceAP.AID()},
-		{INS: 0x20, P2: 0x80 | byte(myna.SurfaceCheckCodeBRef), Data: p.CheckCodeB().Bytes()},
+		myna.Verify(myna.SurfaceCheckCodeBRef, p.CheckCodeB().Bytes()),
 		{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{byte(myna.SurfaceFace >> 8), byte(myna.SurfaceFace)}},
 	}
 	for _, c := range steps {

@@ -25,7 +25,7 @@ type Exchange struct {
 	AtMS float64 `json:"at_ms"`
 	// Event is "power-on", "power-off" or "reset" for a contact event, "" for an APDU.
 	Event string `json:"event,omitempty"`
-	// Op names the command: "SELECT", "VERIFY", "READ BINARY", "GET CHALLENGE", "SIGN" (80 2A)…
+	// Op names the command (myna.InstructionName): "SELECT", "VERIFY", "SIGN" (80 2A)…
 	Op string `json:"op,omitempty"`
 	// Object is what the command addressed: "surface", "surface/0012", "?" when unknown.
 	Object string `json:"object,omitempty"`
@@ -219,9 +219,9 @@ func annotate(ex []Exchange) {
 		}
 		ok := e.answered && e.sw == apdu.SWSuccess
 		sm := e.cla&0x0C != 0
+		e.Op = myna.InstructionName(e.cla, e.ins)
 		switch e.ins {
 		case 0xA4:
-			e.Op = "SELECT"
 			switch {
 			case sm:
 				e.Object = "?"
@@ -247,7 +247,6 @@ func annotate(ex []Exchange) {
 				e.Object = "?"
 			}
 		case 0xB0:
-			e.Op = "READ BINARY"
 			if e.p1&0x80 != 0 {
 				id := myna.FileID(e.p1 & 0x1F)
 				e.Object = file(id)
@@ -260,7 +259,6 @@ func annotate(ex []Exchange) {
 				e.Object = appName() + "/?"
 			}
 		case 0x20:
-			e.Op = "VERIFY"
 			switch {
 			case e.p2 == 0x80 && ef != 0:
 				e.key = file(ef)
@@ -271,7 +269,6 @@ func annotate(ex []Exchange) {
 			}
 			e.Object = e.key
 		default:
-			e.Op = opName(e.cla, e.ins)
 			e.Object = appName()
 		}
 		if sm {
@@ -281,33 +278,4 @@ func annotate(ex []Exchange) {
 			e.Op += " (malformed)"
 		}
 	}
-}
-
-func opName(cla, ins byte) string {
-	switch ins {
-	case 0x84:
-		return "GET CHALLENGE"
-	case 0x2A:
-		if cla&0x80 != 0 {
-			return "SIGN"
-		}
-		return "PERFORM SECURITY OPERATION"
-	case 0xB2:
-		return "READ RECORD"
-	case 0xCA:
-		return "GET DATA"
-	case 0xC0:
-		return "GET RESPONSE"
-	case 0x88:
-		return "INTERNAL AUTHENTICATE"
-	case 0x24:
-		return "CHANGE REFERENCE DATA"
-	case 0x32:
-		return "CHANGE KEY"
-	case 0xAE:
-		return "SET SESSION KEY"
-	case 0xA2:
-		return "SET PUBLIC KEY"
-	}
-	return fmt.Sprintf("INS %02X", ins)
 }

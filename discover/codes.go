@@ -180,7 +180,7 @@ func (r *run) spendOne(ctx context.Context, key myna.EFRef, value []byte, code m
 	if err := r.s.Guard().Permit(key.String(), tries); err != nil {
 		return 0, fmt.Errorf("discover: %w", err)
 	}
-	resp, sendErr := r.send(ctx, "VERIFY that may spend a try", apdu.Command{INS: 0x20, P2: 0x80 | byte(key.ID&0x1F), Data: value})
+	resp, sendErr := r.send(ctx, "VERIFY that may spend a try", myna.Verify(key.ID, value))
 	var afterErr error
 	if sendErr == nil && after != nil {
 		afterErr = after(ctx)

@@ -129,7 +129,7 @@ func (r *run) tries(ctx context.Context) error {
 		}
 		for _, k := range refs {
 			ref := myna.EFRef{App: app.App, ID: k.ID}
-			resp, err := r.send(ctx, "tries of "+ref.String(), apdu.Command{INS: 0x20, P2: 0x80 | byte(k.ID&0x1F)})
+			resp, err := r.send(ctx, "tries of "+ref.String(), myna.TriesQuery(k.ID))
 			if err != nil {
 				return err
 			}

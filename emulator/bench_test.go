@@ -33,26 +33,26 @@ func BenchmarkInProcess(b *testing.B) {
 	})
 	b.Run("READ_BINARY_256", func(b *testing.B) {
 		benchAPDU(b, newCard(b, "p01-showa", Options{}),
-			[]apdu.Command{surface, verify(myna.SurfaceCheckCodeBRef, p.CheckCodeB().Bytes()), selEF(myna.SurfaceFace)},
+			[]apdu.Command{surface, myna.Verify(myna.SurfaceCheckCodeBRef, p.CheckCodeB().Bytes()), selEF(myna.SurfaceFace)},
 			apdu.Command{INS: 0xB0, Ne: 256}, apdu.SWSuccess)
 	})
 	b.Run("READ_BINARY_extended_face", func(b *testing.B) {
 		benchAPDU(b, newCard(b, "p01-showa", Options{}),
-			[]apdu.Command{surface, verify(myna.SurfaceCheckCodeBRef, p.CheckCodeB().Bytes())},
+			[]apdu.Command{surface, myna.Verify(myna.SurfaceCheckCodeBRef, p.CheckCodeB().Bytes())},
 			readSFI(myna.SurfaceFace, 65536), apdu.SWSuccess)
 	})
 	b.Run("VERIFY_status", func(b *testing.B) {
 		benchAPDU(b, newCard(b, "p01-showa", Options{}), []apdu.Command{surface, selEF(myna.SurfaceCheckCodeBRef)},
-			apdu.Command{INS: 0x20, P2: 0x80}, apdu.RetriesLeft(10))
+			myna.VerifySelected(nil), apdu.RetriesLeft(10))
 	})
 	// A correct VERIFY makes two durable writes (decrement, then reset): the
 	// cost of the rule that a try is spent before the comparison.
 	b.Run("VERIFY_correct_durable", func(b *testing.B) {
 		benchAPDU(b, newCard(b, "p01-showa", Options{StateDir: b.TempDir()}), []apdu.Command{surface},
-			verify(myna.SurfaceCheckCodeBRef, p.CheckCodeB().Bytes()), apdu.SWSuccess)
+			myna.Verify(myna.SurfaceCheckCodeBRef, p.CheckCodeB().Bytes()), apdu.SWSuccess)
 	})
 	b.Run("VERIFY_correct_memory", func(b *testing.B) {
 		benchAPDU(b, newCard(b, "p01-showa", Options{}), []apdu.Command{surface},
-			verify(myna.SurfaceCheckCodeBRef, p.CheckCodeB().Bytes()), apdu.SWSuccess)
+			myna.Verify(myna.SurfaceCheckCodeBRef, p.CheckCodeB().Bytes()), apdu.SWSuccess)
 	})
 }

@@ -50,9 +50,6 @@ func selApp(app myna.App) apdu.Command {
 func selEF(id myna.FileID) apdu.Command {
 	return apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{byte(id >> 8), byte(id)}}
 }
-func verify(key myna.FileID, value []byte) apdu.Command {
-	return apdu.Command{INS: 0x20, P2: 0x80 | byte(key), Data: value}
-}
 func readSFI(id myna.FileID, ne int) apdu.Command {
 	return apdu.Command{INS: 0xB0, P1: 0x80 | byte(id), Ne: ne}
 }
@@ -118,7 +115,7 @@ func TestAccessMap(t *testing.T) {
 						continue
 					}
 					s.selectApp(desc.App) // clears the verified set
-					s.expect(verify(key.ID, p.Secret(key.Secret).Bytes()), apdu.SWSuccess)
+					s.expect(myna.Verify(key.ID, p.Secret(key.Secret).Bytes()), apdu.SWSuccess)
 					want := apdu.SWSecurityNotSatisfied
 					if d.Access.Opens(func(f myna.FileID) bool { return f == key.ID }) {
 						want = apdu.SWSuccess
@@ -136,26 +133,26 @@ func TestCheckCodeAccessFacts(t *testing.T) {
 	s := term{t, newCard(t, "p01-showa", Options{})}
 	B, A := p.CheckCodeB().Bytes(), p.CheckCodeA().Bytes()
 	s.selectApp(myna.CardSurfaceAP)
-	s.expect(verify(myna.SurfaceCheckCodeBRef, B), apdu.SWSuccess)
+	s.expect(myna.Verify(myna.SurfaceCheckCodeBRef, B), apdu.SWSuccess)
 	s.expect(readSFI(myna.SurfaceFace, 256), apdu.SWSuccess)
 	s.expect(readSFI(myna.SurfaceNumberImage, 256), apdu.SWSecurityNotSatisfied)
 	s.selectApp(myna.CardSurfaceAP)
-	s.expect(verify(myna.SurfaceCheckCodeARef, A), apdu.SWSuccess)
+	s.expect(myna.Verify(myna.SurfaceCheckCodeARef, A), apdu.SWSuccess)
 	s.expect(readSFI(myna.SurfaceFace, 256), apdu.SWSuccess)
 	s.expect(readSFI(myna.SurfaceNumberImage, 256), apdu.SWSuccess)
 
 	s.selectApp(myna.TextAP)
-	s.expect(verify(myna.TextCheckCodeBRef, B), apdu.SWSuccess)
+	s.expect(myna.Verify(myna.TextCheckCodeBRef, B), apdu.SWSuccess)
 	s.expect(readSFI(myna.TextBasicFour, 256), apdu.SWSuccess)
 	s.expect(readSFI(myna.TextIndividualNumber, 256), apdu.SWSecurityNotSatisfied)
 	s.selectApp(myna.TextAP)
-	s.expect(verify(myna.TextCheckCodeARef, A), apdu.SWSuccess)
+	s.expect(myna.Verify(myna.TextCheckCodeARef, A), apdu.SWSuccess)
 	s.expect(readSFI(myna.TextBasicFour, 256), apdu.SWSecurityNotSatisfied)
 	if got := s.expect(apdu.Command{INS: 0xB0, P1: 0x81, P2: 3, Ne: 12}, apdu.SWSuccess); string(got) != p.CheckCodeA().Reveal() {
 		t.Error("00 B0 81 03 0C does not return the 12 digits")
 	}
 	s.selectApp(myna.TextAP)
-	s.expect(verify(myna.TextPINRef, p.TextPIN().Bytes()), apdu.SWSuccess)
+	s.expect(myna.Verify(myna.TextPINRef, p.TextPIN().Bytes()), apdu.SWSuccess)
 	s.expect(readSFI(myna.TextBasicFour, 256), apdu.SWSuccess)
 	s.expect(readSFI(myna.TextIndividualNumber, 256), apdu.SWSuccess)
 	// Check code B of one application opens nothing in the other.
@@ -171,7 +168,7 @@ func TestCardFaceContentAndSignature(t *testing.T) {
 			p := loadProfile(t, id)
 			s := term{t, newCard(t, id, Options{})}
 			s.selectApp(myna.CardSurfaceAP)
-			s.expect(verify(myna.SurfaceCheckCodeBRef, p.CheckCodeB().Bytes()), apdu.SWSuccess)
+			s.expect(myna.Verify(myna.SurfaceCheckCodeBRef, p.CheckCodeB().Bytes()), apdu.SWSuccess)
 			var whole []byte
 			if p.Behaviour.ExtendedLength {
 				whole = s.expect(apdu.Command{INS: 0xB0, P1: 0x82, Ne: 65536}, apdu.SWSuccess)
@@ -233,7 +230,7 @@ func TestTextAPIntegrity(t *testing.T) {
 	p := loadProfile(t, "p02-long-address")
 	s := term{t, newCard(t, "p02-long-address", Options{})}
 	s.selectApp(myna.TextAP)
-	s.expect(verify(myna.TextPINRef, p.TextPIN().Bytes()), apdu.SWSuccess)
+	s.expect(myna.Verify(myna.TextPINRef, p.TextPIN().Bytes()), apdu.SWSuccess)
 	number := s.expect(readSFI(myna.TextIndividualNumber, 256), apdu.SWSuccess)
 	if len(number) != 17 {
 		t.Fatalf("individual-number file is %d bytes, want 17", len(number))
@@ -290,7 +287,7 @@ func TestJPKI(t *testing.T) {
 	digest := sha256.Sum256([]byte("message"))
 	signAuth := apdu.Command{CLA: 0x80, INS: 0x2A, P1: 0x02, P2: 0x80 | byte(myna.JPKIAuthKey), Data: digest[:], Ne: 256}
 	s.expect(signAuth, apdu.SWSecurityNotSatisfied)
-	s.expect(verify(myna.JPKIAuthPINRef, p.AuthPIN().Bytes()), apdu.SWSuccess)
+	s.expect(myna.Verify(myna.JPKIAuthPINRef, p.AuthPIN().Bytes()), apdu.SWSuccess)
 	for p1 := byte(0); p1 <= 5; p1++ {
 		cmd := signAuth
 		cmd.P1 = p1
@@ -326,7 +323,7 @@ func TestJPKI(t *testing.T) {
 	// The signing key needs the password, and the password opens the signing certificate.
 	signKey := apdu.Command{CLA: 0x80, INS: 0x2A, P1: 0x02, P2: 0x80 | byte(myna.JPKISignKey), Data: digest[:], Ne: 256}
 	s.expect(signKey, apdu.SWSecurityNotSatisfied)
-	s.expect(verify(myna.JPKISignPasswordRef, p.SignPassword().Bytes()), apdu.SWSuccess)
+	s.expect(myna.Verify(myna.JPKISignPasswordRef, p.SignPassword().Bytes()), apdu.SWSuccess)
 	s.expect(signKey, apdu.SWSuccess)
 	signDER := s.expect(readSFI(myna.JPKISignCert, 65536), apdu.SWSuccess)
 	if _, err := x509.ParseCertificate(signDER); err != nil {
@@ -383,7 +380,7 @@ func TestCountersIndependent(t *testing.T) {
 	s := term{t, c}
 	before := c.Tries()
 	s.selectApp(myna.CardSurfaceAP)
-	s.expect(verify(myna.SurfaceCheckCodeBRef, []byte("00000000000000")), apdu.RetriesLeft(9))
+	s.expect(myna.Verify(myna.SurfaceCheckCodeBRef, []byte("00000000000000")), apdu.RetriesLeft(9))
 	after := c.Tries()
 	want := map[string]int{}
 	for k, v := range before {

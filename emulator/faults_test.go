@@ -59,7 +59,7 @@ func TestEngineFaults(t *testing.T) {
 	t.Run("no-decrement", func(t *testing.T) {
 		c, s, p := faultyCard(t, "no-decrement")
 		s.selectApp(myna.CardSurfaceAP)
-		s.expect(verify(B, wrongCodeB(p)), apdu.RetriesLeft(10))
+		s.expect(myna.Verify(B, wrongCodeB(p)), apdu.RetriesLeft(10))
 		if c.Tries()["surface/0012"] != 10 {
 			t.Fatal("decremented")
 		}
@@ -68,7 +68,7 @@ func TestEngineFaults(t *testing.T) {
 		c, s, p := faultyCard(t, "decrement-after-compare")
 		s.selectApp(myna.CardSurfaceAP)
 		c.TearAfterNextDecrement()
-		if rsp := c.Transmit(verify(B, wrongCodeB(p)).MustBytes()); rsp != nil {
+		if rsp := c.Transmit(myna.Verify(B, wrongCodeB(p)).MustBytes()); rsp != nil {
 			t.Fatal("not torn")
 		}
 		if c.Tries()["surface/0012"] != 10 {
@@ -79,10 +79,10 @@ func TestEngineFaults(t *testing.T) {
 	t.Run("ignores-security-code", func(t *testing.T) {
 		c, s, p := faultyCard(t, "ignores-security-code")
 		s.selectApp(myna.CardSurfaceAP)
-		s.expect(verify(B, wrongCodeB(p)), apdu.SWSuccess) // the last digit is the security code's
+		s.expect(myna.Verify(B, wrongCodeB(p)), apdu.SWSuccess) // the last digit is the security code's
 		wrongYear := p.CheckCodeB().Bytes()
 		wrongYear[9] = '0' + (wrongYear[9]-'0'+1)%10
-		s.expect(verify(B, wrongYear), apdu.RetriesLeft(9))
+		s.expect(myna.Verify(B, wrongYear), apdu.RetriesLeft(9))
 		if c.Tries()["surface/0012"] != 9 {
 			t.Fatalf("tries %d, want 9: only the comparison is faulty", c.Tries()["surface/0012"])
 		}
@@ -90,34 +90,34 @@ func TestEngineFaults(t *testing.T) {
 	t.Run("tries-one-too-many", func(t *testing.T) {
 		c, s, p := faultyCard(t, "tries-one-too-many")
 		s.selectApp(myna.CardSurfaceAP)
-		s.expect(apdu.Command{INS: 0x20, P2: 0x80 | byte(B)}, apdu.RetriesLeft(11))
-		s.expect(verify(B, wrongCodeB(p)), apdu.RetriesLeft(10))
+		s.expect(myna.TriesQuery(B), apdu.RetriesLeft(11))
+		s.expect(myna.Verify(B, wrongCodeB(p)), apdu.RetriesLeft(10))
 		if c.Tries()["surface/0012"] != 9 {
 			t.Fatalf("tries %d, want 9: only the answer is faulty", c.Tries()["surface/0012"])
 		}
-		s.expect(verify(B, p.CheckCodeB().Bytes()), apdu.SWSuccess)
-		s.expect(apdu.Command{INS: 0x20, P2: 0x80 | byte(B)}, apdu.RetriesLeft(11))
+		s.expect(myna.Verify(B, p.CheckCodeB().Bytes()), apdu.SWSuccess)
+		s.expect(myna.TriesQuery(B), apdu.RetriesLeft(11))
 	})
 	t.Run("no-block", func(t *testing.T) {
 		_, s, p := faultyCard(t, "no-block")
 		s.selectApp(myna.CardSurfaceAP)
 		for range 10 {
-			s.send(verify(B, wrongCodeB(p)))
+			s.send(myna.Verify(B, wrongCodeB(p)))
 		}
-		s.expect(verify(B, p.CheckCodeB().Bytes()), apdu.SWSuccess)
+		s.expect(myna.Verify(B, p.CheckCodeB().Bytes()), apdu.SWSuccess)
 	})
 	t.Run("sw-6983 and sw-6300", func(t *testing.T) {
 		_, s, p := faultyCard(t, "sw-6983-when-blocked", "sw-6300")
 		s.selectApp(myna.CardSurfaceAP)
 		for range 10 {
-			s.expect(verify(B, wrongCodeB(p)), apdu.SWNoRetryLimit)
+			s.expect(myna.Verify(B, wrongCodeB(p)), apdu.SWNoRetryLimit)
 		}
-		s.expect(verify(B, p.CheckCodeB().Bytes()), apdu.SWAuthMethodBlocked)
+		s.expect(myna.Verify(B, p.CheckCodeB().Bytes()), apdu.SWAuthMethodBlocked)
 	})
 	t.Run("counter-reset-on-reselect", func(t *testing.T) {
 		c, s, p := faultyCard(t, "counter-reset-on-reselect")
 		s.selectApp(myna.CardSurfaceAP)
-		s.send(verify(B, wrongCodeB(p)))
+		s.send(myna.Verify(B, wrongCodeB(p)))
 		s.selectApp(myna.CardSurfaceAP)
 		if c.Tries()["surface/0012"] != 10 {
 			t.Fatal("not reset")
@@ -126,7 +126,7 @@ func TestEngineFaults(t *testing.T) {
 	t.Run("counter-reset-on-power-cycle", func(t *testing.T) {
 		c, s, p := faultyCard(t, "counter-reset-on-power-cycle")
 		s.selectApp(myna.CardSurfaceAP)
-		s.send(verify(B, wrongCodeB(p)))
+		s.send(myna.Verify(B, wrongCodeB(p)))
 		c.PowerOff()
 		c.PowerOn()
 		if c.Tries()["surface/0012"] != 10 {
@@ -136,7 +136,7 @@ func TestEngineFaults(t *testing.T) {
 	t.Run("accept-prefix", func(t *testing.T) {
 		_, s, p := faultyCard(t, "accept-prefix")
 		s.selectApp(myna.CardSurfaceAP)
-		s.expect(verify(B, p.CheckCodeB().Bytes()[:6]), apdu.SWSuccess)
+		s.expect(myna.Verify(B, p.CheckCodeB().Bytes()[:6]), apdu.SWSuccess)
 	})
 	t.Run("no-access-check and b-opens-number", func(t *testing.T) {
 		_, s, p := faultyCard(t, "no-access-check")
@@ -144,7 +144,7 @@ func TestEngineFaults(t *testing.T) {
 		s.expect(readSFI(myna.SurfaceFace, 256), apdu.SWSuccess)
 		_, s2, _ := faultyCard(t, "b-opens-number-image")
 		s2.selectApp(myna.CardSurfaceAP)
-		s2.expect(verify(B, p.CheckCodeB().Bytes()), apdu.SWSuccess)
+		s2.expect(myna.Verify(B, p.CheckCodeB().Bytes()), apdu.SWSuccess)
 		s2.expect(readSFI(myna.SurfaceNumberImage, 256), apdu.SWSuccess)
 	})
 	t.Run("truncated-read", func(t *testing.T) {
@@ -172,7 +172,7 @@ func TestEngineFaults(t *testing.T) {
 			t.Run(tc.fault, func(t *testing.T) {
 				_, s, p := faultyCard(t, tc.fault)
 				s.selectApp(myna.CardSurfaceAP)
-				s.expect(verify(B, p.CheckCodeB().Bytes()), apdu.SWSuccess)
+				s.expect(myna.Verify(B, p.CheckCodeB().Bytes()), apdu.SWSuccess)
 				raw := s.expect(readSFI(myna.SurfaceFace, 65536), apdu.SWSuccess)
 				face, err := layout.ParseCardFace(raw)
 				if (err == nil) != tc.parse {
@@ -246,7 +246,7 @@ func TestEngineFaults(t *testing.T) {
 		c.PowerOn()
 		s := term{t, c}
 		s.selectApp(myna.CardSurfaceAP)
-		s.send(verify(B, wrongCodeB(p)))
+		s.send(myna.Verify(B, wrongCodeB(p)))
 		c2, _ := New(p, Options{StateDir: dir, Faults: []FaultSetting{fs}})
 		if c2.Tries()["surface/0012"] != 10 {
 			t.Fatal("the decrement survived a restart")
@@ -255,8 +255,8 @@ func TestEngineFaults(t *testing.T) {
 	t.Run("status-query-spends-try and wrong-length-not-counted", func(t *testing.T) {
 		c, s, _ := faultyCard(t, "status-query-spends-try", "wrong-length-not-counted")
 		s.selectApp(myna.CardSurfaceAP)
-		s.send(apdu.Command{INS: 0x20, P2: 0x92})
-		s.expect(verify(B, []byte("123")), apdu.RetriesLeft(9))
+		s.send(myna.TriesQuery(myna.SurfaceCheckCodeBRef))
+		s.expect(myna.Verify(B, []byte("123")), apdu.RetriesLeft(9))
 		if c.Tries()["surface/0012"] != 9 {
 			t.Fatal(c.Tries()["surface/0012"])
 		}
@@ -278,7 +278,7 @@ func TestPresetTriesAndObserve(t *testing.T) {
 	c.PowerOn()
 	s := term{t, c}
 	s.selectApp(myna.CardSurfaceAP)
-	s.expect(apdu.Command{INS: 0x20, P2: 0x92}, apdu.RetriesLeft(1))
+	s.expect(myna.TriesQuery(myna.SurfaceCheckCodeBRef), apdu.RetriesLeft(1))
 	if seen != 2 {
 		t.Fatalf("observed %d commands", seen)
 	}

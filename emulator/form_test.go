@@ -47,7 +47,7 @@ func TestForms(t *testing.T) {
 			if !bytesContain(tc.apps, myna.CardSurfaceAP) {
 				c.PowerOn()
 				s.expect(selApp(myna.CardSurfaceAP), apdu.SWFileNotFound)
-				s.expect(verify(myna.SurfaceCheckCodeBRef, p.CheckCodeB().Bytes()), apdu.SWReferenceNotFound)
+				s.expect(myna.Verify(myna.SurfaceCheckCodeBRef, p.CheckCodeB().Bytes()), apdu.SWReferenceNotFound)
 				c.PowerOn()
 				s.expect(apdu.Command{INS: 0xCA, P1: 0x00, P2: 0x45, Ne: 256}, apdu.SWReferenceNotFound)
 			}
@@ -65,7 +65,7 @@ func TestForms(t *testing.T) {
 			if _, err := x509.ParseCertificate(s.expect(readSFI(myna.JPKIAuthCert, 65536), apdu.SWSuccess)); err != nil {
 				t.Errorf("authentication certificate: %v", err)
 			}
-			s.expect(verify(myna.JPKIAuthPINRef, p.AuthPIN().Bytes()), apdu.SWSuccess)
+			s.expect(myna.Verify(myna.JPKIAuthPINRef, p.AuthPIN().Bytes()), apdu.SWSuccess)
 			if _, ok := c.Tries()["surface/0012"]; ok != tc.form.Has(myna.CardSurfaceAP) {
 				t.Errorf("surface/0012 in the counters: %v", ok)
 			}

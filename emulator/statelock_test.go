@@ -91,7 +91,7 @@ func TestStateWriteFailureLogged(t *testing.T) {
 	}
 	s := term{t, c}
 	s.selectApp(myna.CardSurfaceAP)
-	s.expect(verify(myna.SurfaceCheckCodeBRef, wrongCodeB(p)), apdu.SWMemoryFailure)
+	s.expect(myna.Verify(myna.SurfaceCheckCodeBRef, wrongCodeB(p)), apdu.SWMemoryFailure)
 	if out := log.String(); !strings.Contains(out, "6581") || !strings.Contains(out, dir) || !strings.Contains(out, "no such file or directory") {
 		t.Errorf("log: %s", out)
 	}

@@ -80,17 +80,17 @@ func TestTraceOfEmulatedFaceToFace(t *testing.T) {
 
 	selectAID(myna.CardSurfaceAP)
 	selectEF(myna.SurfaceCheckCodeBRef)
-	send(apdu.Command{INS: 0x20, P2: 0x80}) // tries left
+	send(myna.VerifySelected(nil)) // tries left
 	wrong := bytes.Clone(codeB)
 	wrong[13] = '0' + (wrong[13]-'0'+1)%10
-	send(apdu.Command{INS: 0x20, P2: 0x80, Data: wrong})
-	expect(apdu.Command{INS: 0x20, P2: 0x80, Data: codeB}, apdu.SWSuccess)
+	send(myna.VerifySelected(wrong))
+	expect(myna.VerifySelected(codeB), apdu.SWSuccess)
 	selectEF(myna.SurfaceFace)
 	face := readAll(0)
 	selectEF(myna.SurfaceCVCert)
 	cv := readAll(0)
 	selectAID(myna.TextAP)
-	expect(apdu.Command{INS: 0x20, P2: 0x80 | byte(myna.TextCheckCodeBRef), Data: codeB}, apdu.SWSuccess)
+	expect(myna.Verify(myna.TextCheckCodeBRef, codeB), apdu.SWSuccess)
 	four := readAll(byte(myna.TextBasicFour))
 	selectAID(myna.GPISD)
 	var objects [][]byte

@@ -270,20 +270,12 @@ func (r *Redactor) classify(raw []byte, c apdu.Command, parsed bool) verdict {
 	proprietary := cla&0x80 != 0
 	basicChannel := cla&0x43 == 0 // channel 0, first interindustry or proprietary class
 	sm := !proprietary && cla&0x0C != 0
-	v := verdict{op: opName(proprietary, ins), cmdMask: ReasonNotPublic, rspMask: ReasonNotPublic}
+	v := verdict{op: myna.InstructionName(cla, ins), cmdMask: ReasonNotPublic, rspMask: ReasonNotPublic}
 
 	// Command data that carries a secret, whatever the class.
 	switch ins {
-	case 0x20, 0x21:
-		v.op, v.cmdMask = "VERIFY", ReasonSecret
-	case 0x24:
-		v.op, v.cmdMask = "CHANGE REFERENCE DATA", ReasonSecret
-	case 0x2C:
-		v.op, v.cmdMask = "RESET RETRY COUNTER", ReasonSecret
-	case 0x32:
-		v.op, v.cmdMask = "CHANGE KEY", ReasonSecret
-	case 0xAE:
-		v.op, v.cmdMask = "SET SESSION KEY", ReasonSecret
+	case 0x20, 0x21, 0x24, 0x2C, 0x32, 0xAE: // VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, CHANGE KEY, SET SESSION KEY
+		v.cmdMask = ReasonSecret
 	}
 	if v.cmdMask == ReasonSecret {
 		if id, ok := myna.SFIFromKeyRefP2(p2); ok {
@@ -312,7 +304,7 @@ func (r *Redactor) classify(raw []byte, c apdu.Command, parsed bool) verdict {
 		case 0x2A:
 			return r.sign(v, p1, p2)
 		case 0xA2:
-			v.op, v.cmdMask, v.rspMask = "SET PUBLIC IC KEY", "", ReasonNotPublic
+			v.cmdMask, v.rspMask = "", ReasonNotPublic
 			return v
 		}
 		v.update = r.allLost // unknown proprietary command: stop trusting the state
@@ -323,7 +315,7 @@ func (r *Redactor) classify(raw []byte, c apdu.Command, parsed bool) verdict {
 	case 0xA4:
 		return r.selectFile(v, p1, c, parsed, sm)
 	case 0xB0, 0xB1:
-		v.op, v.cmdMask = "READ BINARY", ""
+		v.cmdMask = ""
 		if ins == 0xB1 {
 			v.cmdMask = ReasonNotPublic // odd INS carries an offset DO; not followed
 		}
@@ -336,7 +328,7 @@ func (r *Redactor) classify(raw []byte, c apdu.Command, parsed bool) verdict {
 		}
 		return v
 	case 0xB2, 0xB3:
-		v.op, v.cmdMask = "READ RECORD", ""
+		v.cmdMask = ""
 		if ins == 0xB3 {
 			v.cmdMask = ReasonNotPublic
 		}
@@ -350,7 +342,7 @@ func (r *Redactor) classify(raw []byte, c apdu.Command, parsed bool) verdict {
 		return v
 	case 0xCA:
 		tag := uint16(p1)<<8 | uint16(p2)
-		v.op, v.cmdMask, v.object = "GET DATA", "", fmt.Sprintf("DO %04X", tag)
+		v.cmdMask, v.object = "", fmt.Sprintf("DO %04X", tag)
 		switch {
 		case publicDataObjects[tag]:
 			v.rspMask = ""
@@ -359,19 +351,18 @@ func (r *Redactor) classify(raw []byte, c apdu.Command, parsed bool) verdict {
 		}
 		return v
 	case 0xCB:
-		v.op = "GET DATA"
 		return v
 	case 0xC0:
-		v.op, v.cmdMask = "GET RESPONSE", ""
+		v.cmdMask = ""
 		if r.pending != nil {
 			v.object, v.rspMask = r.pending.object, r.pending.mask
 		}
 		return v
 	case 0x84:
-		v.op, v.cmdMask, v.rspMask = "GET CHALLENGE", "", ""
+		v.cmdMask, v.rspMask = "", ""
 		return v
 	case 0x88:
-		v.op, v.cmdMask, v.rspMask = "INTERNAL AUTHENTICATE", "", ""
+		v.cmdMask, v.rspMask = "", ""
 		if id, ok := myna.SFIFromKeyRefP2(p2); ok {
 			v.object, v.update = r.fileObject(id, true), r.efLost
 		}
@@ -386,7 +377,7 @@ func (r *Redactor) classify(raw []byte, c apdu.Command, parsed bool) verdict {
 // sign handles 80 2A / 00 2A: the signature and a given digest are shown; a message the card
 // hashes itself (P1 01, 03, 05) is masked.
 func (r *Redactor) sign(v verdict, p1, p2 byte) verdict {
-	v.op, v.rspMask = "SIGN", ""
+	v.rspMask = ""
 	if p1 == 0x00 || p1 == 0x02 || p1 == 0x04 {
 		v.cmdMask = ""
 	}
@@ -401,7 +392,7 @@ func (r *Redactor) sign(v verdict, p1, p2 byte) verdict {
 // selectFile handles SELECT: by AID (P1=04) and by FID (P1=00/02, two bytes) are followed; any
 // other form, or secure messaging, makes the state unknown. FCI in the answer is masked.
 func (r *Redactor) selectFile(v verdict, p1 byte, c apdu.Command, parsed, sm bool) verdict {
-	v.op, v.cmdMask = "SELECT", ""
+	v.cmdMask = ""
 	if !parsed || sm {
 		v.object, v.update = unknownObjectMarker, r.allLost
 		return v
@@ -439,28 +430,4 @@ func (r *Redactor) selectFile(v verdict, p1 byte, c apdu.Command, parsed, sm boo
 		v.object, v.update = unknownObjectMarker, r.allLost
 	}
 	return v
-}
-
-var interindustryOps = map[byte]string{
-	0x20: "VERIFY", 0x21: "VERIFY", 0x24: "CHANGE REFERENCE DATA", 0x2A: "SIGN", 0x2C: "RESET RETRY COUNTER",
-	0x84: "GET CHALLENGE", 0x88: "INTERNAL AUTHENTICATE", 0xA4: "SELECT", 0xB0: "READ BINARY",
-	0xB1: "READ BINARY", 0xB2: "READ RECORD", 0xB3: "READ RECORD", 0xC0: "GET RESPONSE",
-	0xCA: "GET DATA", 0xCB: "GET DATA",
-}
-
-var proprietaryOps = map[byte]string{
-	0x20: "VERIFY", 0x24: "CHANGE REFERENCE DATA", 0x2A: "SIGN", 0x32: "CHANGE KEY",
-	0xA2: "SET PUBLIC IC KEY", 0xAE: "SET SESSION KEY",
-}
-
-// opName names a command for traces, e.g. "VERIFY", or "INS E2" when it has no name here.
-func opName(proprietary bool, ins byte) string {
-	m := interindustryOps
-	if proprietary {
-		m = proprietaryOps
-	}
-	if n, ok := m[ins]; ok {
-		return n
-	}
-	return fmt.Sprintf("INS %02X", ins)
 }

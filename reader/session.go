@@ -238,7 +238,7 @@ func sfiP2(key myna.FileID) byte { return 0x80 | byte(key&0x1F) }
 // Tries reads the tries left of a key reference of the current application
 // without spending one (an empty VERIFY). A blocked key gives 0.
 func (s *Session) Tries(ctx context.Context, key myna.FileID) (int, error) {
-	r, err := s.Send(ctx, apdu.Command{INS: 0x20, P2: sfiP2(key)})
+	r, err := s.Send(ctx, myna.TriesQuery(key))
 	if err != nil {
 		return 0, fmt.Errorf("tries of %s: %w", keyName(s.cur, key), err)
 	}
@@ -280,7 +280,7 @@ func (s *Session) Verify(ctx context.Context, key myna.FileID, secret myna.Secre
 	if err := s.guard.Permit(name, tries); err != nil {
 		return err
 	}
-	r, err := s.Send(ctx, apdu.Command{INS: 0x20, P2: sfiP2(key), Data: value})
+	r, err := s.Send(ctx, myna.Verify(key, value))
 	if err != nil {
 		return fmt.Errorf("verify %s: %w", name, err)
 	}

@@ -47,10 +47,10 @@ func selectSurface() []byte {
 
 // wrongB is a 14-digit check code B that differs from the profile's in its last digit.
 func wrongB(n int) []byte {
-	return append([]byte{0x00, 0x20, 0x00, 0x80 | byte(myna.SurfaceCheckCodeBRef&0x1F), 14}, []byte(fmt.Sprintf("99010120%06d", n))...)
+	return myna.Verify(myna.SurfaceCheckCodeBRef, []byte(fmt.Sprintf("99010120%06d", n))).MustBytes()
 }
 
-var queryB = []byte{0x00, 0x20, 0x00, 0x80 | byte(myna.SurfaceCheckCodeBRef&0x1F)}
+var queryB = myna.TriesQuery(myna.SurfaceCheckCodeBRef).MustBytes()
 
 func sw(rsp []byte) string {
 	if len(rsp) < 2 {

@@ -70,15 +70,13 @@ func SelectEF(id myna.FileID) apdu.Command {
 	return apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{byte(id >> 8), byte(id)}}
 }
 
-// Verify presents value to key reference key by its SFI (00 20 00 80|SFI).
-func Verify(key myna.FileID, value []byte) apdu.Command {
-	return apdu.Command{INS: 0x20, P2: 0x80 | byte(key&0x1F), Data: value}
-}
-
-// TriesQuery is the empty VERIFY that reads the tries left.
-func TriesQuery(key myna.FileID) apdu.Command {
-	return apdu.Command{INS: 0x20, P2: 0x80 | byte(key&0x1F)}
-}
+// Verify presents value to key reference key by its SFI (00 20 00 80|SFI), and
+// TriesQuery is the empty VERIFY that reads the tries left: myna's builders,
+// named here for the specs.
+var (
+	Verify     = myna.Verify
+	TriesQuery = myna.TriesQuery
+)
 
 // ReadSFI is READ BINARY by SFI at offset 0.
 func ReadSFI(id myna.FileID, ne int) apdu.Command {

@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/taimen-dev/taimen/apdu"
+	"github.com/taimen-dev/taimen/myna"
 )
 
 // testRSAKey is the first fixed RSA-2048 key of the test PKI (vectors/profiles/testca), parsed
@@ -57,11 +58,11 @@ func newTextPair(t testing.TB) (*TextTerminal, *TextCard) {
 }
 
 var (
-	verifyPIN  = apdu.Command{INS: 0x20, P2: 0x80, Data: []byte("1234")}
-	verifyB    = apdu.Command{INS: 0x20, P2: 0x80, Data: []byte("55021720352285")}
+	verifyPIN  = myna.VerifySelected([]byte("1234"))
+	verifyB    = myna.VerifySelected([]byte("55021720352285"))
 	selectEF   = apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: h("0002")}
 	readWhole  = apdu.Command{INS: 0xB0, Ne: 65536, Extended: true}
-	triesQuery = apdu.Command{INS: 0x20, P2: 0x80}
+	triesQuery = myna.VerifySelected(nil)
 )
 
 // manualText encrypts plain for counter n with crypto/aes directly, independently of textCipher.
@@ -194,17 +195,17 @@ func TestTextEncoding(t *testing.T) {
 		n    uint64
 		want func() string
 	}{
-		{"VERIFY check code A by SFI", apdu.Command{INS: 0x20, P2: 0x94, Data: []byte("123456789018")}, 1, func() string {
+		{"VERIFY check code A by SFI", myna.Verify(myna.TextCheckCodeARef, []byte("123456789018")), 1, func() string {
 			return "08200094" + "13" + "861101" + X(manualText(t, textKey, 1, []byte("123456789018")))
 		}},
 		{"READ BINARY whole EF", readWhole, 2, func() string { return "08B00000" + "000005" + "9603000000" + "0000" }},
 		{"READ BINARY Le 256", apdu.Command{INS: 0xB0, P1: 0x81, Ne: 256}, 3, func() string { return "08B08100" + "000005" + "9603000100" + "0000" }},
 		{"SELECT EF", selectEF, 4, func() string { return "08A4020C" + "13" + "861101" + X(manualText(t, textKey, 4, h("0002"))) }},
 		{"tries query: encryption of nothing", triesQuery, 5, func() string { return "08200080" + "13" + "861101" + X(manualText(t, textKey, 5, nil)) }},
-		{"17 bytes: two blocks", apdu.Command{INS: 0x20, P2: 0x80, Data: bytes.Repeat([]byte{'1'}, 17)}, 6, func() string {
+		{"17 bytes: two blocks", myna.VerifySelected(bytes.Repeat([]byte{'1'}, 17)), 6, func() string {
 			return "08200080" + "23" + "862101" + X(manualText(t, textKey, 6, bytes.Repeat([]byte{'1'}, 17)))
 		}},
-		{"16 bytes: a whole padding block", apdu.Command{INS: 0x20, P2: 0x80, Data: bytes.Repeat([]byte{'2'}, 16)}, 7, func() string {
+		{"16 bytes: a whole padding block", myna.VerifySelected(bytes.Repeat([]byte{'2'}, 16)), 7, func() string {
 			return "08200080" + "23" + "862101" + X(manualText(t, textKey, 7, bytes.Repeat([]byte{'2'}, 16)))
 		}},
 	}
@@ -422,7 +423,7 @@ func TestTextWrongCounterLongCryptogram(t *testing.T) {
 	term, card := newTextPair(t)
 	term.ShiftCounter(+1)
 	data := bytes.Repeat([]byte{'7'}, 20)
-	w, _ := term.WrapCommand(apdu.Command{INS: 0x20, P2: 0x80, Data: data})
+	w, _ := term.WrapCommand(myna.VerifySelected(data))
 	plain, err := card.UnwrapCommand(w)
 	if err != nil {
 		t.Fatalf("unexpectedly detected: %v", err)

@@ -48,7 +48,7 @@ type Certificate struct {
 
 // Parse decodes a certificate strictly: exact tags, exactly the 82 hh ll length
 // encodings and sizes of the card, the card's key form, and nothing but filler (FF or
-// 00) after it. Errors are *FormatError (ErrMalformed), possibly wrapping a *KeyError.
+// 00) after it. Errors are *apdu.FormatError (ErrMalformed), possibly wrapping a *KeyError.
 func Parse(b []byte) (*Certificate, error) {
 	const what = "certificate"
 	if len(b) < Len || len(b) > MaxInputLen {

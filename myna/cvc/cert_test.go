@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/taimen-dev/taimen/apdu"
 )
 
 var (
@@ -125,9 +127,9 @@ func TestParseStrict(t *testing.T) {
 				}
 				return
 			}
-			var fe *FormatError
+			var fe *apdu.FormatError
 			if !errors.As(err, &fe) || !errors.Is(err, ErrMalformed) {
-				t.Fatalf("err = %v, want *FormatError", err)
+				t.Fatalf("err = %v, want *apdu.FormatError", err)
 			}
 			if got := errors.Is(err, ErrUnsupportedKey); got != tc.unsupported {
 				t.Errorf("ErrUnsupportedKey = %v, want %v (%v)", got, tc.unsupported, err)

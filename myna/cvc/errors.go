@@ -26,31 +26,6 @@ var ErrUnknownIssuer = errors.New("unknown issuer key ID")
 // test key presented as a production anchor).
 var ErrAnchor = errors.New("invalid trust anchor")
 
-// FormatError describes input that is not the certificate or key layout.
-type FormatError struct {
-	What   string // "certificate", "public key", "key ID"
-	Offset int    // byte offset in the input where the problem is
-	Reason string
-	Err    error // the underlying cause (an apdu.SyntaxError, a *KeyError), or nil
-}
-
-// Error describes the problem with its byte offset.
-func (e *FormatError) Error() string {
-	msg := fmt.Sprintf("malformed %s at byte %d: %s", e.What, e.Offset, e.Reason)
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
-	return msg
-}
-
-// Unwrap makes errors.Is(err, ErrMalformed) true and exposes the cause.
-func (e *FormatError) Unwrap() []error {
-	if e.Err == nil {
-		return []error{ErrMalformed}
-	}
-	return []error{ErrMalformed, e.Err}
-}
-
 // KeyError says why a public key is not the card's kind.
 type KeyError struct {
 	Reason string
@@ -95,5 +70,5 @@ func (e *UnknownIssuerError) Error() string {
 func (e *UnknownIssuerError) Unwrap() error { return ErrUnknownIssuer }
 
 func formatErr(what string, off int, cause error, format string, args ...any) error {
-	return &FormatError{What: what, Offset: off, Reason: fmt.Sprintf(format, args...), Err: cause}
+	return &apdu.FormatError{What: what, Offset: off, Reason: fmt.Sprintf(format, args...), Err: cause}
 }

@@ -59,8 +59,8 @@ func EncodePublicKey(k *rsa.PublicKey) ([]byte, error) {
 }
 
 // ParsePublicKey decodes the card form (tags 90 then 91, nothing else) into an
-// RSA-2048 key with e = 65537. Structural problems give a *FormatError; a well-formed
-// key of another kind gives a *FormatError wrapping a *KeyError (ErrUnsupportedKey).
+// RSA-2048 key with e = 65537. Structural problems give an *apdu.FormatError; a well-formed
+// key of another kind gives an *apdu.FormatError wrapping a *KeyError (ErrUnsupportedKey).
 // Non-minimal TLV lengths are accepted, as everywhere on the card.
 func ParsePublicKey(b []byte) (*rsa.PublicKey, error) {
 	const what = "public key"

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"math/big"
 	"testing"
+
+	"github.com/taimen-dev/taimen/apdu"
 )
 
 func TestPublicKeyRoundTrip(t *testing.T) {
@@ -72,9 +74,9 @@ func TestParsePublicKeyErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			var fe *FormatError
+			var fe *apdu.FormatError
 			if !errors.As(err, &fe) || !errors.Is(err, ErrMalformed) {
-				t.Errorf("err = %v, want a *FormatError wrapping ErrMalformed", err)
+				t.Errorf("err = %v, want a *apdu.FormatError wrapping ErrMalformed", err)
 			}
 			if got := errors.Is(err, ErrUnsupportedKey); got != tc.unsupported {
 				t.Errorf("errors.Is(err, ErrUnsupportedKey) = %v, want %v (err %v)", got, tc.unsupported, err)

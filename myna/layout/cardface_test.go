@@ -299,9 +299,9 @@ func TestCardFaceMalformed(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseCardFace(tc.in)
-			var fe *FormatError
+			var fe *apdu.FormatError
 			if !errors.As(err, &fe) || !errors.Is(err, ErrMalformed) {
-				t.Fatalf("err = %v, want *FormatError", err)
+				t.Fatalf("err = %v, want *apdu.FormatError", err)
 			}
 			if tc.tag != 0 && fe.Tag != tc.tag {
 				t.Errorf("error names %s, want %s (%v)", fe.Tag, tc.tag, err)

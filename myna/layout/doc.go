@@ -10,7 +10,7 @@
 // their form (digits, PNG/JP2 signatures, the card key form), and nothing but filler
 // (FF or 00) after the outer TLV. Any BER length encoding is accepted (the card writes
 // 82 hh ll where a shorter form would do). They never panic, quote no personal data
-// in errors (*FormatError names the file, byte offset and tag), and return values
+// in errors (*apdu.FormatError names the file, byte offset and tag), and return values
 // that own their bytes, so a later change to the input cannot change what was
 // verified. Signatures are never checked by Parse: each signed record has a Verify
 // method that returns a Coverage saying exactly which objects it authenticated.

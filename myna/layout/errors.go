@@ -28,37 +28,6 @@ var ErrTooLarge = errors.New("content does not fit")
 // rules (e.g. a birth date that is not 8 ASCII digits). Errors never quote the value.
 var ErrInvalid = errors.New("invalid value")
 
-// FormatError describes file content that is not the expected layout. It never quotes
-// personal data, only positions, tags and sizes.
-type FormatError struct {
-	File   File
-	Offset int      // from the first byte of the file
-	Tag    apdu.Tag // the object concerned, or 0
-	Reason string
-	Err    error // underlying cause (apdu.SyntaxError, cvc.KeyError, …), or nil
-}
-
-// Error names the file, byte offset and tag, never the data.
-func (e *FormatError) Error() string {
-	msg := fmt.Sprintf("%s: malformed at byte %d", e.File, e.Offset)
-	if e.Tag != 0 {
-		msg += " (" + e.Tag.String() + ")"
-	}
-	msg += ": " + e.Reason
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
-	return msg
-}
-
-// Unwrap makes errors.Is(err, ErrMalformed) true and exposes the cause.
-func (e *FormatError) Unwrap() []error {
-	if e.Err == nil {
-		return []error{ErrMalformed}
-	}
-	return []error{ErrMalformed, e.Err}
-}
-
 // OffsetError reports an entry of an offset table (DF21) that does not point at the
 // tag of the object it names.
 type OffsetError struct {
@@ -105,7 +74,7 @@ func (e *DigestError) Error() string {
 func (e *DigestError) Unwrap() error { return ErrDigest }
 
 func malformed(file File, off int, tag apdu.Tag, cause error, format string, args ...any) error {
-	return &FormatError{File: file, Offset: off, Tag: tag, Reason: fmt.Sprintf(format, args...), Err: cause}
+	return &apdu.FormatError{What: string(file), Offset: off, Tag: tag, Reason: fmt.Sprintf(format, args...), Err: cause}
 }
 
 func invalid(file File, tag apdu.Tag, format string, args ...any) error {

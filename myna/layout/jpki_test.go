@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/taimen-dev/taimen/apdu"
 )
 
 func TestTokenInfo(t *testing.T) {
@@ -122,9 +124,9 @@ func TestCertificateSize(t *testing.T) {
 	for _, tc := range tests {
 		got, err := CertificateSize(h(tc.in))
 		if tc.want == 0 {
-			var fe *FormatError
+			var fe *apdu.FormatError
 			if !errors.As(err, &fe) || !errors.Is(err, ErrMalformed) {
-				t.Errorf("%s: size %d, err %v; want *FormatError", tc.in, got, err)
+				t.Errorf("%s: size %d, err %v; want *apdu.FormatError", tc.in, got, err)
 			}
 			continue
 		}

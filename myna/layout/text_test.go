@@ -173,9 +173,9 @@ func TestBasicFourErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseBasicFour(tc.in)
-			var fe *FormatError
+			var fe *apdu.FormatError
 			if !errors.As(err, &fe) {
-				t.Fatalf("err = %v, want *FormatError", err)
+				t.Fatalf("err = %v, want *apdu.FormatError", err)
 			}
 			if fe.Tag != tc.tag {
 				t.Errorf("error names %s, want %s: %v", fe.Tag, tc.tag, err)

@@ -245,7 +245,7 @@ func TestVPCDIntegration(t *testing.T) {
 			want apdu.StatusWord
 		}{
 			{selAP, apdu.SWSuccess}, {selB, apdu.SWSuccess},
-			{apdu.Command{INS: 0x20, P2: 0x80, Data: codeB}, apdu.SWSuccess},
+			{myna.VerifySelected(codeB), apdu.SWSuccess},
 			{selFace, apdu.SWSuccess}, {read, apdu.SWSuccess},
 		} {
 			if sw := send(step.c); sw != step.want {

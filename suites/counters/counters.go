@@ -157,7 +157,7 @@ var _ = Describe("retry counters", Label(area), func() {
 			}
 			ExpectSW(ctx, c, "select EF 0012", SelectEF(SurfaceBKey.Ref), apdu.SWSuccess)
 			for i := range 5 {
-				ExpectSW(ctx, c, fmt.Sprintf("empty VERIFY %d of 5 after SELECT EF on blocked 0012", i+1), apdu.Command{INS: 0x20, P2: 0x80}, blockedQuery())
+				ExpectSW(ctx, c, fmt.Sprintf("empty VERIFY %d of 5 after SELECT EF on blocked 0012", i+1), myna.VerifySelected(nil), blockedQuery())
 			}
 			ExpectCounters(0, "after the queries", before, Counters(ctx, c, "after the queries"))
 			expectBlocked(ctx, c, SurfaceBKey, "after the queries")
@@ -329,7 +329,7 @@ var _ = Describe("retry counters", Label(area), func() {
 			ExpectSW(ctx, c, "select text AP", SelectApp(myna.TextAP), apdu.SWSuccess)
 			ExpectSW(ctx, c, "empty VERIFY on text 0012 by SFI", TriesQuery(textBlocked.Ref), blockedQuery())
 			ExpectSW(ctx, c, "select EF 0012", SelectEF(textBlocked.Ref), apdu.SWSuccess)
-			ExpectSW(ctx, c, "empty VERIFY on text 0012 after SELECT EF", apdu.Command{INS: 0x20, P2: 0x80}, blockedQuery())
+			ExpectSW(ctx, c, "empty VERIFY on text 0012 after SELECT EF", myna.VerifySelected(nil), blockedQuery())
 			for _, v := range [][]byte{[]byte("0000"), []byte("00000000000000")} {
 				ExpectSW(ctx, c, fmt.Sprintf("VERIFY text 0012 with %d digits (CARD.md §2.2: 6984)", len(v)), Verify(textBlocked.Ref, v), apdu.SWReferenceDataBlocked)
 			}

@@ -320,7 +320,7 @@ var _ = Describe("reads", Label(area), func() {
 			Expect(ExpectSW(ctx, c, "read 0003 selected", ReadAt(0, 256), apdu.SWSuccess)).To(Equal(bySFI))
 			q1 := Send(ctx, c, TriesQuery(myna.SurfaceCheckCodeBRef))
 			ExpectSW(ctx, c, "select 0012", SelectEF(myna.SurfaceCheckCodeBRef), apdu.SWSuccess)
-			q2 := Send(ctx, c, apdu.Command{INS: 0x20, P2: 0x80})
+			q2 := Send(ctx, c, myna.VerifySelected(nil))
 			Expect(q2.SW).To(Equal(q1.SW), "tries query by SFI and after SELECT")
 		})
 

@@ -58,7 +58,8 @@ func (g *floorGuard) Transmit(ctx context.Context, raw []byte) ([]byte, error) {
 		return g.Transport.Transmit(ctx, raw)
 	}
 	name := fmt.Sprintf("%s/%s", app, key)
-	q := apdu.Command{CLA: cmd.CLA, INS: 0x20, P2: cmd.P2}
+	q := myna.VerifyP2(cmd.P2, nil)
+	q.CLA = cmd.CLA
 	rsp, err := g.Transport.Transmit(ctx, q.MustBytes())
 	if err != nil {
 		return nil, err

@@ -40,7 +40,7 @@ func TestFloorGuardStopsAndRestores(t *testing.T) {
 	if string(wrongPIN) == p.TextPIN().Reveal() {
 		wrongPIN = []byte("1111")
 	}
-	verify := apdu.Command{INS: 0x20, P2: 0x91, Data: wrongPIN}
+	verify := myna.Verify(myna.TextPINRef, wrongPIN)
 	if sw, err := send(verify); err != nil || sw != apdu.RetriesLeft(2) {
 		t.Fatalf("first wrong PIN: %v %v", sw, err)
 	}
@@ -94,7 +94,7 @@ func TestFloorGuardWithoutFloor(t *testing.T) {
 		wrong = []byte("1111")
 	}
 	for left := 2; left >= 1; left-- {
-		if sw := send(apdu.Command{INS: 0x20, P2: 0x91, Data: wrong}); sw != apdu.RetriesLeft(left) {
+		if sw := send(myna.Verify(myna.TextPINRef, wrong)); sw != apdu.RetriesLeft(left) {
 			t.Fatalf("wrong PIN: %v, want %v", sw, apdu.RetriesLeft(left))
 		}
 	}

@@ -166,15 +166,14 @@ func leakRun(ctx context.Context, t apdu.Transmitter, cfg LeakConfig) (LeakResul
 	case !(cfg.Crop > 0 && cfg.Crop <= 1):
 		return res, fmt.Errorf("%w: crop quantile %g outside (0, 1]", ErrLeakRun, cfg.Crop)
 	}
-	sfi, ok := cfg.Key.SFI()
-	if !ok {
+	if _, ok := cfg.Key.SFI(); !ok {
 		return res, fmt.Errorf("%w: key %s has no short EF identifier", ErrLeakRun, cfg.Key)
 	}
-	verify := func(v []byte) []byte { return apdu.Command{INS: 0x20, P2: 0x80 | sfi, Data: v}.MustBytes() }
+	verify := func(v []byte) []byte { return myna.Verify(cfg.Key, v).MustBytes() }
 	right := verify(cfg.Right)
 	wrong := [2][]byte{verify(WrongAt(cfg.Right, 0)), verify(WrongAt(cfg.Right, n-1))}
 	class := [2]string{"first", "last"}
-	query := apdu.Command{INS: 0x20, P2: 0x80 | sfi}.MustBytes()
+	query := myna.TriesQuery(cfg.Key).MustBytes()
 
 	send := func(cmd []byte, step string) (apdu.StatusWord, time.Duration, error) {
 		start := cfg.Now()

@@ -103,10 +103,11 @@ func run(ctx context.Context, c *target.Card, p probe) *gmeasure.Experiment {
 	if p.setup != nil {
 		p.setup(ctx, c)
 	}
+	over := 0 // samples at or over the bound: past n/2, the median is over it too
 	for i := range n {
 		var raw []byte
 		var err error
-		exp.MeasureDuration(p.name, func() { raw, err = c.T.Transmit(ctx, p.cmd) }, gmeasure.Precision(time.Microsecond))
+		d := exp.MeasureDuration(p.name, func() { raw, err = c.T.Transmit(ctx, p.cmd) }, gmeasure.Precision(time.Microsecond))
 		Expect(err).NotTo(HaveOccurred(), "%s, sample %d of %d: transport", p.name, i+1, n)
 		r, err := apdu.ParseResponse(raw)
 		Expect(err).NotTo(HaveOccurred(), "%s, sample %d: response", p.name, i+1)
@@ -119,6 +120,13 @@ func run(ctx context.Context, c *target.Card, p probe) *gmeasure.Experiment {
 		if p.after != nil {
 			p.after(ctx, c, i)
 		}
+		if d >= p.limit {
+			over++
+		}
+		// The median of n samples is decided once more than half are over the bound: stop
+		// there, which spares a slow card (a physical one, or a mutant) the rest.
+		Expect(over).To(BeNumerically("<=", n/2),
+			"%s: median over the bound: %d of the first %d samples (of %d) took %v or more on target %s", p.name, over, i+1, n, p.limit, Current().Kind)
 	}
 	expectMedian(exp, p.name, n, p.limit)
 	return exp

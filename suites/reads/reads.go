@@ -169,7 +169,7 @@ var _ = Describe("reads", Label(area), func() {
 		})
 
 	Spec(Meta{ID: "RD-008", Title: "the chip signs a fresh challenge with the key in the signed data", Area: area, App: "surface",
-		Checks: "the reader's face-to-face flow: GET CHALLENGE, 80 2A 00 00 with DigestInfo(SHA-256), verified with DF24's key",
+		Checks: "the reader's face-to-face flow: 80 2A 00 00 with DigestInfo(SHA-256) over the reader's own fresh nonce, verified with DF24's key",
 		Expect: "the three authenticity claims hold: signature, anchor, liveness"},
 		func(ctx context.Context, c *target.Card) {
 			f, err := reader.ReadFace(ctx, c.Session(), Need(Current().Codes.B, "check code B"), reader.ReadOptions{Anchors: Current().Anchors})

@@ -117,27 +117,31 @@ func Spec(m Meta, body func(ctx context.Context, c *target.Card)) bool {
 			Fail(fmt.Sprintf("open the card: %v", err))
 		}
 		DeferCleanup(c.Close)
-		// The counters before and after, read without spending a try (a card that cannot answer
-		// gives none). Not on a physical card: a read is about 17 APDUs, the specs that spend a
-		// try read what they check, the floor guard restores what they spent, and the run
-		// checks every counter before its first spec and after its last.
-		var before map[string]int
-		if !t.Physical() {
-			before, _ = c.Tries(ctx)
-		}
+		// The counters before and after, for the report: the emulated card's own, which costs no
+		// APDU (the specs that check counters read them with empty VERIFYs and compare the two).
+		// None on a physical card: a read is about 17 APDUs, the specs that spend a try read what
+		// they check, the floor guard restores what they spent, and the run checks every counter
+		// before its first spec and after its last.
+		before := emulatedTries(c)
 		tr := c.TraceAll()
-		DeferCleanup(func(ctx SpecContext) {
+		DeferCleanup(func() {
 			AddReportEntry(EntryTrace, ReportEntryVisibilityNever, tr.Entries())
 			if before == nil {
 				return
 			}
-			if after, err := c.Tries(ctx); err == nil {
-				AddReportEntry(EntryCounter, ReportEntryVisibilityNever, map[string]map[string]int{"before": before, "after": after})
-			}
+			AddReportEntry(EntryCounter, ReportEntryVisibilityNever, map[string]map[string]int{"before": before, "after": emulatedTries(c)})
 		})
 		AddReportEntry(EntryTarget, ReportEntryVisibilityNever, t.Info())
 		body(ctx, c)
 	})
+}
+
+// emulatedTries returns an emulated card's counters as the card keeps them, nil on a physical card.
+func emulatedTries(c *target.Card) map[string]int {
+	if emu := c.Emulated(); emu != nil {
+		return emu.Tries()
+	}
+	return nil
 }
 
 // readCounters reads every counter of the target's card without spending a try.

@@ -178,8 +178,8 @@ var _ = Describe("reads", Label(area), func() {
 		})
 
 	Spec(Meta{ID: "RD-009", Title: "every chunk size and one extended read give the same bytes", Area: area, App: "surface",
-		Checks: "EF 0002 read whole with short READ BINARY of every Le from 1 to 256 (emulator: the exhaustive sweep) and with one extended Le; " +
-			"on a physical card a sample: the first and the last (partial) chunk with Le 1, 2, the TLV header sizes, 255 and 256, and an extended read from offset 1",
+		Checks: "EF 0002 read whole with short READ BINARY of every Le from 1 to 256 (the exhaustive sweep, on the in-process emulator only) and with one extended Le; " +
+			"via vpcd and on a physical card a sample: the first and the last (partial) chunk with Le 1, 2, the TLV header sizes, 255 and 256, and an extended read from offset 1",
 		Expect: "identical bytes; a short answer with 9000 ends the file"},
 		func(ctx context.Context, c *target.Card) {
 			checkChunks(ctx, c, readFace(ctx, c))

@@ -134,7 +134,7 @@ func manyReads(ctx context.Context, c *target.Card) {
 
 // sequences is RB-015 (spend false) and RB-016 (spend true).
 func sequences(ctx context.Context, c *target.Card, spend bool) {
-	count := map[target.Kind]int{target.Emulator: 200, target.VPCD: 100}[Current().Kind]
+	count := map[target.Kind]int{target.Emulator: 200, target.VPCD: 40}[Current().Kind]
 	if Sampled() {
 		count = 1
 	}

@@ -268,7 +268,7 @@ func (t *Target) openVPCD(ctx context.Context) error {
 	t.cancel, t.served = cancel, make(chan struct{})
 	go func() {
 		defer close(t.served)
-		_ = vpcd.Serve(sctx, t.slot, vpcd.Options{DialSlot: d.DialVPCD})
+		_ = vpcd.Serve(sctx, t.slot, vpcd.Options{DialSlot: d.DialVPCD, Reconnect: 20 * time.Millisecond})
 	}()
 	t.reader = pcscd.ReaderName(0)
 	return nil

@@ -39,13 +39,13 @@ func appCounters(ctx context.Context, c *target.Card, app myna.App, want map[str
 	return want
 }
 
-// ExpectAppCounters checks the counters after a step that must change none of
-// them: every counter on an emulated card; sampled (a physical card), only the
-// keys of app, which the caller has selected (see appCounters).
-func ExpectAppCounters(ctx context.Context, c *target.Card, app myna.App, before map[string]int, step string) {
+// ExpectAppCounters checks the counters after a step against want: every
+// counter on an emulated card; sampled (a physical card), only the keys of app,
+// which the caller has selected (see appCounters).
+func ExpectAppCounters(ctx context.Context, c *target.Card, app myna.App, want map[string]int, step string) {
 	if Sampled() {
-		appCounters(ctx, c, app, before, step)
+		appCounters(ctx, c, app, want, step)
 		return
 	}
-	ExpectCounters(1, step, before, Counters(ctx, c, step))
+	ExpectCounters(1, step, want, Counters(ctx, c, step))
 }

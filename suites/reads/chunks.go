@@ -87,6 +87,9 @@ func checkChunks(ctx context.Context, c *target.Card, whole []byte) {
 	}
 	if ExtendedLength() && len(whole) > 1 {
 		r := Send(ctx, c, ReadAt(1, apdu.MaxExtendedNe))
+		if r.SW == apdu.SWWrongLength && Current().Physical() {
+			return // a physical card that refuses extended length: RD-021 says so, as ReadEF does
+		}
 		Expect(r.SW).To(Equal(apdu.SWSuccess), "extended READ BINARY at offset 1")
 		Expect(bytes.Equal(r.Data, whole[1:])).To(BeTrue(), "extended READ BINARY at offset 1 gave %d bytes that differ from the rest of the file (%d)", len(r.Data), len(whole)-1)
 	}

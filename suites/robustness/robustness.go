@@ -422,7 +422,7 @@ var _ = Describe("robustness", Label(area), func() {
 		func(ctx context.Context, c *target.Card) { manyReads(ctx, c) })
 
 	Spec(Meta{ID: "RB-015", Title: "random command sequences without VERIFY data", Area: area, App: "card",
-		Checks: "sequences of 16 random commands (seed SeedSequences; classes, instructions, parameters, lengths, some encodings corrupted; VERIFY only as the empty query): 200 sequences in-process, 40 via vpcd, 1 on a physical card; after each, SELECT, the counters and the free files (on a physical card the counters and files after the last only)",
+		Checks: "sequences of 16 random commands (seed SeedSequences; classes, instructions, parameters, lengths, some encodings corrupted; VERIFY only as the empty query): 200 sequences in-process, 40 via vpcd, 1 on a physical card; after each, SELECT, the counters and the free files (on a physical card the files; the run reads every counter after its last spec)",
 		Expect: "every command answered with a well-formed response; after each sequence SELECT 9000, every counter unchanged, every free file identical"},
 		func(ctx context.Context, c *target.Card) { sequences(ctx, c, false) })
 

@@ -108,7 +108,7 @@ func run(o options) error {
 		{"through pcscd + vpcd", []string{"-test.bench", "^BenchmarkPCSC$", "-test.count", strconv.Itoa(o.pcscCount)}},
 		{"face-to-face reads", []string{"-test.bench", "^BenchmarkFaceRead$", "-test.benchtime", strconv.Itoa(o.faceReads) + "x"}},
 	}
-	for _, s := range steps {
+	for _, s := range append(steps, commandSteps...) {
 		logf("benchmarks: %s", s.what)
 		args := append([]string{"-test.run", "^$", "-test.v", "-test.benchmem", "-test.timeout", "10m"}, s.args...)
 		out, err := runTee(context.Background(), benchDir, nil, testBin, args...)
@@ -715,8 +715,8 @@ func (r *report) markdown() string {
 	// 3. Face read.
 	p("## 3. The face-to-face read\n\n")
 	p("`BenchmarkFaceRead`: `reader.ReadFace` with check code B, end to end — SELECT, tries, VERIFY, the card\n")
-	p("face, the CV certificate, the AP information, the signature and certificate checks and the liveness\n")
-	p("challenge (an RSA-2048 signature made by the emulated card) — %d reads per row on one session, with a\n", r.opts.faceReads)
+	p("face, the CV certificate, the signature and certificate checks and the liveness signature over the\n")
+	p("reader's own nonce (an RSA-2048 signature made by the emulated card) — %d reads per row on one session, with a\n", r.opts.faceReads)
 	p("5 s per-command deadline as the suites and `taimen read` use. \"extended\" reads each file with one\n")
 	p("extended READ BINARY; \"short\" forces 256-byte reads (`Session.NoExtended`). Through pcscd the\n")
 	p("emulator runs in a goroutine (`DialVPCD`) and the client is `reader/pcsc`.\n\n")
@@ -751,6 +751,8 @@ func (r *report) markdown() string {
 		p("\n")
 	}
 	p("\n")
+
+	p("%s", r.commandsSection())
 
 	// 4. Suites.
 	p("## 4. The conformance suites\n\n")

@@ -89,7 +89,9 @@
 //	               key, at most 6 VERIFYs in all, non-zero exit; blocked
 //	RR-005 must    verifies the signature: rejects forged data; forged-data
 //	RR-006 must    verifies the certificate chain: rejects an unknown CA; unknown-ca
-//	RR-007 must    proves liveness (GET CHALLENGE, then 80 2A 00 00) and rejects a clone; good, clone
+//	RR-007 must    proves liveness (80 2A 00 00 over fresh data: the reader's own unpredictable
+//	               nonce, or the card's GET CHALLENGE; data signed in an earlier scenario of the
+//	               certification is a replayable constant and fails) and rejects a clone; good, clone
 //	RR-008 must    does not present the unsigned expiry or security code as verified; good, changed-expiry
 //	RR-009 should  falls back to short reads when extended length is refused; no-extended
 //	RR-010 must    finishes or fails within the deadline; every scenario

@@ -156,7 +156,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := writeReaderConf(confDir, o.ReaderLabel); err != nil {
 		return nil, err
 	}
-	e := &engine{o: o, scratch: scratch, confDir: confDir, reader: o.ReaderLabel + " 00 00", allowed: allowed, rules: set.Select(Rules())}
+	e := &engine{o: o, scratch: scratch, confDir: confDir, reader: o.ReaderLabel + " 00 00", allowed: allowed, rules: set.Select(Rules()), signed: map[[32]byte]string{}}
 	if e.personal, err = newPersonalData(ctx, o.Profile); err != nil {
 		return nil, fmt.Errorf("certify: the profile's personal data: %w", err)
 	}
@@ -256,10 +256,11 @@ type engine struct {
 	allowed []allowedEndpoint // --allow-net
 	rules   []Rule            // the rules of the selected rule set
 
-	baseSize int           // physical size of the profile's card-surface file (probed once)
-	front    []byte        // the card's front as PNG, for {card_image} (drawn once)
-	personal *personalData // what RR-014 looks for
-	daemon   *pcscd.Daemon // the private pcscd the scenarios share (daemon.go)
+	baseSize int                 // physical size of the profile's card-surface file (probed once)
+	front    []byte              // the card's front as PNG, for {card_image} (drawn once)
+	personal *personalData       // what RR-014 looks for
+	signed   map[[32]byte]string // data of the card-key signatures so far (RR-007)
+	daemon   *pcscd.Daemon       // the private pcscd the scenarios share (daemon.go)
 }
 
 // scenario runs one scenario and checks every rule.
@@ -269,7 +270,13 @@ func (e *engine) scenario(ctx context.Context, sc Scenario) ScenarioResult {
 	if err != nil {
 		res.Error = err.Error()
 	}
+	if ev != nil {
+		ev.signedBefore = e.signed
+	}
 	res.Results = judgeRules(e.rules, sc, ev, err)
+	if ev != nil {
+		rememberSigned(e.signed, sc.Name, ev.trace)
+	}
 	return res
 }
 

@@ -40,6 +40,9 @@ type evidence struct {
 	// result is the reader's {out}/result.json in the taimen.read/v1 schema;
 	// nil when it wrote none or another (the phrases decide then).
 	result *readResult
+	// signedBefore holds the SHA-256 of the data every card-key signature of
+	// the earlier scenarios carried, with the scenario's name (RR-007).
+	signedBefore map[[32]byte]string
 }
 
 // verifyAttempt is one VERIFY command and what the reader knew of the key.
@@ -121,20 +124,4 @@ func limitOf(key string, limits myna.RetryLimits) int {
 // output returns stdout followed by stderr.
 func (ev *evidence) output() []byte {
 	return append(append(make([]byte, 0, len(ev.stdout)+len(ev.stderr)+1), ev.stdout...), append([]byte{'\n'}, ev.stderr...)...)
-}
-
-// livenessProved reports whether a GET CHALLENGE answered 9000 was followed
-// by a card-key signature 80 2A 00 00 answered 9000.
-func (ev *evidence) livenessProved() bool {
-	challenged := false
-	for _, e := range ev.trace {
-		switch {
-		case e.Event != "":
-		case e.ins == 0x84 && e.answered && e.sw == apdu.SWSuccess && e.RspLen > 0:
-			challenged = true
-		case challenged && e.cla == 0x80 && e.ins == 0x2A && e.p1 == 0x00 && e.p2 == 0x00 && e.answered && e.sw == apdu.SWSuccess:
-			return true
-		}
-	}
-	return false
 }

@@ -120,7 +120,7 @@ func TestRejectsFromResult(t *testing.T) {
 	ev.exitCode = 6
 	expect(t, "RR-005", ev, true, "rejected forged data: exited 6")
 	clone := newStream().apdu(t, selSurface, "9000").apdu(t, "0084000010", "00112233445566778899AABBCCDDEEFF9000").
-		apdu(t, "802A000003AABBCC00", "AA9000").ev("clone", nil)
+		apdu(t, "802A000020"+strings.Repeat("A5", 32)+"00", "AA9000").ev("clone", nil)
 	clone.result = parseResult([]byte(`{"schema":"taimen.read/v1","authentic":false}`))
 	expect(t, "RR-007", clone, true, "result.json says the card is not authentic (a clone)")
 }

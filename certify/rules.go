@@ -67,7 +67,7 @@ var rules = []Rule{
 		Checks:    "exits non-zero, or says the card is not authentic",
 		Scenarios: []string{"unknown-ca"}, check: checkRejects("a certificate from an unknown CA")},
 	{ID: "RR-007", Severity: Must, Title: "proves the chip is live and rejects a clone",
-		Checks:    "a GET CHALLENGE answered 9000 is followed by a card-key signature 80 2A 00 00; on the clone, exits non-zero or says the card is not authentic",
+		Checks:    fmt.Sprintf("a card-key signature 80 2A 00 00 answered 9000 over fresh data: at least %d bytes, never signed before in this certification (the reader's own unpredictable nonce, or a digest over the card's GET CHALLENGE; a constant or repeating nonce lets a recorded signature be replayed); on the clone, exits non-zero or says the card is not authentic", minLivenessData),
 		Scenarios: []string{"good", "clone"}, check: checkLiveness},
 	{ID: "RR-008", Severity: Must, Title: "does not present the unsigned expiry or security code as verified",
 		Checks:    "taimen-style JSON: the expiry and security-code fields are not marked signed; other output: heuristic (see the package documentation)",
@@ -236,13 +236,14 @@ func checkRejects(what string) func(*evidence) (bool, string) {
 }
 
 func checkLiveness(ev *evidence) (bool, string) {
-	if !ev.livenessProved() {
-		return false, "no GET CHALLENGE followed by 80 2A 00 00: the chip's liveness was not proved"
+	ok, msg := ev.liveness()
+	if !ok {
+		return false, msg
 	}
 	if ev.sc.Name == "clone" {
 		return checkRejects("a clone")(ev)
 	}
-	return true, "GET CHALLENGE followed by 80 2A 00 00"
+	return true, msg
 }
 
 func checkUnsigned(ev *evidence) (bool, string) {

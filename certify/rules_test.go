@@ -226,18 +226,37 @@ func TestBlocked(t *testing.T) {
 }
 
 func TestRejectsAndLiveness(t *testing.T) {
-	live := func() *stream {
-		return newStream().apdu(t, selSurface, "9000").apdu(t, "0084000010", "00112233445566778899AABBCCDDEEFF9000").
-			apdu(t, "802A000003AABBCC00", "AA9000")
+	nonce := func(b byte) string { // 80 2A 00 00 over a SHA-256 DigestInfo of 32 bytes b
+		return "802A000033" + "3031300D060960864801650304020105000420" + strings.Repeat(fmt.Sprintf("%02X", b), 32) + "00"
 	}
-	good := live().ev("good", nil)
-	expect(t, "RR-007", good, true, "GET CHALLENGE followed by 80 2A 00 00")
-	noChallenge := newStream().apdu(t, selSurface, "9000").apdu(t, "802A000003AABBCC00", "AA9000").ev("good", nil)
-	expect(t, "RR-007", noChallenge, false, "liveness was not proved")
-	clone := live().ev("clone", nil)
-	expect(t, "RR-007", clone, false, "accepted a clone")
-	clone.exitCode = 6
-	expect(t, "RR-007", clone, true, "rejected a clone")
+	live := func(b byte) *stream {
+		return newStream().apdu(t, selSurface, "9000").apdu(t, nonce(b), "AA9000")
+	}
+	good := live(1).ev("good", nil)
+	expect(t, "RR-007", good, true, "the card signed fresh data")
+	challenged := newStream().apdu(t, selSurface, "9000").apdu(t, "0084000010", "00112233445566778899AABBCCDDEEFF9000").
+		apdu(t, nonce(2), "AA9000").ev("good", nil)
+	expect(t, "RR-007", challenged, true, "the card signed fresh data")
+	none := newStream().apdu(t, selSurface, "9000").apdu(t, "0084000010", "00112233445566778899AABBCCDDEEFF9000").ev("good", nil)
+	expect(t, "RR-007", none, false, "liveness was not proved")
+	short := newStream().apdu(t, selSurface, "9000").apdu(t, "802A000003AABBCC00", "AA9000").ev("good", nil)
+	expect(t, "RR-007", short, false, "fewer than the 16 of an unpredictable nonce")
+	refused := newStream().apdu(t, selSurface, "9000").apdu(t, nonce(3), "6982").ev("good", nil)
+	expect(t, "RR-007", refused, false, "liveness was not proved")
+
+	// A constant nonce: the data signed in an earlier scenario comes again.
+	seen := map[[32]byte]string{}
+	rememberSigned(seen, "good", live(4).r.finish())
+	replay := live(4).ev("clone", nil)
+	replay.signedBefore, replay.exitCode = seen, 6
+	expect(t, "RR-007", replay, false, "same data as in scenario good")
+	twice := live(5).apdu(t, nonce(5), "AA9000").ev("good", nil)
+	expect(t, "RR-007", twice, true, "#2") // the first signature was fresh
+	fresh := live(6).ev("clone", nil)
+	fresh.signedBefore = seen
+	expect(t, "RR-007", fresh, false, "accepted a clone")
+	fresh.exitCode = 6
+	expect(t, "RR-007", fresh, true, "rejected a clone")
 
 	forged := newStream().ev("forged-data", nil)
 	expect(t, "RR-005", forged, false, "accepted forged data")

@@ -55,7 +55,8 @@ type Exchange struct {
 	sw               apdu.StatusWord
 	answered         bool
 	malformed        bool
-	key              string // VERIFY: "surface/0012"
+	key              string    // VERIFY: "surface/0012"
+	signed           *[32]byte // 80 2A 00 00: SHA-256 of the data signed (RR-007)
 }
 
 // recorder is the card served on vpcd: it passes every call to the emulated
@@ -165,6 +166,8 @@ func (r *recorder) observe(cmd, rsp []byte, d time.Duration) {
 	switch {
 	case err == nil && c.INS == 0xA4:
 		e.selectData = append([]byte(nil), c.Data...)
+	case err == nil && e.isLivenessSign():
+		e.signed = signedSum(c.Data)
 	case err == nil && c.INS == 0x20 && len(c.Data) > 0:
 		sum := r.hash(c.Data)
 		e.CheckCodeB = r.wantB != nil && sum == *r.wantB

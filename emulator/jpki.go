@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/taimen-dev/taimen/internal/sigcache"
 )
 
 // OIDs of the JPKI signing certificate's subjectAltName other-names (MYNA-GO jpki_ap.go).
@@ -53,7 +55,7 @@ func makeJPKICerts(cardID string, notBefore, notAfter time.Time, holder jpkiHold
 			BasicConstraintsValid: true,
 			KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		}
-		der, err := x509.CreateCertificate(nil, tmpl, tmpl, &key.PublicKey, key)
+		der, err := x509.CreateCertificate(nil, tmpl, tmpl, &key.PublicKey, sigcache.Signer(key))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -77,7 +79,7 @@ func makeJPKICerts(cardID string, notBefore, notAfter time.Time, holder jpkiHold
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}
-	if out.auth, err = x509.CreateCertificate(nil, auth, authCACert, &authKey.PublicKey, authCA); err != nil {
+	if out.auth, err = x509.CreateCertificate(nil, auth, authCACert, &authKey.PublicKey, sigcache.Signer(authCA)); err != nil {
 		return out, fmt.Errorf("JPKI authentication certificate: %w", err)
 	}
 	san, err := jpkiSAN(holder)
@@ -92,7 +94,7 @@ func makeJPKICerts(cardID string, notBefore, notAfter time.Time, holder jpkiHold
 		KeyUsage:        x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
 		ExtraExtensions: []pkix.Extension{{Id: oidSubjectAltName, Value: san}},
 	}
-	if out.sign, err = x509.CreateCertificate(nil, sign, signCACert, &signKey.PublicKey, signCA); err != nil {
+	if out.sign, err = x509.CreateCertificate(nil, sign, signCACert, &signKey.PublicKey, sigcache.Signer(signCA)); err != nil {
 		return out, fmt.Errorf("JPKI signing certificate: %w", err)
 	}
 	return out, nil

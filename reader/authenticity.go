@@ -83,38 +83,44 @@ func checkCertificate(raw []byte, anchors *cvc.AnchorSet, a *Authenticity) *cvc.
 // digestInfoSHA256 prefixes a SHA-256 digest for PKCS#1 v1.5 (CARD.md §8).
 var digestInfoSHA256 = []byte{0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}
 
-// ChallengeLen is the size of the fresh challenge the reader asks the card for.
+// ChallengeLen is the size of the GET CHALLENGE a spec asks the card for (16 bytes).
 const ChallengeLen = 16
 
-// proveLiveness asks the card for a challenge, has the application's default
-// key sign its digest (80 2A 00 00, no credential), and verifies the signature
-// with cardKey, taken from the signed data. The challenge comes from the card
-// and the reader adds its own fresh nonce, so a replayed answer cannot pass.
+// NonceLen is the size of the fresh random nonce the reader has the card sign
+// to prove liveness.
+const NonceLen = 32
+
+// proveLiveness has the application's default key sign a DigestInfo over
+// SHA-256(nonce) (80 2A 00 00, no credential; CARD.md §8: P1 00 signs any
+// DigestInfo given) and verifies the signature with cardKey, taken from the
+// signed data. The nonce is the reader's own, fresh and unpredictable, so no
+// GET CHALLENGE is needed: a recorded signature cannot answer a nonce never
+// sent before, and a copy of the data cannot sign without the chip's key.
 func (s *Session) proveLiveness(ctx context.Context, cardKey *rsa.PublicKey, nonce []byte) error {
 	if cardKey == nil {
 		return errors.New("no card key in the signed data")
 	}
-	ch, err := s.expect(ctx, "GET CHALLENGE", apdu.Command{INS: 0x84, Ne: ChallengeLen})
-	if err != nil {
-		return err
+	if len(nonce) < ChallengeLen {
+		return fmt.Errorf("liveness nonce of %d bytes: want at least %d", len(nonce), ChallengeLen)
 	}
-	if len(ch) != ChallengeLen {
-		return fmt.Errorf("GET CHALLENGE: %d bytes, want %d", len(ch), ChallengeLen)
-	}
-	digest := sha256.Sum256(append(append([]byte(nil), ch...), nonce...))
-	sig, err := s.expect(ctx, "challenge signature", apdu.Command{CLA: 0x80, INS: 0x2A, Data: append(append([]byte(nil), digestInfoSHA256...), digest[:]...), Ne: 256})
+	digest := sha256.Sum256(nonce)
+	sig, err := s.expect(ctx, "liveness signature", apdu.Command{CLA: 0x80, INS: 0x2A, Data: append(append([]byte(nil), digestInfoSHA256...), digest[:]...), Ne: 256})
 	if err != nil {
 		return err
 	}
 	if err := rsa.VerifyPKCS1v15(cardKey, crypto.SHA256, digest[:], sig); err != nil {
-		return fmt.Errorf("the challenge was not signed by the card key of the signed data (a copy?): %w", err)
+		return fmt.Errorf("the nonce was not signed by the card key of the signed data (a copy?): %w", err)
 	}
 	return nil
 }
 
-// freshNonce returns 16 random bytes the reader mixes into each challenge.
-func freshNonce() []byte {
-	b := make([]byte, 16)
+// nonce returns the liveness nonce: opts.Nonce's when set (tests), else
+// NonceLen bytes from crypto/rand.
+func (o ReadOptions) nonce() []byte {
+	if o.Nonce != nil {
+		return o.Nonce()
+	}
+	b := make([]byte, NonceLen)
 	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
 	return b
 }

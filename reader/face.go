@@ -15,8 +15,12 @@ type ReadOptions struct {
 	// Anchors validate the CV certificate: the production J-LIS keys for
 	// physical cards, the profile set's test CA for emulated ones.
 	Anchors *cvc.AnchorSet
-	// SkipLiveness leaves out the challenge (the result's Liveness then fails).
+	// SkipLiveness leaves out the liveness signature (the result's Liveness then fails).
 	SkipLiveness bool
+	// Nonce, when set, supplies the nonce the card signs for liveness instead
+	// of crypto/rand. Only tests set it: a constant or predictable nonce lets
+	// a recorded signature be replayed (certify-reader's RR-007 fails it).
+	Nonce func() []byte
 }
 
 // Face is what the face-to-face read returns. Fields under Signed are covered
@@ -50,9 +54,11 @@ type FaceUnsigned struct {
 
 // ReadFace runs the face-to-face flow (CARD.md §7): select the card-surface
 // application, read the tries, VERIFY check code B (or A, which also opens the
-// individual-number image), read the card face, the CV certificate and the AP
-// information, check the certificate against the anchors and the DF28
-// signature over its three groups, and prove the chip is live.
+// individual-number image), read the card face and the CV certificate, check
+// the certificate against the anchors and the DF28 signature over its three
+// groups, and prove the chip is live by having it sign the reader's own fresh
+// nonce. With extended length and check code B that is 6 APDUs: SELECT, tries,
+// VERIFY, READ 0002, READ 0004, 80 2A.
 //
 // A wrong code returns *WrongCodeError, a blocked key ErrBlocked, a guard
 // refusal *RefusedError, a card without the card-surface application (a
@@ -108,9 +114,6 @@ func ReadFace(ctx context.Context, s *Session, code myna.Secret, opts ReadOption
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.ReadEF(ctx, myna.SurfaceBasicInfo); err != nil {
-		return nil, err
-	}
 	cert := checkCertificate(certRaw, opts.Anchors, &out.Authenticity)
 	if cert != nil {
 		cov, err := face.Verify(cert.SubjectKey)
@@ -129,7 +132,7 @@ func ReadFace(ctx context.Context, s *Session, code myna.Secret, opts ReadOption
 	if opts.SkipLiveness {
 		out.Authenticity.Liveness = claim(errors.New("not checked"))
 	} else {
-		err := s.proveLiveness(ctx, face.Signed.CardKey, freshNonce())
+		err := s.proveLiveness(ctx, face.Signed.CardKey, opts.nonce())
 		if isTransportErr(err) {
 			return nil, err
 		}

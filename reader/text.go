@@ -160,7 +160,7 @@ func readText(ctx context.Context, s *Session, code myna.Secret, opts ReadOption
 	if opts.SkipLiveness || kerr != nil {
 		out.Authenticity.Liveness = claim(errors.New("not checked"))
 	} else {
-		err := s.proveLiveness(ctx, cardKey.CardKey, freshNonce())
+		err := s.proveLiveness(ctx, cardKey.CardKey, opts.nonce())
 		if isTransportErr(err) {
 			return nil, err
 		}

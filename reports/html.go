@@ -75,6 +75,7 @@ type areaView struct {
 	Verdict string
 	Counts  Counts
 	Dur     string
+	APDUs   int // sent to the card by the area's specs
 	Specs   []specView
 	Traces  []traceView
 	// Unselected is the number of its specs not selected; when it is all
@@ -127,7 +128,7 @@ func newView(s *Summary, o HTMLOptions) view {
 	}
 	byArea := map[string]*areaView{}
 	for _, a := range s.Areas {
-		av := &areaView{Name: a.Area, Verdict: a.Verdict, Counts: a.Counts, Dur: formatDuration(a.Duration)}
+		av := &areaView{Name: a.Area, Verdict: a.Verdict, Counts: a.Counts, Dur: formatDuration(a.Duration), APDUs: a.APDUs}
 		byArea[a.Area] = av
 	}
 	for _, sp := range s.Specs {

@@ -65,6 +65,9 @@ func TestBuild(t *testing.T) {
 		{"skip reason of a filtered spec", strings.HasPrefix(byID["RC-020"].SkipReason, "not selected"), true},
 		{"counters before and after", *byID["CC-003"].Counters, Counters{Before: map[string]int{"surface/0012": 10, "text/0015": 10}, After: map[string]int{"surface/0012": 9, "text/0015": 10}}},
 		{"trace", len(byID["RD-001"].Trace), 4},
+		{"APDUs per spec", [2]int{byID["RD-001"].APDUs, byID["CC-003"].APDUs}, [2]int{4, 23}},
+		{"APDUs of the run", s.APDUs, 27},
+		{"APDUs of an area", s.Areas[0].APDUs, 23},
 		{"timings: SELECT, face-to-face duration and APDU count", len(s.Timing), 3},
 		{"APDU latency commands", len(s.APDULatency), 3},
 		{"suite nodes are not specs", len(s.SuiteFailures), 0},
@@ -231,5 +234,15 @@ func TestTraceCap(t *testing.T) {
 		if sp.ID == "RD-001" && (len(sp.Trace) != 2 || sp.TraceOmitted != 2) {
 			t.Errorf("trace %d, omitted %d", len(sp.Trace), sp.TraceOmitted)
 		}
+	}
+}
+
+func TestAPDULine(t *testing.T) {
+	s := &Summary{APDUs: 32345, Areas: []Area{{Area: "checkcodes", APDUs: 120}, {Area: "reads", APDUs: 32225}}}
+	if got, want := APDULine(s), "32,345 APDUs: checkcodes 120, reads 32,225"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got, want := APDULine(&Summary{APDUs: 7}), "7 APDUs"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -49,6 +49,7 @@ const (
 	EntryTiming       = "taimen-timing"       // a gmeasure experiment
 	EntryCounter      = "taimen-counters"     // map[string]int, before then after (or {"before":…, "after":…})
 	EntryRunCounters  = "taimen-run-counters" // RunCounters, on the suite's last node (physical cards)
+	EntryAPDUs        = "taimen-apdus"        // int: the APDUs a spec sent to the card
 	EntryTimingPrefix = "timing: "            // a gmeasure experiment per command, "timing: <command>"
 )
 
@@ -81,6 +82,7 @@ type Summary struct {
 	Started       time.Time     `json:"started"`
 	Duration      time.Duration `json:"duration_ns"`
 	Totals        Counts        `json:"totals"`
+	APDUs         int           `json:"apdus"` // APDUs the specs sent to the card, in all
 	Areas         []Area        `json:"areas"`
 	Specs         []Spec        `json:"specs"`
 	SuiteFailures []Failure     `json:"suite_failures,omitempty"`
@@ -178,6 +180,7 @@ type Area struct {
 	Verdict  string        `json:"verdict"`
 	Counts   Counts        `json:"counts"`
 	Duration time.Duration `json:"duration_ns"`
+	APDUs    int           `json:"apdus"`
 }
 
 // Spec is the result of one spec.
@@ -196,6 +199,7 @@ type Spec struct {
 	Failure    *Failure       `json:"failure,omitempty"`
 	SkipReason string         `json:"skip_reason,omitempty"`
 	Counters   *Counters      `json:"counters,omitempty"`
+	APDUs      int            `json:"apdus"` // APDUs sent to the card, counters and restores included
 	Trace      []reader.Entry `json:"trace,omitempty"`
 	// TraceOmitted counts the exchanges left out after the first
 	// Options.MaxTrace (Ginkgo's JSON report keeps them all).
@@ -306,6 +310,8 @@ func Build(r types.Report, o Options) *Summary {
 		}
 		a.Counts.add(sp.Outcome)
 		a.Duration += sp.Duration
+		a.APDUs += sp.APDUs
+		s.APDUs += sp.APDUs
 	}
 	for _, reason := range r.SpecialSuiteFailureReasons {
 		s.SuiteFailures = append(s.SuiteFailures, Failure{Node: "suite", Message: reason})
@@ -457,6 +463,8 @@ func entries(s *Summary, sp *Spec, es types.ReportEntries) {
 				fill(&s.Target.Profile, t["profile"])
 				fill(&s.Target.ATR, t["atr"])
 			}
+		case e.Name == EntryAPDUs:
+			_ = json.Unmarshal(raw, &sp.APDUs)
 		case e.Name == EntryTrace:
 			var tr []reader.Entry
 			if json.Unmarshal(raw, &tr) == nil {

@@ -106,25 +106,42 @@ func Spec(m Meta, body func(ctx context.Context, c *target.Card)) bool {
 		if m.Destructive && !t.AllowDestructive() {
 			Skip("destructive: not run on a physical card without --allow-destructive")
 		}
+		var c *target.Card
+		DeferCleanup(func() { // runs last: after the counters are read and restored
+			if c != nil {
+				AddReportEntry(EntryAPDUs, ReportEntryVisibilityNever, c.APDUs())
+			}
+		})
 		c, err := t.Card(ctx, target.CardOptions{Durable: m.Durable})
 		if err != nil {
 			Fail(fmt.Sprintf("open the card: %v", err))
 		}
 		DeferCleanup(c.Close)
-		before, _ := c.Tries(ctx) // read without spending a try; a card that cannot answer gives none
+		// The counters before and after, for the report: the emulated card's own, which costs no
+		// APDU (the specs that check counters read them with empty VERIFYs and compare the two).
+		// None on a physical card: a read is about 17 APDUs, the specs that spend a try read what
+		// they check, the floor guard restores what they spent, and the run checks every counter
+		// before its first spec and after its last.
+		before := emulatedTries(c)
 		tr := c.TraceAll()
-		DeferCleanup(func(ctx SpecContext) {
+		DeferCleanup(func() {
 			AddReportEntry(EntryTrace, ReportEntryVisibilityNever, tr.Entries())
 			if before == nil {
 				return
 			}
-			if after, err := c.Tries(ctx); err == nil {
-				AddReportEntry(EntryCounter, ReportEntryVisibilityNever, map[string]map[string]int{"before": before, "after": after})
-			}
+			AddReportEntry(EntryCounter, ReportEntryVisibilityNever, map[string]map[string]int{"before": before, "after": emulatedTries(c)})
 		})
 		AddReportEntry(EntryTarget, ReportEntryVisibilityNever, t.Info())
 		body(ctx, c)
 	})
+}
+
+// emulatedTries returns an emulated card's counters as the card keeps them, nil on a physical card.
+func emulatedTries(c *target.Card) map[string]int {
+	if emu := c.Emulated(); emu != nil {
+		return emu.Tries()
+	}
+	return nil
 }
 
 // readCounters reads every counter of the target's card without spending a try.
@@ -143,6 +160,7 @@ const (
 	EntryTrace   = "taimen-trace"    // []reader.Entry: the spec's APDU trace, redacted
 	EntryTiming  = "taimen-timing"   // gmeasure experiments are attached by the timing area
 	EntryCounter = "taimen-counters" // map[string]int before/after
+	EntryAPDUs   = "taimen-apdus"    // int: the APDUs the spec sent to the card, counters and restores included
 	// EntryRunCounters is the run's account of a physical card's counters (RunCounters),
 	// attached to the suite's last node.
 	EntryRunCounters = "taimen-run-counters"

@@ -33,6 +33,7 @@ type physicalRun struct {
 	before     map[string]int // the card's counters before the run
 	after      map[string]int
 	belowFloor []string // VERIFYs with data the card answered with fewer than 2 tries left
+	apdus      int      // every APDU the card received during the run
 }
 
 func runAsPhysical(t *testing.T, faults ...emulator.FaultSetting) physicalRun {
@@ -42,6 +43,9 @@ func runAsPhysical(t *testing.T, faults ...emulator.FaultSetting) physicalRun {
 	var mu sync.Mutex
 	var run physicalRun
 	card, err := emulator.New(p, emulator.Options{Faults: faults, Observe: func(cmd, rsp []byte, _ time.Duration) {
+		mu.Lock()
+		run.apdus++
+		mu.Unlock()
 		if len(rsp) < 2 {
 			return
 		}

@@ -117,6 +117,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	}
 	fmt.Fprintln(e.stdout)
 	fmt.Fprintln(e.stdout, verdictLine(s))
+	fmt.Fprintln(e.stdout, "  apdus "+reports.APDULine(s))
 	if s.Counters != nil {
 		fmt.Fprintln(e.stdout, "  counters "+s.Counters.Line())
 	}

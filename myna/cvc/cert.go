@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/taimen-dev/taimen/apdu"
+	"github.com/taimen-dev/taimen/internal/sigcache"
 )
 
 // Tags and sizes of the certificate.
@@ -121,7 +122,7 @@ func Build(issuer, subject KeyID, subjectKey *rsa.PublicKey, signer *rsa.Private
 		return nil, fmt.Errorf("build certificate: subject key: %w", err)
 	}
 	d := sha256.Sum256(body)
-	sig, err := rsa.SignPKCS1v15(nil, signer, crypto.SHA256, d[:])
+	sig, err := sigcache.SignPKCS1v15(signer, crypto.SHA256, d[:])
 	if err != nil {
 		return nil, fmt.Errorf("build certificate: sign: %w", err)
 	}

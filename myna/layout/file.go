@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/taimen-dev/taimen/apdu"
+	"github.com/taimen-dev/taimen/internal/sigcache"
 	"github.com/taimen-dev/taimen/myna/cvc"
 )
 
@@ -241,7 +242,7 @@ func signSHA256(file File, k *rsa.PrivateKey, msg []byte) ([]byte, error) {
 		return nil, err
 	}
 	d := sha256.Sum256(msg)
-	sig, err := rsa.SignPKCS1v15(nil, k, crypto.SHA256, d[:])
+	sig, err := sigcache.SignPKCS1v15(k, crypto.SHA256, d[:])
 	if err != nil {
 		return nil, fmt.Errorf("%s: sign: %w", file, err)
 	}
@@ -292,7 +293,7 @@ func signRaw(file File, k *rsa.PrivateKey, digestInfo []byte) ([]byte, error) {
 	if err := checkSigner(file, k); err != nil {
 		return nil, err
 	}
-	sig, err := rsa.SignPKCS1v15(nil, k, crypto.Hash(0), digestInfo)
+	sig, err := sigcache.SignPKCS1v15(k, crypto.Hash(0), digestInfo)
 	if err != nil {
 		return nil, fmt.Errorf("%s: sign: %w", file, err)
 	}

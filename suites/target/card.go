@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/taimen-dev/taimen/emulator"
@@ -28,6 +29,7 @@ type Card struct {
 	slot     *swapCard   // in-process: lets Restart swap the card under the transport
 	guard    *floorGuard // physical cards: the floor and the counters to restore
 	stateDir string
+	apdus    atomic.Int64 // APDUs sent through T (see APDUs)
 }
 
 // Card opens a card for one spec. On emulated targets it is a fresh card with
@@ -54,7 +56,7 @@ func (t *Target) Card(ctx context.Context, o CardOptions) (*Card, error) {
 	switch t.Kind {
 	case Emulator:
 		c.slot = &swapCard{card: c.emu}
-		c.T = reader.NewEmulated(c.slot, reader.WithCommandTimeout(t.cfg.Timeout))
+		c.T = c.counted(reader.NewEmulated(c.slot, reader.WithCommandTimeout(t.cfg.Timeout)))
 		return c, nil
 	case VPCD:
 		t.slot.set(c.emu)
@@ -66,9 +68,9 @@ func (t *Target) Card(ctx context.Context, o CardOptions) (*Card, error) {
 		c.cleanup()
 		return nil, fmt.Errorf("open %s: %w", t.reader, err)
 	}
-	c.T = tr
+	c.T = c.counted(tr)
 	if t.Kind == PCSC {
-		c.guard = newFloorGuard(tr, t.floor())
+		c.guard = newFloorGuard(c.T, t.floor())
 		c.guard.saw = t.sawTries
 		c.T = c.guard
 	}
@@ -159,8 +161,13 @@ func (c *Card) Restart(ctx context.Context) error {
 	return nil
 }
 
-// Tries reads every counter without spending a try ("app/FID" → tries).
+// Tries reads every counter without spending a try ("app/FID" → tries). On a
+// physical card a read that no APDU has followed since is answered from
+// memory (see Target.remembered): nothing reached the card, so nothing moved.
 func (c *Card) Tries(ctx context.Context) (map[string]int, error) {
+	if m := c.target.remembered(); m != nil {
+		return m, nil
+	}
 	st, err := reader.Status(ctx, reader.NewSession(c.T, c.target.Guard()))
 	if err != nil {
 		return nil, err
@@ -169,6 +176,7 @@ func (c *Card) Tries(ctx context.Context) (map[string]int, error) {
 	for _, k := range st {
 		out[k.App+"/"+k.Key] = k.Tries
 	}
+	c.target.remember(out)
 	return out, nil
 }
 
@@ -178,6 +186,9 @@ func (c *Card) Close() error {
 	var rerr error
 	if c.guard != nil {
 		rerr = c.guard.Restore(context.Background(), c.target.Codes)
+		if rerr == nil && !c.guard.restored {
+			c.target.restamp() // the guard only read the counters the spec touched: none was left spent
+		}
 	}
 	err := errors.Join(rerr, c.T.Close())
 	c.cleanup()

@@ -29,6 +29,8 @@ type floorGuard struct {
 	app     myna.App
 	ef      myna.FileID
 	touched map[string]int // "app/FID" → tries seen before the first VERIFY
+	// restored is set once Restore has sent a VERIFY to put back a counter the spec left spent.
+	restored bool
 }
 
 func newFloorGuard(t reader.Transport, floor int) *floorGuard {
@@ -142,6 +144,7 @@ func (g *floorGuard) Restore(ctx context.Context, codes Codes) error {
 			errs = append(errs, fmt.Errorf("restore %s: no code for it in the environment", name))
 			continue
 		}
+		g.restored = true
 		if err := s.Verify(ctx, ref.ID, secret); err != nil {
 			errs = append(errs, fmt.Errorf("restore %s: %w", name, err))
 		}

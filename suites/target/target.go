@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/taimen-dev/taimen/emulator"
@@ -133,6 +134,8 @@ type Target struct {
 	reader  string // PC/SC reader selection
 	mu      sync.Mutex
 	lowest  map[string]int // physical cards: the fewest tries the floor guard let each key reach
+	apdus   atomic.Int64   // APDUs sent to the target's cards (see APDUs)
+	memo    atomic.Pointer[triesMemo]
 }
 
 // Codes holds the secrets specs may present. On a physical card only those
@@ -265,7 +268,7 @@ func (t *Target) openVPCD(ctx context.Context) error {
 	t.cancel, t.served = cancel, make(chan struct{})
 	go func() {
 		defer close(t.served)
-		_ = vpcd.Serve(sctx, t.slot, vpcd.Options{DialSlot: d.DialVPCD})
+		_ = vpcd.Serve(sctx, t.slot, vpcd.Options{DialSlot: d.DialVPCD, Reconnect: 20 * time.Millisecond})
 	}()
 	t.reader = pcscd.ReaderName(0)
 	return nil

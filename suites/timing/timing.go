@@ -58,9 +58,9 @@ func samples() int {
 	case target.Emulator:
 		return 200
 	case target.VPCD:
-		return 50
+		return 25
 	}
-	return 20
+	return 4 // a physical card: its APDU budget (Sampled)
 }
 
 // leakSamples is the sample count per class of a leak test.
@@ -198,7 +198,7 @@ func leakSpec(ctx context.Context, c *target.Card, app myna.App, key myna.FileID
 
 var _ = Describe("timing", Label(area), func() {
 	Spec(Meta{ID: "TM-001", Title: "SELECT of the card-surface AP", Area: area, App: "surface",
-		Checks: "latency of SELECT 00 A4 04 0C by AID, repeated (200 samples in-process, 50 via vpcd, 20 on a physical card)",
+		Checks: "latency of SELECT 00 A4 04 0C by AID, repeated (200 samples in-process, 25 via vpcd, 4 on a physical card)",
 		Expect: "every answer 9000; median under the target's bound (5 ms in-process, 50 ms via vpcd, 1 s physical)"},
 		func(ctx context.Context, c *target.Card) {
 			run(ctx, c, probe{name: "SELECT AP", cmd: enc(SelectApp(myna.CardSurfaceAP)), want: apdu.SWSuccess, limit: limitsFor().plain})

@@ -116,7 +116,7 @@ func runBenchmarks(root, tmp string, o options, r *report) error {
 		return fmt.Errorf("go test -c ./bench: %w", err)
 	}
 	benchDir := filepath.Join(root, "bench")
-	for _, s := range benchSteps(o) {
+	for _, s := range append(benchSteps(o), commandSteps...) {
 		logf("benchmarks: %s", s.what)
 		args := append([]string{"-test.run", "^$", "-test.v", "-test.benchmem", "-test.timeout", "10m"}, s.args...)
 		out, err := runTee(context.Background(), benchDir, nil, testBin, args...)

@@ -19,6 +19,7 @@ func (r *report) markdown() string {
 	r.writeInProcess(&b, f.in)
 	r.writePCSC(&b, f.pc)
 	r.writeFaceRead(&b, f.face)
+	b.p("%s", r.commandsSection())
 	r.writeSuites(&b)
 	r.writeMutants(&b)
 	writeRegenerating(&b)
@@ -144,8 +145,8 @@ func (r *report) writePCSC(b *doc, pc pcsc) {
 func (r *report) writeFaceRead(b *doc, f faceReads) {
 	b.p("## 3. The face-to-face read\n\n")
 	b.p("`BenchmarkFaceRead`: `reader.ReadFace` with check code B, end to end — SELECT, tries, VERIFY, the card\n")
-	b.p("face, the CV certificate, the AP information, the signature and certificate checks and the liveness\n")
-	b.p("challenge (an RSA-2048 signature made by the emulated card) — %d reads per row on one session, with a\n", r.opts.faceReads)
+	b.p("face, the CV certificate, the signature and certificate checks and the liveness signature over the\n")
+	b.p("reader's own nonce (an RSA-2048 signature made by the emulated card) — %d reads per row on one session, with a\n", r.opts.faceReads)
 	b.p("5 s per-command deadline as the suites and `taimen read` use. \"extended\" reads each file with one\n")
 	b.p("extended READ BINARY; \"short\" forces 256-byte reads (`Session.NoExtended`). Through pcscd the\n")
 	b.p("emulator runs in a goroutine (`DialVPCD`) and the client is `reader/pcsc`.\n\n")

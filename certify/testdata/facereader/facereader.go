@@ -19,6 +19,10 @@ import (
 	"github.com/taimen-dev/taimen/reader/pcsc"
 )
 
+// Nonce, when set before Main, is the liveness nonce the reader has the card
+// sign (reader.ReadOptions.Nonce); nil keeps the fresh random one.
+var Nonce func() []byte
+
 // Main parses -reader NAME and -test-ca PROFILE, reads the card face, calls
 // keep with what was read (only when the card is authentic), prints a
 // value-free summary and exits: 0 for an authentic card, 1 otherwise.
@@ -56,7 +60,7 @@ func run(readerName, testCA string, keep func(*reader.Face) error) error {
 		return err
 	}
 	defer t.Close()
-	f, err := reader.ReadFace(ctx, reader.NewSession(t, reader.DefaultGuard), code, reader.ReadOptions{Anchors: anchors})
+	f, err := reader.ReadFace(ctx, reader.NewSession(t, reader.DefaultGuard), code, reader.ReadOptions{Anchors: anchors, Nonce: Nonce})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/taimen-dev/taimen/reports"
+)
+
+// physicalBudget is the most APDUs a default run of every area may send to a
+// physical card: at 5–20 ms an APDU over NFC, 1,500 is 8–30 s.
+const physicalBudget = 1500
+
+// TestPhysicalAPDUBudget runs every area against the emulator passed off as a
+// physical card and counts, at the card, what the run sent: within the budget,
+// and the report's per-spec counts add up to what the card saw, less the
+// suite's own counter reads.
+func TestPhysicalAPDUBudget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suites through pcscd")
+	}
+	run := runAsPhysical(t)
+	if run.s.Totals.Passed == 0 {
+		t.Fatalf("exit %d, nothing passed\n%s", run.r.code, tail(run.r.stdout, 3000))
+	}
+	specs := slices.Clone(run.s.Specs)
+	slices.SortFunc(specs, func(a, b reports.Spec) int { return cmp.Compare(b.APDUs, a.APDUs) })
+	var top []string
+	for _, sp := range specs[:min(15, len(specs))] {
+		top = append(top, fmt.Sprintf("%s %d", sp.ID, sp.APDUs))
+	}
+	t.Logf("card saw %d APDUs; report: %s; heaviest: %s", run.apdus, reports.APDULine(run.s), strings.Join(top, ", "))
+	if run.apdus > physicalBudget {
+		t.Errorf("a physical-card run sent %d APDUs, budget %d", run.apdus, physicalBudget)
+	}
+	if run.s.APDUs > run.apdus || run.s.APDUs == 0 {
+		t.Errorf("the report counts %d APDUs, the card saw %d", run.s.APDUs, run.apdus)
+	}
+}
+
+func tail(b string, n int) string { return b[max(0, len(b)-n):] }

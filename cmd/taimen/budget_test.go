@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -33,6 +34,7 @@ func TestPhysicalAPDUBudget(t *testing.T) {
 		top = append(top, fmt.Sprintf("%s %d", sp.ID, sp.APDUs))
 	}
 	t.Logf("card saw %d APDUs; report: %s; heaviest: %s", run.apdus, reports.APDULine(run.s), strings.Join(top, ", "))
+	recordAPDUs(t, "physical", run.s)
 	if run.apdus > physicalBudget {
 		t.Errorf("a physical-card run sent %d APDUs, budget %d", run.apdus, physicalBudget)
 	}
@@ -42,3 +44,23 @@ func TestPhysicalAPDUBudget(t *testing.T) {
 }
 
 func tail(b string, n int) string { return b[max(0, len(b)-n):] }
+
+// recordAPDUs appends the run's APDU line ("target: N APDUs: area n, …") to the
+// file named by TAIMEN_TEST_APDUS, if set: `make test` prints it at the end, so a
+// change in what the suites send shows in every run.
+func recordAPDUs(t *testing.T, target string, s *reports.Summary) {
+	t.Helper()
+	path := os.Getenv("TAIMEN_TEST_APDUS")
+	if path == "" || s == nil {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Errorf("TAIMEN_TEST_APDUS: %v", err)
+		return
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintf(f, "%-9s %s\n", target+":", reports.APDULine(s)); err != nil {
+		t.Errorf("TAIMEN_TEST_APDUS: %v", err)
+	}
+}

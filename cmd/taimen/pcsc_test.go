@@ -120,7 +120,7 @@ func TestFlowsAndFailuresThroughPCSC(t *testing.T) {
 
 func TestTornCardThroughPCSC(t *testing.T) {
 	p := profile(t)
-	torn, err := emulator.ParseFault("torn=6")
+	torn, err := emulator.ParseFault("torn=4") // the face read's 4th command is READ BINARY of the card face
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,6 +92,7 @@ func TestRunEmulator(t *testing.T) {
 		t.Fatalf("exit %d, no summary: %v\nstdout:\n%s\nstderr:\n%s", r.code, err, r.stdout, r.stderr)
 	}
 	t.Logf("%s", verdictLine(s))
+	recordAPDUs(t, "emulator", s)
 	for _, sp := range s.Specs {
 		if sp.Outcome == reports.OutcomeFail {
 			t.Logf("failed: %s %s: %s", sp.ID, sp.State, firstLine(sp.Failure.Message))
@@ -230,6 +231,7 @@ func TestRunVPCD(t *testing.T) {
 	if err != nil {
 		t.Fatalf("exit %d, no summary: %v\nstderr:\n%s", r.code, err, r.stderr)
 	}
+	recordAPDUs(t, "vpcd", s)
 	for _, sp := range s.Specs {
 		if sp.Outcome == reports.OutcomeFail {
 			t.Errorf("failed through vpcd: %s %s: %s", sp.ID, sp.State, firstLine(sp.Failure.Message))

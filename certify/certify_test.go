@@ -194,12 +194,13 @@ func TestCertifyHangingReader(t *testing.T) {
 	// The reader and a child it leaves behind both hang; no process of the
 	// sandbox's uid may outlive the deadline.
 	uid := testUID(t)
-	start := time.Now()
 	rep := certifyWith(t, Options{Command: "(setsid sleep 60 &) ; sleep 60", Timeout: time.Second, Scenarios: []string{"blocked"}, UID: uid})
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("took %s", d)
-	}
 	sc := rep.Scenarios[0]
+	// The command's own time, from start to the kill at the deadline (the set-up
+	// around it is slow under load and the race detector, and not the point).
+	if d := time.Duration(sc.DurationMS) * time.Millisecond; d > 5*time.Second {
+		t.Errorf("the command ran %s with a deadline of 1s", d)
+	}
 	if !sc.TimedOut || sc.ExitCode != -1 {
 		t.Fatalf("timed out %v, exit %d", sc.TimedOut, sc.ExitCode)
 	}

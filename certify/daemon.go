@@ -20,15 +20,19 @@ import (
 // absentLimit bounds the wait for pcscd to see a scenario's card go.
 const absentLimit = 5 * time.Second
 
-// pcscd returns the run's private pcscd, starting one if none is running.
+// pcscd returns the run's private pcscd, starting one if none is running. A
+// daemon kept from the scenario before serves this one once it has seen that
+// scenario's card go; otherwise it is replaced.
 func (e *engine) pcscd(ctx context.Context) (*pcscd.Daemon, error) {
 	if e.daemon != nil {
 		select {
 		case <-e.daemon.Done(): // it died: start another
-			_ = e.daemon.Stop()
-			e.daemon = nil
+			e.stopPCSCD()
 		default:
-			return e.daemon, nil
+			if waitCard(ctx, e.daemon, e.reader, false, absentLimit) == nil {
+				return e.daemon, nil
+			}
+			e.stopPCSCD()
 		}
 	}
 	d, err := pcscd.Start(ctx, pcscd.Options{ReaderConfDir: e.confDir})
@@ -40,16 +44,12 @@ func (e *engine) pcscd(ctx context.Context) (*pcscd.Daemon, error) {
 }
 
 // release ends a scenario's use of the daemon, after its card was detached:
-// the daemon is kept for the next scenario when the scenario ended cleanly
-// and pcscd saw the card go, and stopped otherwise.
+// the daemon is kept for the next scenario when the scenario ended cleanly,
+// and stopped otherwise.
 func (e *engine) release(ctx context.Context, clean bool) {
-	if e.daemon == nil {
-		return
+	if !clean || ctx.Err() != nil {
+		e.stopPCSCD()
 	}
-	if clean && ctx.Err() == nil && waitCard(ctx, e.daemon, e.reader, false, absentLimit) == nil {
-		return
-	}
-	e.stopPCSCD()
 }
 
 // stopPCSCD stops the shared daemon, if one runs.

@@ -1,7 +1,7 @@
 # taimen — see README.md. `make test` is what CI runs (.ci/run).
 #
 # Variables: PKGS (packages, default ./...), TESTTIMEOUT (go test -timeout, default 20m), E2EPKGS
-# (the packages `make test` runs without the race detector, default ./cmd/taimen),
+# and RACESHORTPKGS (which packages `make test` runs without the race detector: scripts/test),
 # FUZZTIME (per fuzz target, default 60s), RUNOUT (make run's report directory, default out),
 # GO (default go).
 
@@ -31,12 +31,13 @@ fmt-check:
 vet: deps
 	$(GO) vet $(PKGS)
 
-# Every package's tests: the CLI's end-to-end tests (E2EPKGS) without the race detector, the others
-# under it, side by side; one line per package with its time, the ten slowest tests at the end
-# (scripts/test; event logs in out/test).
-E2EPKGS ?= ./cmd/taimen
+# Every package's tests: the end-to-end packages (E2EPKGS) without the race detector, the others
+# (and RACESHORTPKGS's quick tests) under it, side by side; one line per package with its time,
+# the ten slowest tests and the APDUs per spec area at the end (scripts/test; logs in out/test).
+E2EPKGS       ?= ./cmd/taimen ./certify ./suites/...
+RACESHORTPKGS ?= ./certify
 test: deps fmt-check vet
-	@GO="$(GO)" TESTTIMEOUT=$(TESTTIMEOUT) E2EPKGS="$(E2EPKGS)" scripts/test $(PKGS)
+	@GO="$(GO)" TESTTIMEOUT=$(TESTTIMEOUT) E2EPKGS="$(E2EPKGS)" RACESHORTPKGS="$(RACESHORTPKGS)" scripts/test $(PKGS)
 
 # Build, then run every conformance area against the in-process emulator from the binary;
 # it prints the verdict and the reports it wrote into RUNOUT (report.html, summary.json,

@@ -71,6 +71,7 @@ func checkOnlyRR014(t *testing.T, rep *Report, want func(PersonalFinding) bool, 
 // fails exactly RR-014, wherever it read the card, and the HTML report shows
 // the finding.
 func TestCertifyPhotoReader(t *testing.T) {
+	wholeRun(t)
 	needPCSCD(t)
 	t.Parallel()
 	rep := certifyWith(t, Options{Command: badReader(t, "photoreader"), Scenarios: codeScenarios(), Timeout: 30 * time.Second})
@@ -89,6 +90,7 @@ func TestCertifyPhotoReader(t *testing.T) {
 // TestCertifyDateLogReader: a reader that logs the birth date to /tmp fails
 // exactly RR-014.
 func TestCertifyDateLogReader(t *testing.T) {
+	wholeRun(t)
 	needPCSCD(t)
 	t.Parallel()
 	rep := certifyWith(t, Options{Command: badReader(t, "datelogreader"), Scenarios: codeScenarios(), Timeout: 30 * time.Second})
@@ -100,6 +102,7 @@ func TestCertifyDateLogReader(t *testing.T) {
 // TestCertifyRecordStore: the photo kept under the declared record store
 // passes RR-014 and is listed for review.
 func TestCertifyRecordStore(t *testing.T) {
+	wholeRun(t)
 	needPCSCD(t)
 	t.Parallel()
 	rep := certifyWith(t, Options{Command: badReader(t, "photoreader"), Records: "~/.cache", Scenarios: []string{"good"}, Timeout: 30 * time.Second})

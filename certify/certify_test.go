@@ -77,6 +77,7 @@ func failedIn(rep *Report) map[string][]string {
 }
 
 func TestCertifyTaimen(t *testing.T) {
+	wholeRun(t)
 	needPCSCD(t)
 	t.Parallel()
 	bin := build(t, "./cmd/taimen", visibleDir(t))
@@ -127,6 +128,7 @@ func TestCertifyTaimen(t *testing.T) {
 }
 
 func TestCertifyCarelessReader(t *testing.T) {
+	wholeRun(t)
 	needPCSCD(t)
 	t.Parallel()
 	bin := build(t, "./certify/testdata/carelessreader", visibleDir(t))
@@ -209,5 +211,15 @@ func TestCertifyHangingReader(t *testing.T) {
 	}
 	if pids := survivors(uid, 2*time.Second); len(pids) > 0 {
 		t.Errorf("processes of the sandbox's uid %d survived the deadline: %v", uid, pids)
+	}
+}
+
+// wholeRun skips a test of whole certification runs under -short: make test
+// runs this package's quick tests under the race detector with -short, and
+// all of them again without it (scripts/test).
+func wholeRun(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: whole certification runs (make test runs them without the race detector)")
 	}
 }

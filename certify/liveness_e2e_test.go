@@ -12,6 +12,7 @@ import (
 // it passes RR-007 on the first card it signs with (nothing to compare yet)
 // and fails it on the next, the clone, naming the scenario it repeats.
 func TestCertifyReplayReader(t *testing.T) {
+	wholeRun(t)
 	needPCSCD(t)
 	t.Parallel()
 	rep := certifyWith(t, Options{Command: badReader(t, "replayreader"), Scenarios: []string{"good", "clone"}, Timeout: 30 * time.Second})

@@ -148,6 +148,7 @@ func TestRuleSetDecidesTheVerdict(t *testing.T) {
 // ("true") on the wrong-code card fails RR-013 with every rule, and passes a
 // set without it, whose rules alone are judged; an unknown set is refused.
 func TestRuleSetRun(t *testing.T) {
+	wholeRun(t)
 	needPCSCD(t)
 	saved := ruleSets
 	t.Cleanup(func() { ruleSets = saved })

@@ -166,6 +166,7 @@ exit $bad`
 // exactly RR-015, naming the endpoint; declared with --allow-net, the same
 // attempt passes and the report lists the declaration.
 func TestSandboxNetwork(t *testing.T) {
+	wholeRun(t)
 	needPCSCD(t)
 	t.Parallel()
 	dir := visibleDir(t)
@@ -209,6 +210,7 @@ func TestSandboxNetwork(t *testing.T) {
 // TestSandboxChildLeaks: RR-011 finds a check code on a child's command line
 // and in a child's environment under another name than the engine's input.
 func TestSandboxChildLeaks(t *testing.T) {
+	wholeRun(t)
 	needPCSCD(t)
 	t.Parallel()
 	cmd := `/bin/true "$TAIMEN_CHECK_CODE_B"; CODE="$TAIMEN_CHECK_CODE_B" /bin/sh -c 'exit 0'`
@@ -231,6 +233,7 @@ func TestSandboxChildLeaks(t *testing.T) {
 // and exits, and one that fills its disk each give a clear result, promptly,
 // and leave no process behind.
 func TestSandboxBadInput(t *testing.T) {
+	wholeRun(t)
 	needPCSCD(t)
 	t.Parallel()
 	hidden := filepath.Join(t.TempDir(), "reader") // under /tmp: not visible in the sandbox
@@ -282,6 +285,7 @@ func TestSandboxBadInput(t *testing.T) {
 
 // TestSandboxPCSCClients: other PC/SC clients reach the card from the sandbox.
 func TestSandboxPCSCClients(t *testing.T) {
+	wholeRun(t)
 	needPCSCD(t)
 	t.Parallel()
 	clients := map[string]string{

@@ -205,6 +205,7 @@ func TestStatementInteropWithOpenSSL(t *testing.T) {
 // in each report and in the reader's executable, a wrong key, a truncated or
 // non-JSON file fail verification, naming the cause and the file.
 func TestStatementTampering(t *testing.T) {
+	wholeRun(t)
 	keys := t.TempDir()
 	k := goKeys(t, keys, "go")
 	dir, statement, reader := signedRun(t, k, true)

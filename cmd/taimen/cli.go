@@ -13,6 +13,7 @@ import (
 	"github.com/taimen-dev/taimen/myna/cvc"
 	"github.com/taimen-dev/taimen/reader"
 	"github.com/taimen-dev/taimen/reader/pcsc"
+	"github.com/taimen-dev/taimen/vectors"
 )
 
 // Exit codes: each outcome a script may branch on has its own.
@@ -177,14 +178,15 @@ func (t *targetFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.form, "emulator-form", "", "with --emulator: present the card as another form: jpki-token-android, jpki-token-ios (a phone's JPKI-only token) or not-my-number (default: the profile's card.form)")
 }
 
-// resolveProfile loads a profile given as a file or an ID under vectors/profiles (profilePath).
+// resolveProfile loads a profile given as a file, its directory or an embedded profile's ID
+// (vectors.LoadProfile, the one lookup): a reference to nothing is a usage error, a profile that
+// does not load a set-up error.
 func resolveProfile(s string) (*myna.Profile, error) {
-	path, err := profilePath(s)
-	if err != nil {
-		return nil, err
-	}
-	p, err := myna.LoadProfile(path)
-	if err != nil {
+	p, err := vectors.LoadProfile(s)
+	switch {
+	case errors.Is(err, vectors.ErrUnknownProfile):
+		return nil, usageError{err}
+	case err != nil:
 		return nil, setupError{err}
 	}
 	return p, nil

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/taimen-dev/taimen/emulator"
@@ -48,13 +49,10 @@ commands:
   report --diff OLD NEW           list the specs whose status changed between two runs
   catalogue                       every spec: ID, title, what it checks, targets
   mutants                         run the suites against every emulator fault; fail if one goes uncaught
-  version                         print the version
+  version                         print the version, the commit and the Go version
 
 Run 'taimen <command> -h' for the flags of a command.
 `
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
 
 func run(ctx context.Context, args []string, e env) int {
 	if len(args) == 0 {
@@ -87,8 +85,7 @@ func run(ctx context.Context, args []string, e env) int {
 	case "catalogue":
 		return cmdCatalogue(ctx, args[1:], e)
 	case "version", "--version":
-		fmt.Fprintln(e.stdout, "taimen", version)
-		return exitOK
+		return cmdVersion(ctx, args[1:], e)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return exitOK
@@ -151,7 +148,7 @@ func exitCode(e env, err error) int {
 // targetFlags select the card: a PC/SC reader or an in-process emulated card.
 type targetFlags struct {
 	reader     string
-	emulator   string
+	emulator   string // the profile of an emulated card (--profile)
 	state      string
 	testCA     string
 	timeout    time.Duration
@@ -164,18 +161,31 @@ type targetFlags struct {
 	isPhysical bool
 }
 
+// register adds the flags that pick the card and talk to it, for read and discover.
 func (t *targetFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&t.reader, "reader", "", "PC/SC reader: exact name, substring, or #index (default: the first with a card)")
-	fs.StringVar(&t.emulator, "emulator", "", "use an in-process emulated card: a profile file or a profile ID under vectors/profiles")
-	fs.StringVar(&t.state, "state", "", "with --emulator: directory keeping the emulated card's counters across runs")
+	t.registerCard(fs)
 	fs.StringVar(&t.testCA, "test-ca", "", "also trust the test CA of this profile (to validate an emulated card behind vpcd)")
-	fs.DurationVar(&t.timeout, "timeout", 5*time.Second, "per-command deadline")
-	fs.DurationVar(&t.wait, "wait", 10*time.Second, "how long to wait for a card")
 	fs.BoolVar(&t.lastTry, "allow-last-try", false, "allow a VERIFY that could spend the last try on a physical card")
 	fs.BoolVar(&t.noExtend, "short-reads", false, "never use extended-length READ BINARY")
 	fs.IntVar(&t.chunk, "chunk", 256, "short READ BINARY size (1–256)")
+}
+
+// registerCard adds only the flags that pick the card, wait for it and trace it: all that
+// status, which reads no file and spends no try, can use.
+func (t *targetFlags) registerCard(fs *flag.FlagSet) {
+	t.chunk = 256
+	fs.StringVar(&t.reader, "reader", "", "PC/SC reader: exact name, substring, or #index (default: the first with a card)")
+	fs.StringVar(&t.emulator, "profile", "", "use an in-process emulated card of this profile: a built-in ID ("+strings.Join(vectors.ProfileIDs(), ", ")+"), a profile file or its directory")
+	fs.Func("emulator", "deprecated: the old name of --profile, which it still sets", func(s string) error {
+		fmt.Fprintln(fs.Output(), "taimen: --emulator is deprecated: use --profile (it works the same)")
+		t.emulator = s
+		return nil
+	})
+	fs.StringVar(&t.state, "state", "", "with --profile: directory keeping the emulated card's counters across runs")
+	fs.DurationVar(&t.timeout, "timeout", 5*time.Second, "deadline of each command sent to the card (per APDU, not for the whole read)")
+	fs.DurationVar(&t.wait, "wait", 10*time.Second, "how long to wait for a card")
 	fs.StringVar(&t.trace, "trace", "", "write the redacted APDU trace as JSON to this file")
-	fs.StringVar(&t.form, "emulator-form", "", "with --emulator: present the card as another form: jpki-token-android, jpki-token-ios (a phone's JPKI-only token) or not-my-number (default: the profile's card.form)")
+	fs.StringVar(&t.form, "emulator-form", "", "with --profile: present the card as another form: jpki-token-android, jpki-token-ios (a phone's JPKI-only token) or not-my-number (default: the profile's card.form)")
 }
 
 // resolveProfile loads a profile given as a file, its directory or an embedded profile's ID
@@ -210,11 +220,11 @@ func (t *targetFlags) open(ctx context.Context) (reader.Transport, *cvc.AnchorSe
 		anchors = append(anchors, set.Anchors()...)
 	}
 	if t.form != "" && t.emulator == "" {
-		return nil, nil, usagef("--emulator-form is for --emulator")
+		return nil, nil, usagef("--emulator-form is for an emulated card (--profile)")
 	}
 	if t.emulator != "" {
 		if t.reader != "" {
-			return nil, nil, usagef("--reader and --emulator exclude each other")
+			return nil, nil, usagef("--reader and --profile exclude each other")
 		}
 		p, err := resolveProfile(t.emulator)
 		if err != nil {

@@ -23,7 +23,7 @@ func parseYMD(s string) (time.Time, error) { return time.Parse("20060102", s) }
 func cmdStatus(ctx context.Context, args []string, e env) int {
 	fs := newFlagSet("status", e)
 	var tf targetFlags
-	tf.register(fs)
+	tf.registerCard(fs)
 	asJSON := fs.Bool("json", false, "print stable JSON instead of a table")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -264,18 +266,84 @@ func TestReadOutHostileDirectory(t *testing.T) {
 	}
 }
 
-// -h of every command prints its flags and examples and exits 0; a bad flag still exits 2.
-func TestHelpOfEveryCommand(t *testing.T) {
-	for name := range examples {
-		r := runCLI(t, nil, append(strings.Fields(name), "-h")...)
-		if r.code != exitOK || !strings.Contains(r.stderr, "usage of taimen "+name) || !strings.Contains(r.stderr, "examples:\n  taimen "+name) {
-			t.Errorf("%s -h: exit %d:\n%s", name, r.code, r.stderr)
-		}
-		if r := runCLI(t, nil, append(strings.Fields(name), "--no-such-flag")...); r.code != exitUsage {
-			t.Errorf("%s --no-such-flag: exit %d, want %d", name, r.code, exitUsage)
+// commandNames are the commands the top-level usage lists, and certify-reader's verify.
+func commandNames(t *testing.T) []string {
+	t.Helper()
+	_, list, ok := strings.Cut(usage, "commands:\n")
+	if !ok {
+		t.Fatal("usage lists no commands")
+	}
+	list, _, _ = strings.Cut(list, "\n\n")
+	names := []string{"certify-reader verify"}
+	for _, line := range strings.Split(list, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && !slices.Contains(names, f[0]) {
+			names = append(names, f[0])
 		}
 	}
-	if r := runCLI(t, nil, "report", "-h"); r.code != exitOK || !strings.Contains(r.stderr, "usage: taimen report") {
-		t.Errorf("report -h: exit %d:\n%s", r.code, r.stderr)
+	if len(names) < 14 {
+		t.Fatalf("only %d commands in the usage: %v", len(names), names)
+	}
+	return names
+}
+
+// -h of every command exits 0 and teaches: its usage and a line of purpose, its flags, two or
+// more examples, the TAIMEN_* variables it reads and the exit codes it can return, each line
+// from the one table (exitCodes); a bad flag still exits 2.
+func TestHelpOfEveryCommand(t *testing.T) {
+	meaning := map[int]string{}
+	for _, c := range exitCodes {
+		meaning[c.code] = c.meaning
+	}
+	for _, name := range commandNames(t) {
+		t.Run(name, func(t *testing.T) {
+			r := runCLI(t, nil, append(strings.Fields(name), "-h")...)
+			if r.code != exitOK {
+				t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+			}
+			help := r.stderr
+			head, rest, ok := strings.Cut(help, "\nflags:\n")
+			if !ok || !strings.HasPrefix(head, "usage of taimen "+name+":\n  taimen "+name) {
+				t.Fatalf("no usage line or no flags:\n%s", help)
+			}
+			if _, purpose, _ := strings.Cut(head, "\n\n"); len(strings.TrimSpace(purpose)) < 40 {
+				t.Errorf("no line of purpose after the usage:\n%s", head)
+			}
+			_, ex, ok := strings.Cut(rest, "\nexamples:\n")
+			ex, env, ok2 := strings.Cut(ex, "\nenvironment:\n")
+			env, exits, ok3 := strings.Cut(env, "\nexit codes:\n")
+			if !ok || !ok2 || !ok3 {
+				t.Fatalf("sections missing (examples, environment, exit codes):\n%s", help)
+			}
+			exLines := strings.Split(strings.TrimRight(ex, "\n"), "\n")
+			for _, l := range exLines {
+				if !strings.HasPrefix(l, "  taimen ") && !strings.HasPrefix(l, "  TAIMEN_") || !strings.Contains(l, "taimen ") {
+					t.Errorf("example %q is not a taimen command line", l)
+				}
+			}
+			if len(exLines) < 2 || !strings.Contains(exLines[0], "taimen "+name) {
+				t.Errorf("want two or more examples, the first of taimen %s:\n%s", name, ex)
+			}
+			for _, v := range commandEnv[name] {
+				if envDocs[v] == "" || !strings.Contains(env, "  "+v+" ") {
+					t.Errorf("variable %s not listed, or not described in envDocs", v)
+				}
+			}
+			lines := strings.Split(strings.TrimRight(exits, "\n"), "\n")
+			codes := commandExits[name]
+			if len(lines) != len(codes) || !slices.Contains(codes, exitOK) || !slices.Contains(codes, exitUsage) {
+				t.Fatalf("exit codes %v, lines:\n%s", codes, exits)
+			}
+			for i, c := range codes {
+				if want := fmt.Sprintf("  %2d  %s", c, meaning[c]); meaning[c] == "" || lines[i] != want {
+					t.Errorf("exit line %q, want %q from exitCodes", lines[i], want)
+				}
+			}
+			if r := runCLI(t, nil, append(strings.Fields(name), "--no-such-flag")...); r.code != exitUsage {
+				t.Errorf("--no-such-flag: exit %d, want %d", r.code, exitUsage)
+			}
+			if r2 := runCLI(t, nil, append([]string{"help"}, strings.Fields(name)...)...); r2.code != exitOK || r2.stderr != help {
+				t.Errorf("taimen help %s differs from -h (exit %d)", name, r2.code)
+			}
+		})
 	}
 }

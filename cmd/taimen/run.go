@@ -25,7 +25,7 @@ import (
 func cmdRun(_ context.Context, args []string, e env) int {
 	fs := newFlagSet("run", e)
 	tspec := fs.String("target", "", "emulator, vpcd or pcsc:READER (default: $TAIMEN_TARGET, else emulator)")
-	profile := fs.String("profile", "", "profile of an emulated target: a file or an ID under vectors/profiles (default p01-showa)")
+	profile := fs.String("profile", "", profileHelp("profile of an emulated target (default $TAIMEN_PROFILE, else p01-showa)"))
 	allow := fs.Bool("allow-destructive", false, "run specs that can lock a counter on a physical card too")
 	floor := fs.Int("floor", 2, "tries never spent on a physical card")
 	limits := fs.String("retry-limits", "", "a physical card's retry limits, name=N,… over taimen's defaults ("+myna.DefaultRetryLimits().String()+"): a right code must reset a counter to its limit")
@@ -35,7 +35,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	open := fs.Bool("open", false, "open report.html when the run is done")
 	verbose := fs.Bool("v", false, "print every spec, not one character per spec")
 	failFast := fs.Bool("fail-fast", false, "stop at the first failed spec (the rest are reported as not run)")
-	timeout := fs.Duration("timeout", 5*time.Second, "per-command deadline")
+	timeout := fs.Duration("timeout", 5*time.Second, "deadline of each command sent to the card (per APDU, not per spec or run)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}

@@ -304,7 +304,7 @@ func TestRunUsage(t *testing.T) {
 		{"unknown profile", []string{"run", "--profile", "p99-nobody"}, nil, "no such file"},
 		{"floor", []string{"run", "--floor", "0"}, nil, "--floor"},
 		{"stray argument", []string{"run", "now"}, nil, "unexpected argument"},
-		{"report without a mode", []string{"report"}, nil, "usage: taimen report"},
+		{"report without a mode", []string{"report"}, nil, "give --in DIR, or --diff OLD NEW"},
 		{"diff with one run", []string{"report", "--diff", "a"}, nil, "two runs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

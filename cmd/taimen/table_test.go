@@ -31,6 +31,19 @@ func TestWriteTable(t *testing.T) {
 	}
 }
 
+// cjkWidth measures s independently of displayWidth: CJK ideographs, kana and full-width forms
+// take two columns.
+func cjkWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x2E80 && r <= 0xA4CF || r >= 0xFF01 && r <= 0xFF60 {
+			n++
+		}
+		n++
+	}
+	return n
+}
+
 // The status table's columns line up on a terminal, Japanese names included.
 func TestStatusTableAligned(t *testing.T) {
 	r := runCLI(t, nil, "status", "--profile", "p01-showa")
@@ -46,7 +59,7 @@ func TestStatusTableAligned(t *testing.T) {
 		if m == nil {
 			t.Fatalf("line %q has no last column", l)
 		}
-		at := displayWidth(l[:m[4]])
+		at := cjkWidth(l[:m[4]])
 		if col < 0 {
 			col = at
 		} else if at != col {

@@ -61,7 +61,7 @@ func TestReadFaceCLI(t *testing.T) {
 	out := t.TempDir()
 	trace := filepath.Join(t.TempDir(), "trace.json")
 	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal(), "TAIMEN_HISTORY": hist},
-		"read", "face", "--emulator", p01, "--out", out, "--trace", trace)
+		"read", "face", "--profile", p01, "--out", out, "--trace", trace)
 	if r.code != exitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -92,7 +92,7 @@ func TestReadFaceCLI(t *testing.T) {
 func TestReadFaceJSONRevealAndGregorianInput(t *testing.T) {
 	p := profile(t)
 	r := runCLI(t, map[string]string{"TAIMEN_BIRTH_DATE": "1980-02-17", "TAIMEN_EXPIRY_YEAR": "2035", "TAIMEN_SECURITY_CODE": p.Card.SecurityCode},
-		"read", "face", "--emulator", p01, "--json", "--reveal")
+		"read", "face", "--profile", p01, "--json", "--reveal")
 	if r.code != exitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -128,13 +128,13 @@ func TestReadExitCodes(t *testing.T) {
 		args []string
 		want int
 	}{
-		{"no secret, no terminal", nil, []string{"read", "face", "--emulator", p01}, exitUsage},
-		{"secret on argv is refused", nil, []string{"read", "face", "--emulator", p01, p.CheckCodeB().Reveal()}, exitUsage},
-		{"malformed code costs nothing", map[string]string{"TAIMEN_CHECK_CODE_B": "1234"}, []string{"read", "face", "--emulator", p01, "--state", state}, exitUsage},
-		{"wrong code", map[string]string{"TAIMEN_CHECK_CODE_B": string(wrong)}, []string{"read", "face", "--emulator", p01, "--state", state}, exitWrongCode},
-		{"unknown flow", nil, []string{"read", "passport", "--emulator", p01}, exitUsage},
+		{"no secret, no terminal", nil, []string{"read", "face", "--profile", p01}, exitUsage},
+		{"secret on argv is refused", nil, []string{"read", "face", "--profile", p01, p.CheckCodeB().Reveal()}, exitUsage},
+		{"malformed code costs nothing", map[string]string{"TAIMEN_CHECK_CODE_B": "1234"}, []string{"read", "face", "--profile", p01, "--state", state}, exitUsage},
+		{"wrong code", map[string]string{"TAIMEN_CHECK_CODE_B": string(wrong)}, []string{"read", "face", "--profile", p01, "--state", state}, exitWrongCode},
+		{"unknown flow", nil, []string{"read", "passport", "--profile", p01}, exitUsage},
 		{"unknown command", nil, []string{"frobnicate"}, exitUsage},
-		{"both targets", map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, []string{"read", "face", "--emulator", p01, "--reader", "x"}, exitUsage},
+		{"both targets", map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, []string{"read", "face", "--profile", p01, "--reader", "x"}, exitUsage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,7 +146,7 @@ func TestReadExitCodes(t *testing.T) {
 		})
 	}
 	// The malformed code spent nothing; the wrong one spent one try.
-	st := runCLI(t, nil, "status", "--emulator", p01, "--state", state, "--json")
+	st := runCLI(t, nil, "status", "--profile", p01, "--state", state, "--json")
 	if st.code != exitOK || !strings.Contains(st.stdout, `"key": "0012"`) {
 		t.Fatalf("status: %d %s", st.code, st.stderr)
 	}
@@ -170,12 +170,12 @@ func TestReadBlockedCLI(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		v := []byte(p.CheckCodeB().Reveal())
 		copy(v[10:], []byte{'9', '9', '9', byte('0' + i)})
-		r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": string(v)}, "read", "face", "--emulator", p01, "--state", state)
+		r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": string(v)}, "read", "face", "--profile", p01, "--state", state)
 		if r.code != exitWrongCode && r.code != exitBlocked {
 			t.Fatalf("try %d: exit %d %s", i, r.code, r.stderr)
 		}
 	}
-	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, "read", "face", "--emulator", p01, "--state", state)
+	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, "read", "face", "--profile", p01, "--state", state)
 	if r.code != exitBlocked {
 		t.Fatalf("exit %d, want %d (blocked): %s", r.code, exitBlocked, r.stderr)
 	}
@@ -183,20 +183,20 @@ func TestReadBlockedCLI(t *testing.T) {
 
 func TestReadTextAndJPKICLI(t *testing.T) {
 	p := profile(t)
-	r := runCLI(t, map[string]string{"TAIMEN_TEXT_PIN": p.TextPIN().Reveal()}, "read", "text", "--emulator", p01)
+	r := runCLI(t, map[string]string{"TAIMEN_TEXT_PIN": p.TextPIN().Reveal()}, "read", "text", "--profile", p01)
 	if r.code != exitOK || !strings.Contains(r.stdout, "individual number") {
 		t.Fatalf("text: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
 	assertNoPersonal(t, "text output", r.stdout, p)
-	r = runCLI(t, map[string]string{"TAIMEN_TEXT_PIN": p.TextPIN().Reveal()}, "read", "text", "--sm", "--emulator", p01, "--json")
+	r = runCLI(t, map[string]string{"TAIMEN_TEXT_PIN": p.TextPIN().Reveal()}, "read", "text", "--sm", "--profile", p01, "--json")
 	if r.code != exitOK || !strings.Contains(r.stdout, "secure messaging") {
 		t.Fatalf("text --sm: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
-	r = runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_A": p.CheckCodeA().Reveal()}, "read", "text", "--sm", "--emulator", p01)
+	r = runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_A": p.CheckCodeA().Reveal()}, "read", "text", "--sm", "--profile", p01)
 	if r.code != exitUsage {
 		t.Fatalf("text --sm with check code A: exit %d", r.code)
 	}
-	r = runCLI(t, map[string]string{"TAIMEN_AUTH_PIN": p.AuthPIN().Reveal(), "TAIMEN_SIGN_PASSWORD": p.SignPassword().Reveal()}, "read", "jpki", "--sign", "--emulator", p01, "--json")
+	r = runCLI(t, map[string]string{"TAIMEN_AUTH_PIN": p.AuthPIN().Reveal(), "TAIMEN_SIGN_PASSWORD": p.SignPassword().Reveal()}, "read", "jpki", "--sign", "--profile", p01, "--json")
 	if r.code != exitOK || strings.Count(r.stdout, "verified with the certificate") != 2 {
 		t.Fatalf("jpki: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
@@ -230,7 +230,7 @@ func TestReadOutHostileDirectory(t *testing.T) {
 	for _, dir := range []string{open, link} {
 		// A wrong check code: had the VERIFY been sent, the exit would be 3 and a try spent.
 		state := t.TempDir()
-		r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": string(wrong)}, "read", "face", "--emulator", p01, "--state", state, "--out", dir)
+		r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": string(wrong)}, "read", "face", "--profile", p01, "--state", state, "--out", dir)
 		if r.code != exitSetup || !strings.Contains(r.stderr, dir) || !strings.Contains(r.stderr, "unsafe directory") {
 			t.Errorf("%s: exit %d, want %d naming the directory:\n%s", dir, r.code, exitSetup, r.stderr)
 		}
@@ -250,7 +250,7 @@ func TestReadOutHostileDirectory(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(out, "name.png"), []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, "read", "face", "--emulator", p01, "--out", out)
+	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, "read", "face", "--profile", p01, "--out", out)
 	if r.code != exitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -345,5 +345,26 @@ func TestHelpOfEveryCommand(t *testing.T) {
 				t.Errorf("taimen help %s differs from -h (exit %d)", name, r2.code)
 			}
 		})
+	}
+}
+
+// --emulator, the old name of --profile, still works and says it is deprecated; status refuses
+// the flags that would do nothing there.
+func TestProfileFlagNames(t *testing.T) {
+	env := map[string]string{"TAIMEN_CHECK_CODE_B": profile(t).CheckCodeB().Reveal()}
+	r := runCLI(t, env, "read", "face", "--emulator", "p01-showa", "--json")
+	if r.code != exitOK || !strings.Contains(r.stderr, "--emulator is deprecated: use --profile") {
+		t.Errorf("read --emulator: exit %d:\n%s", r.code, r.stderr)
+	}
+	if r := runCLI(t, env, "read", "face", "--profile", "p01-showa", "--json"); r.code != exitOK || strings.Contains(r.stderr, "deprecated") {
+		t.Errorf("read --profile: exit %d:\n%s", r.code, r.stderr)
+	}
+	for _, flag := range []string{"--test-ca=p01-showa", "--allow-last-try", "--short-reads", "--chunk=128"} {
+		if r := runCLI(t, nil, "status", "--profile", "p01-showa", flag); r.code != exitUsage || !strings.Contains(r.stderr, "flag provided but not defined") {
+			t.Errorf("status %s: exit %d, want %d (no such flag)", flag, r.code, exitUsage)
+		}
+	}
+	if r := runCLI(t, env, "read", "face", "--reader", "x", "--profile", "p01-showa"); r.code != exitUsage || !strings.Contains(r.stderr, "--reader and --profile exclude each other") {
+		t.Errorf("--reader with --profile: exit %d:\n%s", r.code, r.stderr)
 	}
 }

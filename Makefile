@@ -16,12 +16,12 @@ FUZZTIME    ?= 60s
 deps:
 	@scripts/deps
 
-# The version reports carry: the commit (with -dirty for uncommitted changes).
+# The commit the version carries (cmd/taimen/version.go), with -dirty for uncommitted changes.
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 build: deps
 	$(GO) build $(PKGS)
-	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/taimen ./cmd/taimen
+	$(GO) build -ldflags "-X main.commit=$(VERSION)" -o bin/taimen ./cmd/taimen
 
 # gofmt over the directories of PKGS (recursively).
 fmt-check:

@@ -231,7 +231,9 @@
 //
 // The profile copies are written into the run's temporary directory; myna
 // resolves a profile's image and key paths relative to its file (absolute
-// paths are refused), so the copy names the original files by relative paths.
+// paths are refused), so the copy of a profile on disk names the original
+// files by relative paths, and the copy of a profile embedded in the binary
+// (vectors) takes copies of its images and keys beside it.
 //
 // # Reports
 //

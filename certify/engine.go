@@ -454,7 +454,7 @@ func (e *engine) profileFor(sc Scenario, dir string) (*myna.Profile, error) {
 	case "":
 		return p, nil
 	case variantSmaller:
-		return writeVariant(p.Path, dir, nil)
+		return writeVariant(p, dir, nil)
 	case variantLarger:
 		if e.baseSize == 0 {
 			n, _, err := probeFace(p, nil)
@@ -472,7 +472,7 @@ func (e *engine) profileFor(sc Scenario, dir string) (*myna.Profile, error) {
 			sizes[ref.String()] = n
 		}
 		sizes[myna.EFRef{App: myna.CardSurfaceAP, ID: myna.SurfaceFace}.String()] = size
-		return writeVariant(p.Path, dir, sizes)
+		return writeVariant(p, dir, sizes)
 	}
 	return nil, fmt.Errorf("unknown profile variant %q", sc.Variant)
 }

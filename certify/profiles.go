@@ -5,21 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 
 	"github.com/taimen-dev/taimen/apdu"
 	"github.com/taimen-dev/taimen/emulator"
-	"github.com/taimen-dev/taimen/internal/readfile"
 	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/myna/layout"
 )
 
-// writeVariant writes a copy of the profile file src into dir with its
-// ef_sizes replaced by sizes (nil: none), and loads it. myna resolves the
-// image and key paths of a profile relative to its file and refuses absolute
-// ones, so the copy names the original files by paths relative to dir.
-func writeVariant(src, dir string, sizes map[string]int) (*myna.Profile, error) {
-	raw, err := readfile.Regular(src, myna.MaxProfileFile)
+// writeVariant writes a copy of the profile p's file into dir with its ef_sizes replaced by
+// sizes (nil: none), and loads it. myna resolves the image and key paths of a profile relative
+// to its file and refuses absolute ones, so the copy names the original files on disk by paths
+// relative to dir; the files of a profile loaded from an fs.FS (embedded in the binary) are
+// copied into dir beside it.
+func writeVariant(p *myna.Profile, dir string, sizes map[string]int) (*myna.Profile, error) {
+	src := p.Path
+	raw, err := myna.ReadProfileFile(p, src)
 	if err != nil {
 		return nil, err
 	}
@@ -27,24 +30,37 @@ func writeVariant(src, dir string, sizes map[string]int) (*myna.Profile, error) 
 	if err := json.Unmarshal(raw, &f); err != nil {
 		return nil, fmt.Errorf("profile %s: %w", src, err)
 	}
-	srcDir, err := filepath.Abs(filepath.Dir(src))
-	if err != nil {
-		return nil, err
-	}
 	dstDir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	rel := func(p string) (string, error) {
-		r, err := filepath.Rel(dstDir, filepath.Join(srcDir, filepath.FromSlash(p)))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	srcDir, err := filepath.Abs(filepath.Dir(src))
+	if err != nil {
+		return nil, err
+	}
+	rel := func(field, name string) (string, error) {
+		r, err := filepath.Rel(dstDir, filepath.Join(srcDir, filepath.FromSlash(name)))
 		return filepath.ToSlash(r), err
+	}
+	if p.FS != nil {
+		rel = func(field, name string) (string, error) {
+			b, err := myna.ReadProfileFile(p, path.Join(path.Dir(src), name))
+			if err != nil {
+				return "", err
+			}
+			copied := strings.ReplaceAll(field, ".", "-") + path.Ext(name)
+			return copied, os.WriteFile(filepath.Join(dir, copied), b, 0o600)
+		}
 	}
 	var images map[string]string
 	if err := json.Unmarshal(f["images"], &images); err != nil {
 		return nil, fmt.Errorf("profile %s: images: %w", src, err)
 	}
 	for k, p := range images {
-		if images[k], err = rel(p); err != nil {
+		if images[k], err = rel("images."+k, p); err != nil {
 			return nil, err
 		}
 	}
@@ -56,7 +72,7 @@ func writeVariant(src, dir string, sizes map[string]int) (*myna.Profile, error) 
 				return nil, fmt.Errorf("profile %s: %s: %w", src, field, err)
 			}
 		}
-		r, err := rel(p)
+		r, err := rel(field, p)
 		if err != nil {
 			return nil, err
 		}
@@ -71,14 +87,11 @@ func writeVariant(src, dir string, sizes map[string]int) (*myna.Profile, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	file := filepath.Join(dir, "profile.json")
+	if err := os.WriteFile(file, out, 0o600); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, "profile.json")
-	if err := os.WriteFile(path, out, 0o600); err != nil {
-		return nil, err
-	}
-	return myna.LoadProfile(path)
+	return myna.LoadProfile(file)
 }
 
 // probeFace personalizes a throw-away card from p with the given faults and

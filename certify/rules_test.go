@@ -1,6 +1,7 @@
 package certify
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/taimen-dev/taimen/emulator"
 	"github.com/taimen-dev/taimen/myna"
+	"github.com/taimen-dev/taimen/vectors"
 )
 
 var p01Path = filepath.Join("..", "vectors", "profiles", "p01-showa", "profile.json")
@@ -402,37 +404,49 @@ func TestWrongCheckCodeB(t *testing.T) {
 	}
 }
 
+// TestVariants: the scenario variants of a profile on disk and of one embedded in the binary
+// (its files copied beside the variant).
 func TestVariants(t *testing.T) {
-	p := loadP01(t)
-	base, expiry, err := probeFace(p, nil)
+	embedded, err := vectors.LoadProfile("p01-showa")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if expiry != p.Card.ExpiryDigits() {
-		t.Errorf("expiry %s", expiry)
-	}
-	e := &engine{o: Options{Profile: p}}
-	dir := t.TempDir()
-	large, err := e.profileFor(Scenario{Variant: variantLarger}, filepath.Join(dir, "large"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, _, err := probeFace(large, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n < base+extraFiller || n%256 != 0 {
-		t.Errorf("larger card face: %d bytes (base %d)", n, base)
-	}
-	small, err := e.profileFor(Scenario{Variant: variantSmaller}, filepath.Join(dir, "small"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(small.EFSizes) != 0 || small.CheckCodeB().Reveal() != p.CheckCodeB().Reveal() {
-		t.Errorf("smaller: ef_sizes %v", small.EFSizes)
-	}
-	if _, exp, err := probeFace(p, cardFaults(mustFaults(t, "changed-expiry", "slow=1ms"))); err != nil || exp == expiry {
-		t.Errorf("changed expiry: %s %v", exp, err)
+	for name, p := range map[string]*myna.Profile{"on disk": loadP01(t), "embedded": embedded} {
+		t.Run(name, func(t *testing.T) {
+			base, expiry, err := probeFace(p, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if expiry != p.Card.ExpiryDigits() {
+				t.Errorf("expiry %s", expiry)
+			}
+			e := &engine{o: Options{Profile: p}}
+			dir := t.TempDir()
+			large, err := e.profileFor(Scenario{Variant: variantLarger}, filepath.Join(dir, "large"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, _, err := probeFace(large, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n < base+extraFiller || n%256 != 0 {
+				t.Errorf("larger card face: %d bytes (base %d)", n, base)
+			}
+			small, err := e.profileFor(Scenario{Variant: variantSmaller}, filepath.Join(dir, "small"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(small.EFSizes) != 0 || small.CheckCodeB().Reveal() != p.CheckCodeB().Reveal() {
+				t.Errorf("smaller: ef_sizes %v", small.EFSizes)
+			}
+			if !bytes.Equal(small.Images.Face, p.Images.Face) || !bytes.Equal(large.Images.Number, p.Images.Number) {
+				t.Error("a variant's images are not its profile's")
+			}
+			if _, exp, err := probeFace(p, cardFaults(mustFaults(t, "changed-expiry", "slow=1ms"))); err != nil || exp == expiry {
+				t.Errorf("changed expiry: %s %v", exp, err)
+			}
+		})
 	}
 }
 

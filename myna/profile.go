@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,7 +18,8 @@ import (
 type Profile struct {
 	ID          string // e.g. "p01-showa"
 	Description string // free text
-	Path        string // the profile file as given to LoadProfile
+	Path        string // the profile file as given to LoadProfile (or LoadProfileFS, in FS)
+	FS          fs.FS  // the file system Path is in (LoadProfileFS); nil: the operating system's
 
 	Person      Person      // the holder's personal data
 	Card        Card        // expiry, security code, serial, interface and ATRs

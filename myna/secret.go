@@ -356,11 +356,11 @@ func NewCheckCodeB(birth time.Time, form DateForm, expiryYear int, securityCode 
 	if err != nil {
 		return CheckCodeB{}, formErr(SecretCheckCodeB, "birth date: %s", reasonOf(err))
 	}
-	if expiryYear < minExpiryYear || expiryYear > maxExpiryYear {
-		return CheckCodeB{}, formErr(SecretCheckCodeB, "expiry year must be %d-%d", minExpiryYear, maxExpiryYear)
+	if err := CheckExpiryYear(expiryYear); err != nil {
+		return CheckCodeB{}, err
 	}
-	if utf8.RuneCountInString(securityCode) != 4 || checkDigitsOnly(SecretCheckCodeB, securityCode) != nil {
-		return CheckCodeB{}, formErr(SecretCheckCodeB, "security code must be 4 digits")
+	if err := CheckSecurityCode(securityCode); err != nil {
+		return CheckCodeB{}, err
 	}
 	return ParseCheckCodeB(yymmdd + strconv.Itoa(expiryYear) + securityCode)
 }

@@ -14,7 +14,7 @@ import (
 // cmdCardImage writes a profile's rendered card face (internal/cardimage) as PNG.
 func cmdCardImage(_ context.Context, args []string, e env) int {
 	fs := newFlagSet("card-image", e)
-	profile := fs.String("profile", "", "the profile: a profile file, its directory, or an ID under vectors/profiles (required)")
+	profile := fs.String("profile", "", profileHelp("the profile (required)"))
 	side := fs.String("side", "front", "which face: front (photo, birth date, expiry, security code) or back (individual number)")
 	out := fs.String("out", "", "the PNG file to create, owner-only (0600); an existing file is not replaced (required)")
 	font := fs.String("font", "", "IPA Gothic font file (default: search Debian's fonts-ipafont-gothic paths)")

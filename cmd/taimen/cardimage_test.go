@@ -75,7 +75,7 @@ func TestReadFaceCardImage(t *testing.T) {
 		t.Skip(err)
 	}
 	p := profile(t)
-	r := runCLI(t, nil, "read", "face", "--emulator", p01, "--card-image", cardFront("p01-showa"), "--json")
+	r := runCLI(t, nil, "read", "face", "--profile", p01, "--card-image", cardFront("p01-showa"), "--json")
 	if r.code != exitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -87,7 +87,7 @@ func TestReadFaceCardImage(t *testing.T) {
 		t.Error("the masked birth date shows the era year")
 	}
 
-	r = runCLITerminal(t, map[string]string{}, "read", "face", "--emulator", p01, "--card-image", cardFront("p01-showa"))
+	r = runCLITerminal(t, map[string]string{}, "read", "face", "--profile", p01, "--card-image", cardFront("p01-showa"))
 	if r.code != exitOK {
 		t.Fatalf("terminal: exit %d: %s", r.code, r.stderr)
 	}
@@ -97,12 +97,12 @@ func TestReadFaceCardImage(t *testing.T) {
 		}
 	}
 
-	r = runCLI(t, nil, "read", "face", "--emulator", p01, "--card-image", cardFront("p02-long-address"))
+	r = runCLI(t, nil, "read", "face", "--profile", p01, "--card-image", cardFront("p02-long-address"))
 	if r.code != exitWrongCode {
 		t.Errorf("another card's front: exit %d, want %d: %s", r.code, exitWrongCode, r.stderr)
 	}
 
-	r = runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, "read", "face", "--emulator", p01, "--card-image", "/nonexistent.png")
+	r = runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, "read", "face", "--profile", p01, "--card-image", "/nonexistent.png")
 	if r.code != exitOK || !strings.Contains(r.stderr, "--card-image not read") {
 		t.Errorf("code in the environment: exit %d: %s", r.code, r.stderr)
 	}
@@ -113,9 +113,9 @@ func TestReadFaceCardImage(t *testing.T) {
 		args []string
 		code int
 	}{
-		{"not a front", []string{"face", "--emulator", p01, "--card-image", back}, exitUsage},
-		{"no such file", []string{"face", "--emulator", p01, "--card-image", "/nonexistent.png"}, exitUsage},
-		{"not the face flow", []string{"text", "--emulator", p01, "--card-image", cardFront("p01-showa")}, exitUsage},
+		{"not a front", []string{"face", "--profile", p01, "--card-image", back}, exitUsage},
+		{"no such file", []string{"face", "--profile", p01, "--card-image", "/nonexistent.png"}, exitUsage},
+		{"not the face flow", []string{"text", "--profile", p01, "--card-image", cardFront("p01-showa")}, exitUsage},
 	} {
 		if r := runCLI(t, nil, append([]string{"read"}, tc.args...)...); r.code != tc.code {
 			t.Errorf("%s: exit %d, want %d: %s", tc.name, r.code, tc.code, r.stderr)

@@ -36,9 +36,9 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	fs := newFlagSet("certify-reader", e)
 	command := fs.String("cmd", "", "the reader under test, run with sh -c; {reader} is the PC/SC reader name, {out} a scratch directory, {card_image} a PNG of the card's front (quote them: '{reader}'); "+
 		"TAIMEN_CHECK_CODE_B is given except in image-only (the image only) and manual-date (TAIMEN_BIRTH_DATE, TAIMEN_EXPIRY_YEAR, TAIMEN_SECURITY_CODE)")
-	profile := fs.String("profile", "p01-showa", "card profile: a profile file or an ID under vectors/profiles")
+	profile := fs.String("profile", "p01-showa", profileHelp("the scenario cards' profile"))
 	out := fs.String("out", "certification", "directory for the reports (certification.json, .junit.xml, .html)")
-	timeout := fs.Duration("timeout", certify.DefaultTimeout, "deadline of the command in each scenario")
+	timeout := fs.Duration("timeout", certify.DefaultTimeout, "deadline of the whole reader command in each scenario (per scenario, not per APDU)")
 	list := fs.Bool("list", false, "list the scenarios and rules, and exit")
 	uid := fs.Int("uid", certify.DefaultUID, "unprivileged uid (and gid) the command runs as in its sandbox; it must be able to read and run the reader")
 	var scenarios, allowNet stringList

@@ -12,9 +12,9 @@ import (
 	"github.com/taimen-dev/taimen/certify"
 )
 
-// purposes are printed by -h between the usage line and the flags.
-var purposes = map[string]string{
-	"certify-reader": `  taimen certify-reader --cmd '…' [--rules NAME] [--sign-key KEY [--subject FILE]] [flags]
+// The purposes of certify-reader and its verify subcommand (printed by -h).
+func init() {
+	purposes["certify-reader"] = `  taimen certify-reader --cmd '…' [--rules NAME] [--sign-key KEY [--subject FILE]] [flags]
   taimen certify-reader verify STATEMENT --key PUB [--subject FILE]
 
 Certifies a card reader or reading app: runs the command under test once per scenario card
@@ -22,17 +22,14 @@ Certifies a card reader or reading app: runs the command under test once per sce
 saw and on what the command did, and writes the report (JSON, JUnit, HTML) to --out. With
 --sign-key, also writes statement.intoto.json: an in-toto Statement signed with Ed25519 in a
 DSSE envelope, over the SHA-256 of each report (and of --subject), which "verify" checks.
-Exit: 0 certified, 8 not certified, 1 a scenario could not be run, 2 usage, 9 unusable key.
-`,
-	"certify-reader verify": `  taimen certify-reader verify STATEMENT --key PUB [--subject FILE]
+` + certifyContract
+	purposes["certify-reader verify"] = `  taimen certify-reader verify STATEMENT --key PUB [--subject FILE]
 
 Checks a statement written by certify-reader --sign-key: its DSSE signature with the Ed25519
 public key PUB (PEM, as "openssl pkey -in KEY -pubout" writes it), that it is taimen's
 certification statement, and the SHA-256 of every subject: the reports are looked up by name
 beside STATEMENT; the reader's executable at --subject, else by name beside STATEMENT.
-Exit: 0 all hold, 11 the signature, the form or a digest does not (the message names the
-file), 9 an unusable key, 2 usage, 1 the statement cannot be read.
-`,
+`
 }
 
 // The examples of certify-reader and its verify subcommand (printed by -h).

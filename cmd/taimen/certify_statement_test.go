@@ -203,7 +203,7 @@ func TestCertifyHelp(t *testing.T) {
 	}{
 		{[]string{"certify-reader", "-h"}, []string{"Certifies a card reader", "-rules", "-sign-key", "-subject", "examples:\n  taimen certify-reader", "verify STATEMENT --key PUB"}},
 		{[]string{"certify-reader", "--help"}, []string{"Certifies a card reader", "-cmd", "face-to-face-2027"}},
-		{[]string{"certify-reader", "verify", "-h"}, []string{"Checks a statement", "-key", "-subject", "examples:\n  taimen certify-reader verify", "11 the signature"}},
+		{[]string{"certify-reader", "verify", "-h"}, []string{"Checks a statement", "-key", "-subject", "examples:\n  taimen certify-reader verify", "  11  certify-reader verify: the statement's signature"}},
 		{[]string{"certify-reader", "verify", "--help"}, []string{"Checks a statement", "-key"}},
 	} {
 		r := runCLI(t, nil, tc.args...)

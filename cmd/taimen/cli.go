@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/taimen-dev/taimen/emulator"
@@ -13,23 +15,44 @@ import (
 	"github.com/taimen-dev/taimen/myna/cvc"
 	"github.com/taimen-dev/taimen/reader"
 	"github.com/taimen-dev/taimen/reader/pcsc"
+	"github.com/taimen-dev/taimen/vectors"
 )
 
-// Exit codes: each outcome a script may branch on has its own.
+// Exit codes: each outcome a script may branch on has its own; exitCodes says what each means.
 const (
 	exitOK           = 0
-	exitError        = 1  // anything else
-	exitUsage        = 2  // bad flags or arguments, bad secret form (nothing was sent)
-	exitWrongCode    = 3  // the card rejected the code (a try was spent)
-	exitBlocked      = 4  // the key reference is blocked
-	exitCardAbsent   = 5  // no reader, no card, card removed, reader busy, timeout
-	exitNotAuthentic = 6  // the data or the chip failed an authenticity check
-	exitRefused      = 7  // the safety guard refused to spend a try
-	exitNotCertified = 8  // certify-reader: the reader under test failed a must-rule
-	exitSetup        = 9  // the set-up is unusable: a profile missing or malformed, an unsafe or unwritable directory, a locked state, the PC/SC service not running
-	exitNotCardFace  = 10 // not a My Number Card's face: a JPKI-only token or another card (nothing was verified)
-	exitNotVerified  = 11 // certify-reader verify: the statement's signature, its form or a subject's digest does not hold
+	exitError        = 1
+	exitUsage        = 2
+	exitWrongCode    = 3
+	exitBlocked      = 4
+	exitCardAbsent   = 5
+	exitNotAuthentic = 6
+	exitRefused      = 7
+	exitNotCertified = 8
+	exitSetup        = 9
+	exitNotCardFace  = 10
+	exitNotVerified  = 11
 )
+
+// exitCodes is the one table of exit codes: -h of each command prints the rows it can return
+// (commandExits), and README's table is checked against it (TestREADMEExitCodes).
+var exitCodes = []struct {
+	code    int
+	meaning string
+}{
+	{exitOK, "done: read and authentic, certified, or every spec that ran passed"},
+	{exitError, "a spec failed, or any other error"},
+	{exitUsage, "usage: bad flags or arguments, a malformed code (nothing was sent)"},
+	{exitWrongCode, "the card rejected the code (a try was spent)"},
+	{exitBlocked, "the key is blocked"},
+	{exitCardAbsent, "no reader, no card, card removed, reader busy, timeout"},
+	{exitNotAuthentic, "the data or the chip failed an authenticity check"},
+	{exitRefused, "the safety guard refused to spend a try"},
+	{exitNotCertified, "certify-reader: the reader under test failed a must-rule"},
+	{exitSetup, "set-up: a profile that does not load, an unsafe or unwritable directory, a --state another emulator holds, pcscd not running (nothing was sent)"},
+	{exitNotCardFace, "not a My Number Card's face: a JPKI-only token or a card with no My Number application (nothing was spent)"},
+	{exitNotVerified, "certify-reader verify: the statement's signature, its form or a subject's digest does not hold"},
+}
 
 const usage = `usage: taimen <command> [flags]
 
@@ -47,13 +70,11 @@ commands:
   report --diff OLD NEW           list the specs whose status changed between two runs
   catalogue                       every spec: ID, title, what it checks, targets
   mutants                         run the suites against every emulator fault; fail if one goes uncaught
-  version                         print the version
+  version                         print the version, the commit and the Go version
 
-Run 'taimen <command> -h' for the flags of a command.
+Run 'taimen <command> -h' (or 'taimen help <command>') for a command's flags, examples,
+environment variables and exit codes.
 `
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
 
 func run(ctx context.Context, args []string, e env) int {
 	if len(args) == 0 {
@@ -86,9 +107,11 @@ func run(ctx context.Context, args []string, e env) int {
 	case "catalogue":
 		return cmdCatalogue(ctx, args[1:], e)
 	case "version", "--version":
-		fmt.Fprintln(e.stdout, "taimen", version)
-		return exitOK
+		return cmdVersion(ctx, args[1:], e)
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[1] != "help" && !strings.HasPrefix(args[1], "-") { // taimen help CMD [SUB]
+			return run(ctx, append(slices.Clone(args[1:]), "-h"), e)
+		}
 		fmt.Fprint(e.stdout, usage)
 		return exitOK
 	}
@@ -150,7 +173,7 @@ func exitCode(e env, err error) int {
 // targetFlags select the card: a PC/SC reader or an in-process emulated card.
 type targetFlags struct {
 	reader     string
-	emulator   string
+	emulator   string // the profile of an emulated card (--profile)
 	state      string
 	testCA     string
 	timeout    time.Duration
@@ -163,28 +186,42 @@ type targetFlags struct {
 	isPhysical bool
 }
 
+// register adds the flags that pick the card and talk to it, for read and discover.
 func (t *targetFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&t.reader, "reader", "", "PC/SC reader: exact name, substring, or #index (default: the first with a card)")
-	fs.StringVar(&t.emulator, "emulator", "", "use an in-process emulated card: a profile file or a profile ID under vectors/profiles")
-	fs.StringVar(&t.state, "state", "", "with --emulator: directory keeping the emulated card's counters across runs")
+	t.registerCard(fs)
 	fs.StringVar(&t.testCA, "test-ca", "", "also trust the test CA of this profile (to validate an emulated card behind vpcd)")
-	fs.DurationVar(&t.timeout, "timeout", 5*time.Second, "per-command deadline")
-	fs.DurationVar(&t.wait, "wait", 10*time.Second, "how long to wait for a card")
 	fs.BoolVar(&t.lastTry, "allow-last-try", false, "allow a VERIFY that could spend the last try on a physical card")
 	fs.BoolVar(&t.noExtend, "short-reads", false, "never use extended-length READ BINARY")
 	fs.IntVar(&t.chunk, "chunk", 256, "short READ BINARY size (1–256)")
-	fs.StringVar(&t.trace, "trace", "", "write the redacted APDU trace as JSON to this file")
-	fs.StringVar(&t.form, "emulator-form", "", "with --emulator: present the card as another form: jpki-token-android, jpki-token-ios (a phone's JPKI-only token) or not-my-number (default: the profile's card.form)")
 }
 
-// resolveProfile loads a profile given as a file or an ID under vectors/profiles (profilePath).
+// registerCard adds only the flags that pick the card, wait for it and trace it: all that
+// status, which reads no file and spends no try, can use.
+func (t *targetFlags) registerCard(fs *flag.FlagSet) {
+	t.chunk = 256
+	fs.StringVar(&t.reader, "reader", "", "PC/SC reader: exact name, substring, or #index (default: the first with a card)")
+	fs.StringVar(&t.emulator, "profile", "", "use an in-process emulated card of this profile: a built-in ID ("+strings.Join(vectors.ProfileIDs(), ", ")+"), a profile file or its directory")
+	fs.Func("emulator", "deprecated: the old name of --profile, which it still sets", func(s string) error {
+		fmt.Fprintln(fs.Output(), "taimen: --emulator is deprecated: use --profile (it works the same)")
+		t.emulator = s
+		return nil
+	})
+	fs.StringVar(&t.state, "state", "", "with --profile: directory keeping the emulated card's counters across runs")
+	fs.DurationVar(&t.timeout, "timeout", 5*time.Second, "deadline of each command sent to the card (per APDU, not for the whole read)")
+	fs.DurationVar(&t.wait, "wait", 10*time.Second, "how long to wait for a card")
+	fs.StringVar(&t.trace, "trace", "", "write the redacted APDU trace as JSON to this file")
+	fs.StringVar(&t.form, "emulator-form", "", "with --profile: present the card as another form: jpki-token-android, jpki-token-ios (a phone's JPKI-only token) or not-my-number (default: the profile's card.form)")
+}
+
+// resolveProfile loads a profile given as a file, its directory or an embedded profile's ID
+// (vectors.LoadProfile, the one lookup): a reference to nothing is a usage error, a profile that
+// does not load a set-up error.
 func resolveProfile(s string) (*myna.Profile, error) {
-	path, err := profilePath(s)
-	if err != nil {
-		return nil, err
-	}
-	p, err := myna.LoadProfile(path)
-	if err != nil {
+	p, err := vectors.LoadProfile(s)
+	switch {
+	case errors.Is(err, vectors.ErrUnknownProfile):
+		return nil, usageError{err}
+	case err != nil:
 		return nil, setupError{err}
 	}
 	return p, nil
@@ -208,11 +245,11 @@ func (t *targetFlags) open(ctx context.Context) (reader.Transport, *cvc.AnchorSe
 		anchors = append(anchors, set.Anchors()...)
 	}
 	if t.form != "" && t.emulator == "" {
-		return nil, nil, usagef("--emulator-form is for --emulator")
+		return nil, nil, usagef("--emulator-form is for an emulated card (--profile)")
 	}
 	if t.emulator != "" {
 		if t.reader != "" {
-			return nil, nil, usagef("--reader and --emulator exclude each other")
+			return nil, nil, usagef("--reader and --profile exclude each other")
 		}
 		p, err := resolveProfile(t.emulator)
 		if err != nil {
@@ -261,37 +298,6 @@ func (t *targetFlags) guard() reader.Guard {
 		return reader.DefaultGuard
 	}
 	return reader.Guard{AllowLastTry: true}
-}
-
-func newFlagSet(name string, e env) *flag.FlagSet {
-	fs := flag.NewFlagSet("taimen "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage of taimen %s:\n", name)
-		if p := purposes[name]; p != "" {
-			fmt.Fprintf(fs.Output(), "%s\nflags:\n", p)
-		}
-		fs.PrintDefaults()
-		if ex := examples[name]; ex != "" {
-			fmt.Fprintf(fs.Output(), "\nexamples:\n%s", ex)
-		}
-	}
-	return fs
-}
-
-// examples are printed after each command's flags by -h.
-var examples = map[string]string{
-	"run": "  taimen run                                   # every spec against the built-in emulator\n" +
-		"  taimen run --profile p06-taisho-contactless --label-filter checkcodes\n" +
-		"  TAIMEN_CHECK_CODE_B=… taimen run --target pcsc:'#0'   # a physical card, nothing destructive\n",
-	"read":           "  taimen read face --emulator p01-showa        # check code B from the prompt\n  taimen read face --reader '#0' --out DIR    # a physical card; images owner-only in DIR\n  taimen read face --reader '#0' --card-image front.png   # check code B's parts read from a photo of the front (tesseract)\n",
-	"emulate":        "  taimen emulate --profile p01-showa --state ~/.local/state/taimen/cards\n  taimen emulate --fault list\n",
-	"mutants":        "  taimen mutants                               # every named fault against the suites\n  taimen mutants --fault tries-one-too-many\n",
-	"status":         "  taimen status --reader '#0'\n",
-	"readers":        "  taimen readers\n",
-	"catalogue":      "  taimen catalogue --json\n",
-	"certify-reader": "  taimen certify-reader --list\n  taimen certify-reader --cmd \"taimen read face --reader '{reader}' --test-ca p01-showa --json --result '{out}' --card-image '{card_image}'\"\n",
-	"card-image":     "  taimen card-image --profile p01-showa --out front.png\n  taimen card-image --profile p03-foreign-resident --side back --out back.png\n",
 }
 
 // parseFlags parses args into fs: ok is false when the command should stop, with code (0 for

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,7 +61,7 @@ func TestReadFaceCLI(t *testing.T) {
 	out := t.TempDir()
 	trace := filepath.Join(t.TempDir(), "trace.json")
 	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal(), "TAIMEN_HISTORY": hist},
-		"read", "face", "--emulator", p01, "--out", out, "--trace", trace)
+		"read", "face", "--profile", p01, "--out", out, "--trace", trace)
 	if r.code != exitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -90,7 +92,7 @@ func TestReadFaceCLI(t *testing.T) {
 func TestReadFaceJSONRevealAndGregorianInput(t *testing.T) {
 	p := profile(t)
 	r := runCLI(t, map[string]string{"TAIMEN_BIRTH_DATE": "1980-02-17", "TAIMEN_EXPIRY_YEAR": "2035", "TAIMEN_SECURITY_CODE": p.Card.SecurityCode},
-		"read", "face", "--emulator", p01, "--json", "--reveal")
+		"read", "face", "--profile", p01, "--json", "--reveal")
 	if r.code != exitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -126,13 +128,13 @@ func TestReadExitCodes(t *testing.T) {
 		args []string
 		want int
 	}{
-		{"no secret, no terminal", nil, []string{"read", "face", "--emulator", p01}, exitUsage},
-		{"secret on argv is refused", nil, []string{"read", "face", "--emulator", p01, p.CheckCodeB().Reveal()}, exitUsage},
-		{"malformed code costs nothing", map[string]string{"TAIMEN_CHECK_CODE_B": "1234"}, []string{"read", "face", "--emulator", p01, "--state", state}, exitUsage},
-		{"wrong code", map[string]string{"TAIMEN_CHECK_CODE_B": string(wrong)}, []string{"read", "face", "--emulator", p01, "--state", state}, exitWrongCode},
-		{"unknown flow", nil, []string{"read", "passport", "--emulator", p01}, exitUsage},
+		{"no secret, no terminal", nil, []string{"read", "face", "--profile", p01}, exitUsage},
+		{"secret on argv is refused", nil, []string{"read", "face", "--profile", p01, p.CheckCodeB().Reveal()}, exitUsage},
+		{"malformed code costs nothing", map[string]string{"TAIMEN_CHECK_CODE_B": "1234"}, []string{"read", "face", "--profile", p01, "--state", state}, exitUsage},
+		{"wrong code", map[string]string{"TAIMEN_CHECK_CODE_B": string(wrong)}, []string{"read", "face", "--profile", p01, "--state", state}, exitWrongCode},
+		{"unknown flow", nil, []string{"read", "passport", "--profile", p01}, exitUsage},
 		{"unknown command", nil, []string{"frobnicate"}, exitUsage},
-		{"both targets", map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, []string{"read", "face", "--emulator", p01, "--reader", "x"}, exitUsage},
+		{"both targets", map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, []string{"read", "face", "--profile", p01, "--reader", "x"}, exitUsage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -144,7 +146,7 @@ func TestReadExitCodes(t *testing.T) {
 		})
 	}
 	// The malformed code spent nothing; the wrong one spent one try.
-	st := runCLI(t, nil, "status", "--emulator", p01, "--state", state, "--json")
+	st := runCLI(t, nil, "status", "--profile", p01, "--state", state, "--json")
 	if st.code != exitOK || !strings.Contains(st.stdout, `"key": "0012"`) {
 		t.Fatalf("status: %d %s", st.code, st.stderr)
 	}
@@ -168,12 +170,12 @@ func TestReadBlockedCLI(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		v := []byte(p.CheckCodeB().Reveal())
 		copy(v[10:], []byte{'9', '9', '9', byte('0' + i)})
-		r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": string(v)}, "read", "face", "--emulator", p01, "--state", state)
+		r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": string(v)}, "read", "face", "--profile", p01, "--state", state)
 		if r.code != exitWrongCode && r.code != exitBlocked {
 			t.Fatalf("try %d: exit %d %s", i, r.code, r.stderr)
 		}
 	}
-	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, "read", "face", "--emulator", p01, "--state", state)
+	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, "read", "face", "--profile", p01, "--state", state)
 	if r.code != exitBlocked {
 		t.Fatalf("exit %d, want %d (blocked): %s", r.code, exitBlocked, r.stderr)
 	}
@@ -181,20 +183,20 @@ func TestReadBlockedCLI(t *testing.T) {
 
 func TestReadTextAndJPKICLI(t *testing.T) {
 	p := profile(t)
-	r := runCLI(t, map[string]string{"TAIMEN_TEXT_PIN": p.TextPIN().Reveal()}, "read", "text", "--emulator", p01)
+	r := runCLI(t, map[string]string{"TAIMEN_TEXT_PIN": p.TextPIN().Reveal()}, "read", "text", "--profile", p01)
 	if r.code != exitOK || !strings.Contains(r.stdout, "individual number") {
 		t.Fatalf("text: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
 	assertNoPersonal(t, "text output", r.stdout, p)
-	r = runCLI(t, map[string]string{"TAIMEN_TEXT_PIN": p.TextPIN().Reveal()}, "read", "text", "--sm", "--emulator", p01, "--json")
+	r = runCLI(t, map[string]string{"TAIMEN_TEXT_PIN": p.TextPIN().Reveal()}, "read", "text", "--sm", "--profile", p01, "--json")
 	if r.code != exitOK || !strings.Contains(r.stdout, "secure messaging") {
 		t.Fatalf("text --sm: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
-	r = runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_A": p.CheckCodeA().Reveal()}, "read", "text", "--sm", "--emulator", p01)
+	r = runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_A": p.CheckCodeA().Reveal()}, "read", "text", "--sm", "--profile", p01)
 	if r.code != exitUsage {
 		t.Fatalf("text --sm with check code A: exit %d", r.code)
 	}
-	r = runCLI(t, map[string]string{"TAIMEN_AUTH_PIN": p.AuthPIN().Reveal(), "TAIMEN_SIGN_PASSWORD": p.SignPassword().Reveal()}, "read", "jpki", "--sign", "--emulator", p01, "--json")
+	r = runCLI(t, map[string]string{"TAIMEN_AUTH_PIN": p.AuthPIN().Reveal(), "TAIMEN_SIGN_PASSWORD": p.SignPassword().Reveal()}, "read", "jpki", "--sign", "--profile", p01, "--json")
 	if r.code != exitOK || strings.Count(r.stdout, "verified with the certificate") != 2 {
 		t.Fatalf("jpki: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
@@ -228,7 +230,7 @@ func TestReadOutHostileDirectory(t *testing.T) {
 	for _, dir := range []string{open, link} {
 		// A wrong check code: had the VERIFY been sent, the exit would be 3 and a try spent.
 		state := t.TempDir()
-		r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": string(wrong)}, "read", "face", "--emulator", p01, "--state", state, "--out", dir)
+		r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": string(wrong)}, "read", "face", "--profile", p01, "--state", state, "--out", dir)
 		if r.code != exitSetup || !strings.Contains(r.stderr, dir) || !strings.Contains(r.stderr, "unsafe directory") {
 			t.Errorf("%s: exit %d, want %d naming the directory:\n%s", dir, r.code, exitSetup, r.stderr)
 		}
@@ -248,7 +250,7 @@ func TestReadOutHostileDirectory(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(out, "name.png"), []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, "read", "face", "--emulator", p01, "--out", out)
+	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, "read", "face", "--profile", p01, "--out", out)
 	if r.code != exitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -264,18 +266,105 @@ func TestReadOutHostileDirectory(t *testing.T) {
 	}
 }
 
-// -h of every command prints its flags and examples and exits 0; a bad flag still exits 2.
-func TestHelpOfEveryCommand(t *testing.T) {
-	for name := range examples {
-		r := runCLI(t, nil, append(strings.Fields(name), "-h")...)
-		if r.code != exitOK || !strings.Contains(r.stderr, "usage of taimen "+name) || !strings.Contains(r.stderr, "examples:\n  taimen "+name) {
-			t.Errorf("%s -h: exit %d:\n%s", name, r.code, r.stderr)
-		}
-		if r := runCLI(t, nil, append(strings.Fields(name), "--no-such-flag")...); r.code != exitUsage {
-			t.Errorf("%s --no-such-flag: exit %d, want %d", name, r.code, exitUsage)
+// commandNames are the commands the top-level usage lists, and certify-reader's verify.
+func commandNames(t *testing.T) []string {
+	t.Helper()
+	_, list, ok := strings.Cut(usage, "commands:\n")
+	if !ok {
+		t.Fatal("usage lists no commands")
+	}
+	list, _, _ = strings.Cut(list, "\n\n")
+	names := []string{"certify-reader verify"}
+	for _, line := range strings.Split(list, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && !slices.Contains(names, f[0]) {
+			names = append(names, f[0])
 		}
 	}
-	if r := runCLI(t, nil, "report", "-h"); r.code != exitOK || !strings.Contains(r.stderr, "usage: taimen report") {
-		t.Errorf("report -h: exit %d:\n%s", r.code, r.stderr)
+	if len(names) < 14 {
+		t.Fatalf("only %d commands in the usage: %v", len(names), names)
+	}
+	return names
+}
+
+// -h of every command exits 0 and teaches: its usage and a line of purpose, its flags, two or
+// more examples, the TAIMEN_* variables it reads and the exit codes it can return, each line
+// from the one table (exitCodes); a bad flag still exits 2.
+func TestHelpOfEveryCommand(t *testing.T) {
+	meaning := map[int]string{}
+	for _, c := range exitCodes {
+		meaning[c.code] = c.meaning
+	}
+	for _, name := range commandNames(t) {
+		t.Run(name, func(t *testing.T) {
+			r := runCLI(t, nil, append(strings.Fields(name), "-h")...)
+			if r.code != exitOK {
+				t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+			}
+			help := r.stderr
+			head, rest, ok := strings.Cut(help, "\nflags:\n")
+			if !ok || !strings.HasPrefix(head, "usage of taimen "+name+":\n  taimen "+name) {
+				t.Fatalf("no usage line or no flags:\n%s", help)
+			}
+			if _, purpose, _ := strings.Cut(head, "\n\n"); len(strings.TrimSpace(purpose)) < 40 {
+				t.Errorf("no line of purpose after the usage:\n%s", head)
+			}
+			_, ex, ok := strings.Cut(rest, "\nexamples:\n")
+			ex, env, ok2 := strings.Cut(ex, "\nenvironment:\n")
+			env, exits, ok3 := strings.Cut(env, "\nexit codes:\n")
+			if !ok || !ok2 || !ok3 {
+				t.Fatalf("sections missing (examples, environment, exit codes):\n%s", help)
+			}
+			exLines := strings.Split(strings.TrimRight(ex, "\n"), "\n")
+			for _, l := range exLines {
+				if !strings.HasPrefix(l, "  taimen ") && !strings.HasPrefix(l, "  TAIMEN_") || !strings.Contains(l, "taimen ") {
+					t.Errorf("example %q is not a taimen command line", l)
+				}
+			}
+			if len(exLines) < 2 || !strings.Contains(exLines[0], "taimen "+name) {
+				t.Errorf("want two or more examples, the first of taimen %s:\n%s", name, ex)
+			}
+			for _, v := range commandEnv[name] {
+				if envDocs[v] == "" || !strings.Contains(env, "  "+v+" ") {
+					t.Errorf("variable %s not listed, or not described in envDocs", v)
+				}
+			}
+			lines := strings.Split(strings.TrimRight(exits, "\n"), "\n")
+			codes := commandExits[name]
+			if len(lines) != len(codes) || !slices.Contains(codes, exitOK) || !slices.Contains(codes, exitUsage) {
+				t.Fatalf("exit codes %v, lines:\n%s", codes, exits)
+			}
+			for i, c := range codes {
+				if want := fmt.Sprintf("  %2d  %s", c, meaning[c]); meaning[c] == "" || lines[i] != want {
+					t.Errorf("exit line %q, want %q from exitCodes", lines[i], want)
+				}
+			}
+			if r := runCLI(t, nil, append(strings.Fields(name), "--no-such-flag")...); r.code != exitUsage {
+				t.Errorf("--no-such-flag: exit %d, want %d", r.code, exitUsage)
+			}
+			if r2 := runCLI(t, nil, append([]string{"help"}, strings.Fields(name)...)...); r2.code != exitOK || r2.stderr != help {
+				t.Errorf("taimen help %s differs from -h (exit %d)", name, r2.code)
+			}
+		})
+	}
+}
+
+// --emulator, the old name of --profile, still works and says it is deprecated; status refuses
+// the flags that would do nothing there.
+func TestProfileFlagNames(t *testing.T) {
+	env := map[string]string{"TAIMEN_CHECK_CODE_B": profile(t).CheckCodeB().Reveal()}
+	r := runCLI(t, env, "read", "face", "--emulator", "p01-showa", "--json")
+	if r.code != exitOK || !strings.Contains(r.stderr, "--emulator is deprecated: use --profile") {
+		t.Errorf("read --emulator: exit %d:\n%s", r.code, r.stderr)
+	}
+	if r := runCLI(t, env, "read", "face", "--profile", "p01-showa", "--json"); r.code != exitOK || strings.Contains(r.stderr, "deprecated") {
+		t.Errorf("read --profile: exit %d:\n%s", r.code, r.stderr)
+	}
+	for _, flag := range []string{"--test-ca=p01-showa", "--allow-last-try", "--short-reads", "--chunk=128"} {
+		if r := runCLI(t, nil, "status", "--profile", "p01-showa", flag); r.code != exitUsage || !strings.Contains(r.stderr, "flag provided but not defined") {
+			t.Errorf("status %s: exit %d, want %d (no such flag)", flag, r.code, exitUsage)
+		}
+	}
+	if r := runCLI(t, env, "read", "face", "--reader", "x", "--profile", "p01-showa"); r.code != exitUsage || !strings.Contains(r.stderr, "--reader and --profile exclude each other") {
+		t.Errorf("--reader with --profile: exit %d:\n%s", r.code, r.stderr)
 	}
 }

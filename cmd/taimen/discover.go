@@ -24,10 +24,6 @@ TAIMEN_TEXT_PIN; TAIMEN_AUTH_PIN; TAIMEN_SIGN_PASSWORD; TAIMEN_CHECK_CODE_A) als
 what it reveals at no cost. --allow-spend answers what only a spent try answers, on check code B
 (needed, to restore the counter at once; refused below 3 tries, and under the floor guard).
 The output holds no personal data, no serial, no certificate: it is meant to be shared.
-
-exit codes: 0 done; 1 other error; 2 bad flags or a malformed code; 3 a code given was wrong;
-4 a key is blocked; 5 no reader, no card, card removed; 7 the guard refused; 9 the output
-directory is unsafe or pcscd is not running; 10 not a My Number Card.
 `
 	examples["discover"] = "  taimen discover --reader '#0'\n" +
 		"  TAIMEN_CHECK_CODE_B=… taimen discover --reader '#0' --out behaviour.json\n" +

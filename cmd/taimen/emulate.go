@@ -22,7 +22,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 func cmdEmulate(ctx context.Context, args []string, e env) int {
 	fs := newFlagSet("emulate", e)
 	var profiles listFlag
-	fs.Var(&profiles, "profile", "card profile (file or ID under vectors/profiles); repeat for several cards, one per vpcd slot")
+	fs.Var(&profiles, "profile", profileHelp("card profile")+"; repeat for several cards, one per vpcd slot")
 	state := fs.String("state", "", "directory keeping each card's retry counters across restarts (default: in memory)")
 	addr := fs.String("vpcd", net.JoinHostPort("127.0.0.1", fmt.Sprint(vpcd.DefaultPort)), "vpcd address of slot 0 (slot n uses port + n)")
 	verbose := fs.Bool("v", false, "log connection and power events (never APDU contents)")
@@ -69,7 +69,11 @@ func cmdEmulate(ctx context.Context, args []string, e env) int {
 		cards[slot] = card
 		fmt.Fprintf(e.stderr, "taimen emulate: slot %d: card %s (%s interface), vpcd reader %q, %d fault(s)\n", slot, p.ID, p.Card.Interface, fmt.Sprintf("Virtual PCD 00 %02d", slot), len(faults))
 	}
-	err = vpcd.ServeSlots(ctx, cards, vpcd.Options{Addr: *addr, Logger: log})
+	dialer, err := newVPCDDialer(*addr, e.stderr)
+	if err != nil {
+		return exitCode(e, err)
+	}
+	err = vpcd.ServeSlots(ctx, cards, vpcd.Options{DialSlot: dialer.dial, Logger: log})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return exitCode(e, err)
 	}

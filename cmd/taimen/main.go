@@ -2,8 +2,8 @@
 // card, reads a card (face-to-face, text, JPKI, status), and runs the
 // conformance suites.
 //
-//	taimen read face|surface-a|text|jpki [--reader NAME | --emulator PROFILE] [--json] [--out DIR] [--reveal]
-//	taimen status [--reader NAME | --emulator PROFILE] [--json]
+//	taimen read face|surface-a|text|jpki [--reader NAME | --profile ID|FILE] [--json] [--out DIR] [--reveal]
+//	taimen status [--reader NAME | --profile ID|FILE] [--json]
 //	taimen readers
 //	taimen emulate --profile FILE [--state DIR] [--vpcd HOST:PORT] [--fault NAME]
 //	taimen run [--target emulator|vpcd|pcsc:NAME] [--out DIR]
@@ -11,6 +11,10 @@
 //	taimen certify-reader --cmd '…'
 //	taimen card-image --profile ID --side front|back --out FILE
 //	taimen mutants
+//	taimen version
+//
+// 'taimen COMMAND -h' prints a command's purpose, flags, examples, TAIMEN_* variables and exit
+// codes. The card profiles are embedded (package vectors): the binary works from any directory.
 //
 // Secrets are never taken from the command line: they come from a no-echo
 // prompt on a terminal or from TAIMEN_* environment variables.

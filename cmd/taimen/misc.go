@@ -23,7 +23,7 @@ func parseYMD(s string) (time.Time, error) { return time.Parse("20060102", s) }
 func cmdStatus(ctx context.Context, args []string, e env) int {
 	fs := newFlagSet("status", e)
 	var tf targetFlags
-	tf.register(fs)
+	tf.registerCard(fs)
 	asJSON := fs.Bool("json", false, "print stable JSON instead of a table")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -49,17 +49,15 @@ func cmdStatus(ctx context.Context, args []string, e env) int {
 		}{"taimen.status/v1", t.Info(), st}))
 	}
 	fmt.Fprintf(e.stdout, "taimen status — %s %s (no try spent)\n\n", t.Info().Kind, t.Info().Reader)
-	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  APP\tKEY\tSECRET\t\tTRIES")
+	rows := [][]string{{"APP", "KEY", "SECRET", "", "TRIES"}}
 	for _, k := range st {
 		tries := fmt.Sprint(k.Tries)
 		if k.Blocked {
 			tries = "0 (blocked)"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", k.App, k.Key, k.Secret, k.NameJA, tries)
+		rows = append(rows, []string{fmt.Sprint(k.App), fmt.Sprint(k.Key), fmt.Sprint(k.Secret), k.NameJA, tries})
 	}
-	tw.Flush()
-	return exitOK
+	return exitCode(e, writeTable(e.stdout, "  ", rows))
 }
 
 func cmdReaders(ctx context.Context, args []string, e env) int {

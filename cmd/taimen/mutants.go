@@ -54,7 +54,7 @@ func cmdMutants(ctx context.Context, args []string, e env) int {
 	var only listFlag
 	fs.Var(&only, "fault", "run only this fault (repeatable)")
 	jobs := fs.Int("j", 2, "runs in parallel")
-	profile := fs.String("profile", "", "the emulated card's profile, a file or an ID (default p01-showa)")
+	profile := fs.String("profile", "", profileHelp("the emulated card's profile (default p01-showa)"))
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}

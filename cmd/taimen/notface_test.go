@@ -28,7 +28,7 @@ func TestReadFaceNotACardFace(t *testing.T) {
 			trace := filepath.Join(t.TempDir(), "trace.json")
 			hist := filepath.Join(t.TempDir(), "h.jsonl")
 			r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal(), "TAIMEN_HISTORY": hist},
-				"read", "face", "--emulator", p01, "--emulator-form", tc.form, "--trace", trace, "--out", out, "--json")
+				"read", "face", "--profile", p01, "--emulator-form", tc.form, "--trace", trace, "--out", out, "--json")
 			if r.code != exitNotCardFace {
 				t.Fatalf("exit %d, want %d: %s", r.code, exitNotCardFace, r.stderr)
 			}
@@ -60,7 +60,7 @@ func TestReadFaceNotACardFace(t *testing.T) {
 			}
 		})
 	}
-	if r := runCLI(t, nil, "read", "face", "--emulator", p01, "--emulator-form", "phone"); r.code != exitUsage {
+	if r := runCLI(t, nil, "read", "face", "--profile", p01, "--emulator-form", "phone"); r.code != exitUsage {
 		t.Errorf("unknown form: exit %d", r.code)
 	}
 	if r := runCLI(t, nil, "read", "face", "--reader", "x", "--emulator-form", "not-my-number"); r.code != exitUsage {
@@ -73,7 +73,7 @@ func TestReadFaceNotACardFace(t *testing.T) {
 func TestReadResultFile(t *testing.T) {
 	p := profile(t)
 	good := t.TempDir()
-	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, "read", "face", "--emulator", p01, "--out", good)
+	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, "read", "face", "--profile", p01, "--out", good)
 	if r.code != exitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -87,7 +87,7 @@ func TestReadResultFile(t *testing.T) {
 	wrong := t.TempDir()
 	code := []byte(p.CheckCodeB().Reveal())
 	code[len(code)-1] = '0' + (code[len(code)-1]-'0'+1)%10
-	r = runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": string(code)}, "read", "face", "--emulator", p01, "--out", wrong)
+	r = runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": string(code)}, "read", "face", "--profile", p01, "--out", wrong)
 	if r.code != exitWrongCode {
 		t.Fatalf("wrong code: exit %d: %s", r.code, r.stderr)
 	}
@@ -105,7 +105,7 @@ func TestReadResultOnly(t *testing.T) {
 	p := profile(t)
 	dir := t.TempDir()
 	env := map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}
-	r := runCLI(t, env, "read", "face", "--emulator", p01, "--result", dir)
+	r := runCLI(t, env, "read", "face", "--profile", p01, "--result", dir)
 	if r.code != exitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -123,7 +123,7 @@ func TestReadResultOnly(t *testing.T) {
 		}
 		t.Errorf("--result wrote %v, want only %s", names, resultFile)
 	}
-	if r := runCLI(t, env, "read", "face", "--emulator", p01, "--result", dir, "--out", t.TempDir()); r.code != exitUsage {
+	if r := runCLI(t, env, "read", "face", "--profile", p01, "--result", dir, "--out", t.TempDir()); r.code != exitUsage {
 		t.Errorf("--result with --out: exit %d, want %d", r.code, exitUsage)
 	}
 }

@@ -227,23 +227,7 @@ func secretFor(k myna.SecretKind, western bool, e env) (myna.Secret, error) {
 			k, k.NameJA(), reader.ErrNoSecret, envNames(k))
 	}
 	if k == myna.SecretCheckCodeB {
-		birth, err := e.prompt("birth date as printed, in the Gregorian calendar (YYYY-MM-DD)")
-		if err != nil {
-			return nil, err
-		}
-		year, err := e.prompt("expiry year (YYYY)")
-		if err != nil {
-			return nil, err
-		}
-		code, err := e.prompt("security code (4 digits under the photo)")
-		if err != nil {
-			return nil, err
-		}
-		b, err := reader.CheckCodeBParts(birth, year, code, western)
-		if err != nil {
-			return nil, usageError{err}
-		}
-		return b, nil
+		return promptCheckCodeB(e, western)
 	}
 	v, err := e.prompt(fmt.Sprintf("%s (%s)", k, k.NameJA()))
 	if err != nil {

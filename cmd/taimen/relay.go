@@ -26,7 +26,6 @@ vpcd's power on and reset reset the card. A VERIFY that would leave fewer tries 
 (the last try) is answered 6985 and never reaches the card, unless --allow-last-try; a VERIFY
 under secure messaging is answered 6985 too, its tries cannot be read first. --trace writes the
 exchanges redacted as 'taimen read --trace' does, when the relay stops (Ctrl-C).
-Exit: 0 stopped, 2 usage (unknown fault), 5 no reader or no card, 9 PC/SC not running, 1 other.
 `
 	examples["relay"] = "  taimen relay --reader '#0'                                 # the first reader's card as Virtual PCD 00 00\n" +
 		"  taimen relay --reader 'SCR3310' --fault slow=500ms --fault sw-rewrite --trace relay.json\n" +

@@ -17,10 +17,6 @@ func cmdReport(_ context.Context, args []string, e env) int {
 	in := fset.String("in", "", "a run's report directory (or its summary.json)")
 	html := fset.String("html", "", "with --in: write the HTML here (default DIR/report.html)")
 	diff := fset.Bool("diff", false, "compare two runs: taimen report --diff OLD NEW (directories or summary.json files)")
-	fset.Usage = func() {
-		fmt.Fprint(e.stderr, "usage: taimen report --in DIR [--html FILE]\n       taimen report --diff OLD NEW\n\n")
-		fset.PrintDefaults()
-	}
 	if code, ok := parseFlags(fset, args); !ok {
 		return code
 	}
@@ -36,6 +32,7 @@ func cmdReport(_ context.Context, args []string, e env) int {
 		}
 		return reportRender(e, *in, *html)
 	}
+	fmt.Fprintln(e.stderr, "taimen report: give --in DIR, or --diff OLD NEW")
 	fset.Usage()
 	return exitUsage
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -19,13 +18,14 @@ import (
 	"github.com/taimen-dev/taimen/suites/all"
 	"github.com/taimen-dev/taimen/suites/catalogue"
 	"github.com/taimen-dev/taimen/suites/target"
+	"github.com/taimen-dev/taimen/vectors"
 )
 
 // cmdRun runs the conformance suites from this binary and writes the reports.
 func cmdRun(_ context.Context, args []string, e env) int {
 	fs := newFlagSet("run", e)
 	tspec := fs.String("target", "", "emulator, vpcd or pcsc:READER (default: $TAIMEN_TARGET, else emulator)")
-	profile := fs.String("profile", "", "profile of an emulated target: a file or an ID under vectors/profiles (default p01-showa)")
+	profile := fs.String("profile", "", profileHelp("profile of an emulated target (default $TAIMEN_PROFILE, else p01-showa)"))
 	allow := fs.Bool("allow-destructive", false, "run specs that can lock a counter on a physical card too")
 	floor := fs.Int("floor", 2, "tries never spent on a physical card")
 	limits := fs.String("retry-limits", "", "a physical card's retry limits, name=N,… over taimen's defaults ("+myna.DefaultRetryLimits().String()+"): a right code must reset a counter to its limit")
@@ -35,7 +35,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	open := fs.Bool("open", false, "open report.html when the run is done")
 	verbose := fs.Bool("v", false, "print every spec, not one character per spec")
 	failFast := fs.Bool("fail-fast", false, "stop at the first failed spec (the rest are reported as not run)")
-	timeout := fs.Duration("timeout", 5*time.Second, "per-command deadline")
+	timeout := fs.Duration("timeout", 5*time.Second, "deadline of each command sent to the card (per APDU, not per spec or run)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -93,9 +93,10 @@ func cmdRun(_ context.Context, args []string, e env) int {
 		if kind == target.PCSC {
 			return exitCode(e, usagef("--profile is for emulated targets, not %s", spec))
 		}
-		if cfg.Target.Profile, err = profilePath(*profile); err != nil {
+		if _, err := resolveProfile(*profile); err != nil {
 			return exitCode(e, err)
 		}
+		cfg.Target.Profile = *profile
 	}
 	if _, err := all.EffectiveFilter(cfg); err != nil {
 		return exitCode(e, usageError{err})
@@ -144,18 +145,11 @@ func checkRunSetup(cfg *all.RunConfig, kind target.Kind) error {
 			return setupError{err}
 		}
 	} else {
-		path := cfg.Target.ProfilePath()
-		if path == target.DefaultProfile() {
-			if _, err := os.Stat(path); err != nil {
-				cwd, _ := os.Getwd()
-				return setupf("no --profile given, and the default profile %s is not under %s or a parent of it: run from the taimen repository, or give --profile FILE|DIR",
-					filepath.Join("vectors", "profiles", "p01-showa", "profile.json"), cwd)
-			}
-		}
-		if _, err := myna.LoadProfile(path); err != nil {
+		ref := cfg.Target.ProfilePath() // --profile, $TAIMEN_PROFILE or the default
+		if _, err := vectors.LoadProfile(ref); err != nil {
 			return setupError{err}
 		}
-		cfg.Target.Profile = path
+		cfg.Target.Profile = ref
 	}
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 		return setupf("report directory: %w", err)
@@ -205,32 +199,6 @@ func openFile(e env, path string) {
 func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// profilePath accepts a profile file or an ID under vectors/profiles (looked
-// up from the working directory and its parents).
-func profilePath(s string) (string, error) {
-	if st, err := os.Stat(s); err == nil {
-		if !st.IsDir() {
-			return s, nil
-		}
-		p := filepath.Join(s, "profile.json")
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p, nil // a profile's directory
-		}
-		return "", usagef("profile %q is a directory with no profile.json in it: give the profile file, its directory or its ID", s)
-	}
-	if !strings.ContainsAny(s, `/\.`) {
-		dir, _ := os.Getwd()
-		for range 6 {
-			p := filepath.Join(dir, "vectors", "profiles", s, "profile.json")
-			if _, err := os.Stat(p); err == nil {
-				return p, nil
-			}
-			dir = filepath.Dir(dir)
-		}
-	}
-	return "", usagef("profile %q: no such file, nor a profile ID under vectors/profiles", s)
 }
 
 // cmdCatalogue prints every spec's ID, title and what it checks.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -305,7 +306,7 @@ func TestRunUsage(t *testing.T) {
 		{"unknown profile", []string{"run", "--profile", "p99-nobody"}, nil, "no such file"},
 		{"floor", []string{"run", "--floor", "0"}, nil, "--floor"},
 		{"stray argument", []string{"run", "now"}, nil, "unexpected argument"},
-		{"report without a mode", []string{"report"}, nil, "usage: taimen report"},
+		{"report without a mode", []string{"report"}, nil, "give --in DIR, or --diff OLD NEW"},
 		{"diff with one run", []string{"report", "--diff", "a"}, nil, "two runs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -563,12 +564,12 @@ func TestRunSetupErrors(t *testing.T) {
 			t.Errorf("exit %d, want %d naming %s:\n%s", r.code, exitSetup, truncated, r.stderr)
 		}
 	})
-	t.Run("outside the repository", func(t *testing.T) {
+	t.Run("unknown profile from TAIMEN_PROFILE", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "run")
 		t.Chdir(t.TempDir())
-		r := runCLI(t, nil, "run", "--out", out)
-		if r.code != exitSetup || !strings.Contains(r.stderr, "default profile") || !strings.Contains(r.stderr, "--profile") {
-			t.Errorf("exit %d:\n%s", r.code, r.stderr)
+		r := runCLI(t, map[string]string{"TAIMEN_PROFILE": "p99-nobody"}, "run", "--out", out)
+		if r.code != exitSetup || !strings.Contains(r.stderr, "p99-nobody") || !strings.Contains(r.stderr, "p01-showa") {
+			t.Errorf("exit %d, want %d naming the profile and the built-in ones:\n%s", r.code, exitSetup, r.stderr)
 		}
 		if _, err := os.Stat(out); err == nil {
 			t.Error("the report directory was created for a run that could not start")
@@ -585,16 +586,20 @@ func TestRunSetupErrors(t *testing.T) {
 	})
 }
 
-// --profile and --emulator take a profile's directory as well as its file and its ID.
-func TestProfilePath(t *testing.T) {
+// --profile and --emulator take a profile's directory as well as its file and its ID (the
+// embedded copy, wherever the binary runs).
+func TestResolveProfile(t *testing.T) {
 	dir := filepath.Dir(p01)
 	for _, in := range []string{p01, dir, dir + "/", "p01-showa"} {
-		got, err := profilePath(in)
-		if err != nil || filepath.Clean(got) != filepath.Clean(p01) && !strings.HasSuffix(got, filepath.Join("p01-showa", "profile.json")) {
-			t.Errorf("%s: %q %v", in, got, err)
+		p, err := resolveProfile(in)
+		if err != nil || p.ID != "p01-showa" || (in == "p01-showa") != (p.FS != nil) {
+			t.Errorf("%s: %v %v", in, p, err)
 		}
 	}
-	if _, err := profilePath(filepath.Dir(dir)); err == nil || !strings.Contains(err.Error(), "directory with no profile.json") {
+	if _, err := resolveProfile(filepath.Dir(dir)); err == nil || !strings.Contains(err.Error(), "directory with no profile.json") {
 		t.Errorf("a directory of profiles: %v", err)
+	}
+	if _, err := resolveProfile("p99-nobody"); !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "p01-showa, p02-long-address") {
+		t.Errorf("an unknown ID: %v; want a usage error listing the built-in IDs", err)
 	}
 }

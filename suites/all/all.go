@@ -34,6 +34,7 @@ import (
 	"github.com/taimen-dev/taimen/reports"
 	"github.com/taimen-dev/taimen/suites"
 	"github.com/taimen-dev/taimen/suites/target"
+	"github.com/taimen-dev/taimen/vectors"
 )
 
 // SuiteName is the Ginkgo suite description of a run.
@@ -252,14 +253,7 @@ func describe(c target.Config) (reports.Target, []string, error) {
 		}
 		return info, physicalSecrets(c.Getenv), nil
 	}
-	path := c.Profile
-	if path == "" {
-		path = c.Getenv(target.EnvProfile)
-	}
-	if path == "" {
-		path = target.DefaultProfile()
-	}
-	p, err := myna.LoadProfile(path)
+	p, err := vectors.LoadProfile(c.ProfilePath())
 	if err != nil {
 		return reports.Target{}, nil, err
 	}

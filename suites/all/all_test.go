@@ -4,10 +4,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/reports"
 	"github.com/taimen-dev/taimen/suites"
 	"github.com/taimen-dev/taimen/suites/target"
+	"github.com/taimen-dev/taimen/vectors"
 )
 
 // The reports package reads the entries by name without importing the suites.
@@ -60,7 +60,7 @@ func TestEffectiveFilter(t *testing.T) {
 }
 
 func TestProfileSecrets(t *testing.T) {
-	p, err := myna.LoadProfile(target.DefaultProfile())
+	p, err := vectors.LoadProfile(target.DefaultProfile())
 	if err != nil {
 		t.Fatal(err)
 	}

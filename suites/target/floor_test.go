@@ -9,12 +9,13 @@ import (
 	"github.com/taimen-dev/taimen/emulator"
 	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/reader"
+	"github.com/taimen-dev/taimen/vectors"
 )
 
 // The floor guard stands in front of a physical card; here an emulated card
 // plays one, so the test can look at the counters behind the guard.
 func TestFloorGuardStopsAndRestores(t *testing.T) {
-	p, err := myna.LoadProfile(DefaultProfile())
+	p, err := vectors.LoadProfile(DefaultProfile())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestFloorGuardStopsAndRestores(t *testing.T) {
 // With destruction allowed the guard keeps no floor: the last try goes
 // through, and Restore still resets what the run spent.
 func TestFloorGuardWithoutFloor(t *testing.T) {
-	p, err := myna.LoadProfile(DefaultProfile())
+	p, err := vectors.LoadProfile(DefaultProfile())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +22,7 @@ import (
 	"github.com/taimen-dev/taimen/myna/cvc"
 	"github.com/taimen-dev/taimen/pcscd"
 	"github.com/taimen-dev/taimen/reader"
+	"github.com/taimen-dev/taimen/vectors"
 )
 
 // Kind is the kind of target.
@@ -45,7 +45,8 @@ const EnvProfile = "TAIMEN_PROFILE"
 type Config struct {
 	// Spec is "emulator", "vpcd" or "pcsc:READER" (a name, substring or #index).
 	Spec string
-	// Profile is the emulated card's profile file (default p01-showa).
+	// Profile is the emulated card's profile: a file, a profile's directory or an embedded
+	// profile's ID, as vectors.LoadProfile takes it (default p01-showa).
 	Profile string
 	// AllowDestructive lets specs labelled destructive run on a physical card.
 	AllowDestructive bool
@@ -100,19 +101,9 @@ func ParseSpec(s string) (Kind, string, error) {
 	return "", "", fmt.Errorf("target %q: want emulator, vpcd or pcsc:READER", s)
 }
 
-// DefaultProfile finds the default profile file relative to the working
-// directory or any parent (tests run in their package directory).
-func DefaultProfile() string {
-	dir, _ := os.Getwd()
-	for range 6 {
-		p := filepath.Join(dir, "vectors", "profiles", "p01-showa", "profile.json")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		dir = filepath.Dir(dir)
-	}
-	return filepath.Join("vectors", "profiles", "p01-showa", "profile.json")
-}
+// DefaultProfile is the reference of the profile emulated targets take by default: the ID of a
+// profile embedded in the binary (vectors.LoadProfile).
+func DefaultProfile() string { return vectors.DefaultProfile }
 
 // Target is an open target. It is safe for use by one spec at a time.
 type Target struct {
@@ -163,8 +154,8 @@ func (c Codes) Of(k myna.SecretKind) myna.Secret {
 	return nil
 }
 
-// ProfilePath is the emulated card's profile file: Profile, else $TAIMEN_PROFILE, else
-// DefaultProfile.
+// ProfilePath is the emulated card's profile reference (vectors.LoadProfile): Profile, else
+// $TAIMEN_PROFILE, else DefaultProfile.
 func (c Config) ProfilePath() string {
 	if c.Profile != "" {
 		return c.Profile
@@ -209,7 +200,7 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 	if kind == PCSC {
 		return t, t.openPhysical(ctx)
 	}
-	if t.Profile, err = myna.LoadProfile(cfg.Profile); err != nil {
+	if t.Profile, err = vectors.LoadProfile(cfg.Profile); err != nil {
 		return nil, err
 	}
 	p := t.Profile

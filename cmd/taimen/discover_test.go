@@ -145,7 +145,7 @@ func serveDiscover(t *testing.T, card *emulator.Card) (sock string, stop func())
 		_ = vpcd.Serve(sctx, card, vpcd.Options{DialSlot: d.DialVPCD, Reconnect: 20 * time.Millisecond})
 	}()
 	var once sync.Once
-	stop = func() { once.Do(func() { cancelServe(); <-served }) }
+	stop = func() { once.Do(func() { cancelServe(); card.Abort(); <-served }) }
 	t.Cleanup(func() {
 		stop()
 		if err := d.Stop(); err != nil {
@@ -168,6 +168,7 @@ func TestDiscoverBadInput(t *testing.T) {
 	}{
 		{"not-my-number", emulator.Options{Form: myna.FormNotMyNumber}, exitNotCardFace, "not a My Number Card"},
 		{"torn", emulator.Options{Faults: []emulator.FaultSetting{{Fault: emulator.FaultTorn, After: 40}}}, exitCardAbsent, "card removed"},
+		{"mute", emulator.Options{Faults: []emulator.FaultSetting{{Fault: emulator.FaultMute, After: 40}}}, exitCardAbsent, "did not answer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			card, err := emulator.New(p, tc.opts)

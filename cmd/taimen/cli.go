@@ -284,14 +284,15 @@ var examples = map[string]string{
 	"run": "  taimen run                                   # every spec against the built-in emulator\n" +
 		"  taimen run --profile p06-taisho-contactless --label-filter checkcodes\n" +
 		"  TAIMEN_CHECK_CODE_B=… taimen run --target pcsc:'#0'   # a physical card, nothing destructive\n",
-	"read":           "  taimen read face --emulator p01-showa        # check code B from the prompt\n  taimen read face --reader '#0' --out DIR    # a physical card; images owner-only in DIR\n  taimen read face --reader '#0' --card-image front.png   # check code B's parts read from a photo of the front (tesseract)\n",
-	"emulate":        "  taimen emulate --profile p01-showa --state ~/.local/state/taimen/cards\n  taimen emulate --fault list\n",
-	"mutants":        "  taimen mutants                               # every named fault against the suites\n  taimen mutants --fault tries-one-too-many\n",
-	"status":         "  taimen status --reader '#0'\n",
-	"readers":        "  taimen readers\n",
-	"catalogue":      "  taimen catalogue --json\n",
-	"certify-reader": "  taimen certify-reader --list\n  taimen certify-reader --cmd \"taimen read face --reader '{reader}' --test-ca p01-showa --json --result '{out}' --card-image '{card_image}'\"\n",
-	"card-image":     "  taimen card-image --profile p01-showa --out front.png\n  taimen card-image --profile p03-foreign-resident --side back --out back.png\n",
+	"read":      "  taimen read face --emulator p01-showa        # check code B from the prompt\n  taimen read face --reader '#0' --out DIR    # a physical card; images owner-only in DIR\n  taimen read face --reader '#0' --card-image front.png   # check code B's parts read from a photo of the front (tesseract)\n",
+	"emulate":   "  taimen emulate --profile p01-showa --state ~/.local/state/taimen/cards\n  taimen emulate --fault list\n",
+	"mutants":   "  taimen mutants                               # every named fault against the suites\n  taimen mutants --fault tries-one-too-many\n",
+	"status":    "  taimen status --reader '#0'\n",
+	"readers":   "  taimen readers\n",
+	"catalogue": "  taimen catalogue --json\n",
+	"certify-reader": "  taimen certify-reader --list\n  taimen certify-reader --cmd \"taimen read face --reader '{reader}' --test-ca p01-showa --json --result '{out}' --card-image '{card_image}'\"\n" +
+		"  TAIMEN_CHECK_CODE_B=… taimen certify-reader --relay '#0' --cmd \"my-reader --reader '{reader}'\"   # a physical card, relayed\n",
+	"card-image": "  taimen card-image --profile p01-showa --out front.png\n  taimen card-image --profile p03-foreign-resident --side back --out back.png\n",
 }
 
 // parseFlags parses args into fs: ok is false when the command should stop, with code (0 for

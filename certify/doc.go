@@ -259,4 +259,13 @@
 // over the SHA-256 of the report files (and of the reader's executable),
 // predicate type PredicateType, in a DSSE envelope signed with Ed25519;
 // VerifyStatement checks the signature, the form and every digest.
+//
+// # A physical card: RunRelay
+//
+// RunRelay (certify-reader --relay) runs RelayScenarios against a physical
+// card, relayed into each scenario's pcscd with the scenario's stream faults;
+// the other scenarios are reported skipped. How it keeps the card's counters
+// (only the correct check code B passes outside wrong-code; wrong-code is
+// refused below 3 tries and its spent tries restored with the correct code)
+// is told in relaymode.go.
 package certify

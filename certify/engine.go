@@ -19,6 +19,7 @@ import (
 	"github.com/taimen-dev/taimen/emulator/vpcd"
 	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/pcscd"
+	"github.com/taimen-dev/taimen/reports"
 )
 
 // DefaultReaderLabel is the friendly name of the PC/SC reader the card is
@@ -102,11 +103,16 @@ func Available() error {
 // (bad options, no pcscd, interrupted); a scenario that could not be run is
 // reported in the report (verdict "error").
 func Run(ctx context.Context, o Options) (*Report, error) {
-	if strings.TrimSpace(o.Command) == "" {
-		return nil, errors.New("certify: no reader command")
-	}
 	if o.Profile == nil {
 		return nil, errors.New("certify: no profile")
+	}
+	return run(ctx, o, nil)
+}
+
+// run is Run, or RunRelay when rs is set.
+func run(ctx context.Context, o Options, rs *relaySetup) (*Report, error) {
+	if strings.TrimSpace(o.Command) == "" {
+		return nil, errors.New("certify: no reader command")
 	}
 	scs, err := selectScenarios(o.Scenarios)
 	if err != nil {
@@ -157,15 +163,27 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	e := &engine{o: o, scratch: scratch, confDir: confDir, reader: o.ReaderLabel + " 00 00", allowed: allowed, rules: set.Select(Rules()), signed: map[[32]byte]string{}}
-	if e.personal, err = newPersonalData(ctx, o.Profile); err != nil {
-		return nil, fmt.Errorf("certify: the profile's personal data: %w", err)
+	profileID := ""
+	if rs == nil {
+		if e.personal, err = newPersonalData(ctx, o.Profile); err != nil {
+			return nil, fmt.Errorf("certify: the profile's personal data: %w", err)
+		}
+		profileID = o.Profile.ID
+	} else {
+		if e.relay, e.personal, err = rs.open(ctx); err != nil {
+			return nil, fmt.Errorf("certify: %w", err)
+		}
+		defer e.relay.close()
 	}
 	defer e.personal.wipe()
 	defer e.stopPCSCD()
 	rep := &Report{
 		Schema: Schema, Tool: o.Tool, Started: time.Now().UTC(), Command: o.Command, Reader: e.reader,
-		Profile: o.Profile.ID, TimeoutMS: o.Timeout.Milliseconds(), Records: o.Records, RuleSet: set.Name, Rules: e.rules, FailedRules: []string{},
+		Profile: profileID, TimeoutMS: o.Timeout.Milliseconds(), Records: o.Records, RuleSet: set.Name, Rules: e.rules, FailedRules: []string{},
 		AllowNet: sortedSpecs(allowed),
+	}
+	if e.relay != nil {
+		rep.Relay = &RelayInfo{Reader: e.relay.t.Info().Reader, ATR: e.relay.atr, Counters: relayCountersNote, NotSearched: relayNotSearched}
 	}
 	start := time.Now()
 	for _, sc := range scs {
@@ -229,6 +247,8 @@ func progressLine(res ScenarioResult) string {
 	}
 	state := "ok"
 	switch {
+	case res.Skipped != "":
+		state = "skipped: " + res.Skipped
 	case res.Error != "":
 		state = "ERROR: " + res.Error
 	case len(failed) > 0:
@@ -261,12 +281,24 @@ type engine struct {
 	personal *personalData       // what RR-014 looks for
 	signed   map[[32]byte]string // data of the card-key signatures so far (RR-007)
 	daemon   *pcscd.Daemon       // the private pcscd the scenarios share (daemon.go)
+	relay    *relayMode          // the physical card of a --relay certification; nil otherwise
 }
 
 // scenario runs one scenario and checks every rule.
 func (e *engine) scenario(ctx context.Context, sc Scenario) ScenarioResult {
 	res := ScenarioResult{Scenario: sc, ExitCode: -1, Trace: []Exchange{}}
-	ev, err := e.run(ctx, sc, &res)
+	if e.relay != nil && !slices.Contains(RelayScenarios(), sc.Name) {
+		res.Skipped = relaySkipReason(sc)
+		for _, r := range e.rules {
+			res.Results = append(res.Results, Result{Rule: r.ID, Severity: r.Severity, Outcome: OutcomeNotApplicable, Message: "scenario skipped: " + res.Skipped})
+		}
+		return res
+	}
+	run := e.run
+	if e.relay != nil {
+		run = e.runRelay
+	}
+	ev, err := run(ctx, sc, &res)
 	if err != nil {
 		res.Error = err.Error()
 	}
@@ -380,14 +412,18 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 		return nil, err
 	}
 	rec.begin()
-	run, err := e.command(ctx, sc, p, d, sb, image)
+	in, err := profileInput(sc, p)
+	if err != nil {
+		return nil, err
+	}
+	run, err := e.command(ctx, sc, in, d, sb, image)
 	// bwrap binds the whole host tree recursively; a mount that disappears
 	// meanwhile (another scenario's sandbox, unmounted as it ends) fails its
 	// set-up before the command runs. Nothing was sent: try again.
 	for try := 1; try < sandboxSetupTries && errors.Is(err, errSandboxSetup) && ctx.Err() == nil; try++ {
 		time.Sleep(time.Duration(try) * 50 * time.Millisecond)
 		rec.begin()
-		run, err = e.command(ctx, sc, p, d, sb, image)
+		run, err = e.command(ctx, sc, in, d, sb, image)
 	}
 	if run != nil {
 		res.ExitCode, res.TimedOut, res.DurationMS = run.exit, run.timedOut, run.duration.Milliseconds()
@@ -400,8 +436,27 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 	}
 	stopServe()
 	served.Wait()
+	secrets := scenarioSecrets(p, run.wrong)
+	e.gather(ev, res, rec, run, sb, evidenceInputs{initial: initial, limits: p.RetryLimits, secrets: secrets, scrub: newTailScrubber(p, e.personal, secrets)})
+	// A card pulled mid-command leaves pcscd's vpcd slot unusable for the next card.
+	clean = !sc.PullOnTear
+	return ev, nil
+}
+
+// evidenceInputs is what gather needs besides the run: the card's counters before it, its
+// retry limits, the secrets RR-011 looks for and the scrubber of the output tail.
+type evidenceInputs struct {
+	initial map[string]int
+	limits  myna.RetryLimits
+	secrets []namedSecret
+	scrub   *reports.Scrubber
+}
+
+// gather fills the evidence and the scenario's result from what the card recorded and what
+// the command did.
+func (e *engine) gather(ev *evidence, res *ScenarioResult, rec *recorder, run *commandRun, sb *sandbox, in evidenceInputs) {
 	ev.trace = rec.finish()
-	ev.verifies = verifyAttempts(ev.trace, initial, p.RetryLimits)
+	ev.verifies = verifyAttempts(ev.trace, in.initial, in.limits)
 	ev.exitCode, ev.timedOut, ev.stdout, ev.stderr = run.exit, run.timedOut, run.stdout, run.stderr
 	ev.result = loadResult(sb.host(sandboxOut)) // {out}/result.json, if the reader wrote one (result.go)
 
@@ -410,10 +465,9 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 	ev.network, ev.netCut = netAttempts(run.trace.calls, e.allowed), sb.traceCut()
 	srcs := append([]source{{"stdout", run.stdout}, {"stderr", run.stderr}}, written...)
 	srcs = append(srcs, execSources(run.trace.execs, run.inputs)...)
-	secrets := scenarioSecrets(p, run.wrong)
-	ev.leaks = findLeaks(secrets, srcs)
+	ev.leaks = findLeaks(in.secrets, srcs)
 	ev.personal, ev.kept = atRest(e.personal, ev.leaks, srcs, e.o.Records)
-	scrub := newTailScrubber(p, e.personal, secrets)
+	scrub := in.scrub
 
 	res.ExitCode, res.TimedOut, res.DurationMS, res.Files = run.exit, run.timedOut, run.duration.Milliseconds(), files
 	res.Network = ev.network
@@ -429,10 +483,7 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 	scrubPaths(scrub, res, ev)
 	res.PersonalData, res.Records = ev.personal, ev.kept
 	res.Output = Output{StdoutBytes: len(run.stdout), StderrBytes: len(run.stderr)}
-	res.Output.Tail, res.Output.Redacted, res.Output.Withheld = reportTail(ev.output(), scrub, e.personal, secrets)
-	// A card pulled mid-command leaves pcscd's vpcd slot unusable for the next card.
-	clean = !sc.PullOnTear
-	return ev, nil
+	res.Output.Tail, res.Output.Redacted, res.Output.Withheld = reportTail(ev.output(), scrub, e.personal, in.secrets)
 }
 
 // cardFaults keeps the faults that change what the card holds (for a probe).
@@ -493,23 +544,15 @@ type commandRun struct {
 // afterwards). The sandbox's PID namespace dies with the command, so nothing
 // it started survives it. When the command ran but could not start the
 // reader (see startProblem), it returns both what it saw and the error.
-func (e *engine) command(ctx context.Context, sc Scenario, p *myna.Profile, d *pcscd.Daemon, sb *sandbox, image string) (*commandRun, error) {
-	run := &commandRun{inputs: map[string]bool{}}
-	code := myna.Secret(p.CheckCodeB())
-	if sc.WrongCode {
-		w, err := wrongCheckCodeB(p)
-		if err != nil {
-			return nil, err
-		}
-		code, run.wrong = w, w
-	}
+func (e *engine) command(ctx context.Context, sc Scenario, in scenarioInput, d *pcscd.Daemon, sb *sandbox, image string) (*commandRun, error) {
+	run := &commandRun{inputs: map[string]bool{}, wrong: in.wrong}
 	replaced := map[string]bool{"PCSCLITE_CSOCK_NAME": true, "HOME": true, "TMPDIR": true}
 	env := slices.DeleteFunc(d.Env(), func(kv string) bool {
 		k, _, _ := strings.Cut(kv, "=")
 		return strings.HasPrefix(k, "TAIMEN_") || strings.HasPrefix(k, "XDG_") || replaced[k]
 	})
 	env = append(env, sb.env()...)
-	inputs := append(operatorEnv(sc, p, code),
+	inputs := append(slices.Clone(in.env),
 		"TAIMEN_HISTORY="+sandboxHistory,
 		"TAIMEN_CERTIFY_READER="+e.reader,
 		"TAIMEN_CERTIFY_OUT="+sandboxOut,
@@ -557,11 +600,33 @@ func (e *engine) command(ctx context.Context, sc Scenario, p *myna.Profile, d *p
 	if run.trace, err = parseStrace(f); err != nil {
 		return nil, fmt.Errorf("the sandbox's network trace: %w", err)
 	}
-	secrets := []namedSecret{{"check code B", code}, {"check code A", p.CheckCodeA()}}
-	if err := startProblem(run, line, e.o.UID, secrets); err != nil {
+	if err := startProblem(run, line, e.o.UID, in.secrets); err != nil {
 		return run, err
 	}
 	return run, nil
+}
+
+// scenarioInput is what the operator gives the reader in a scenario.
+type scenarioInput struct {
+	env     []string      // the TAIMEN_* inputs (operatorEnv)
+	wrong   myna.Secret   // the wrong check code B given, if any
+	secrets []namedSecret // what startProblem withholds from its message
+}
+
+// profileInput is the operator's input in a scenario on a card personalized from p.
+func profileInput(sc Scenario, p *myna.Profile) (scenarioInput, error) {
+	code := myna.Secret(p.CheckCodeB())
+	in := scenarioInput{}
+	if sc.WrongCode {
+		w, err := wrongCheckCodeB(p)
+		if err != nil {
+			return in, err
+		}
+		code, in.wrong = w, w
+	}
+	in.env = operatorEnv(sc, p, code)
+	in.secrets = []namedSecret{{"check code B", code}, {"check code A", p.CheckCodeA()}}
+	return in, nil
 }
 
 // errSandboxSetup marks a sandbox whose mounts could not be set up: the

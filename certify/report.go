@@ -73,6 +73,8 @@ type Report struct {
 	// Rules are the rules checked (those of the rule set); Scenarios the scenarios run, in order.
 	Rules     []Rule           `json:"rules"`
 	Scenarios []ScenarioResult `json:"scenarios"`
+	// Relay describes the physical card of a --relay certification (relaymode.go); nil otherwise.
+	Relay *RelayInfo `json:"relay,omitempty"`
 }
 
 // Summary counts results (one per rule and scenario).
@@ -98,6 +100,12 @@ type ScenarioResult struct {
 	// Error says why the scenario could not be run (a harness problem); its
 	// results are then all "error".
 	Error string `json:"error,omitempty"`
+	// Skipped says why a --relay certification did not run the scenario (it
+	// needs a special card); its results are then all "not-applicable".
+	Skipped string `json:"skipped,omitempty"`
+	// Counters account for the physical card's counters in a --relay
+	// certification (relaymode.go); nil otherwise.
+	Counters *RelayCounters `json:"counters,omitempty"`
 	// Results has one entry per rule, in rule order.
 	Results []Result `json:"results"`
 	// Output is the tail of the command's stdout and stderr.

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/taimen-dev/taimen/myna"
@@ -29,6 +30,12 @@ const fragmentLen = 24
 // newTailScrubber returns a scrubber for the personal data of p (as d holds
 // it), its expiry and security code, and the secrets.
 func newTailScrubber(p *myna.Profile, d *personalData, secrets []namedSecret) *reports.Scrubber {
+	return tailScrubber(d, secrets, p.Card.Expiry, p.Card.SecurityCode, p.Person.MunicipalityCode)
+}
+
+// tailScrubber scrubs d's text forms, the expiry date's forms (when known), the extra values
+// and the secrets in their encodings.
+func tailScrubber(d *personalData, secrets []namedSecret, expiry time.Time, extra ...string) *reports.Scrubber {
 	var values []string
 	text := func(fs []form) {
 		for _, f := range fs {
@@ -39,11 +46,15 @@ func newTailScrubber(p *myna.Profile, d *personalData, secrets []namedSecret) *r
 	}
 	text(d.forms)
 	exp := &personalData{}
-	if err := exp.addDate("expiry", p.Card.Expiry, myna.DateFormWestern); err == nil {
+	if err := exp.addDate("expiry", expiry, myna.DateFormWestern); err == nil {
 		text(exp.forms)
 	}
 	exp.wipe()
-	values = append(values, p.Card.SecurityCode, p.Person.MunicipalityCode)
+	for _, v := range extra {
+		if v != "" {
+			values = append(values, v)
+		}
+	}
 	for _, s := range secrets {
 		if s.value == nil || s.value.IsZero() {
 			continue

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/taimen-dev/taimen/apdu"
-	"github.com/taimen-dev/taimen/emulator"
+	"github.com/taimen-dev/taimen/emulator/vpcd"
 	"github.com/taimen-dev/taimen/myna"
 )
 
@@ -59,10 +59,11 @@ type Exchange struct {
 	signed           *[32]byte // 80 2A 00 00: SHA-256 of the data signed (RR-007)
 }
 
-// recorder is the card served on vpcd: it passes every call to the emulated
-// card and records contact events; the card's Observe hook records APDUs.
+// recorder is the card served on vpcd: it passes every call to the card (the
+// emulated card, or a relayed physical card) and records contact events; the
+// card's Observe hook (observe) records APDUs.
 type recorder struct {
-	card   *emulator.Card
+	card   vpcd.Card
 	onTear func() // called once when the card gives no answer (torn), if set
 
 	mu     sync.Mutex

@@ -7,6 +7,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/taimen-dev/taimen/certify"
+	"github.com/taimen-dev/taimen/myna"
+	"github.com/taimen-dev/taimen/reader"
 )
 
 // stringList is a repeatable string flag.
@@ -45,6 +47,8 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	records := fs.String("records", "", "a record store the reader keeps by law, as the reader sees it ('{out}/records', '~/records'): personal data there does not fail RR-014, but the report lists it")
 	fs.Var(&scenarios, "scenario", "run only this scenario (repeatable, or comma-separated); default all")
 	fs.Var(&allowNet, "allow-net", "a network endpoint HOST:PORT the reader needs (repeatable): RR-015 accepts attempts to it and the report lists it; the sandbox still has loopback only")
+	relayReader := fs.String("relay", "", "certify against the physical card in this PC/SC reader (name, '#N' or a substring), relayed to the reader under test with each scenario's faults; "+
+		"runs only "+strings.Join(certify.RelayScenarios(), ", ")+" (the others are reported skipped); the card's correct check code B comes from TAIMEN_CHECK_CODE_B, wrong-code's spent tries are restored with it, and wrong-code is refused below 3 tries")
 	var sf statementFlags
 	sf.register(fs)
 	if code, ok := parseFlags(fs, args); !ok {
@@ -87,9 +91,23 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	if code, ok := sf.check(e); !ok {
 		return code
 	}
-	p, err := resolveProfile(*profile)
-	if err != nil {
-		return exitCode(e, err)
+	var code myna.Secret
+	if *relayReader != "" {
+		c, ok, err := reader.SecretFromEnv(e.getenv, myna.SecretCheckCodeB, false)
+		if err != nil {
+			return exitCode(e, usageError{err})
+		}
+		if !ok {
+			return exitCode(e, usagef("--relay needs the physical card's correct check code B in %s (never on the command line)", reader.EnvCheckCodeB))
+		}
+		code = c
+	}
+	var p *myna.Profile
+	if code == nil {
+		var err error
+		if p, err = resolveProfile(*profile); err != nil {
+			return exitCode(e, err)
+		}
 	}
 	if err := certify.Available(); err != nil {
 		fmt.Fprintln(e.stderr, "taimen certify-reader:", err)
@@ -99,11 +117,19 @@ func cmdCertify(ctx context.Context, args []string, e env) int {
 	if n == 0 {
 		n = len(certify.Scenarios())
 	}
-	fmt.Fprintf(e.stderr, "certifying %q against %d scenario(s) of profile %s…\n", *command, n, p.ID)
-	rep, err := certify.Run(ctx, certify.Options{
+	o := certify.Options{
 		Command: *command, Profile: p, Scenarios: scenarios, Timeout: *timeout,
 		Progress: e.stderr, Tool: "taimen " + version, UID: *uid, AllowNet: allowNet, Records: *records, RuleSet: sf.ruleSet.Name,
-	})
+	}
+	var rep *certify.Report
+	var err error
+	if code != nil {
+		fmt.Fprintf(e.stderr, "certifying %q against the physical card in %q, relayed, in %d scenario(s)…\n", *command, *relayReader, n)
+		rep, err = certify.RunRelay(ctx, certify.RelayOptions{Options: o, Reader: *relayReader, CheckCodeB: code})
+	} else {
+		fmt.Fprintf(e.stderr, "certifying %q against %d scenario(s) of profile %s…\n", *command, n, p.ID)
+		rep, err = certify.Run(ctx, o)
+	}
 	if err != nil {
 		fmt.Fprintln(e.stderr, "taimen certify-reader:", err)
 		return exitError

@@ -37,6 +37,7 @@ func init() {
 	examples["certify-reader"] = "  taimen certify-reader --list                 # scenarios, rule sets, rules\n" +
 		"  taimen certify-reader --cmd \"taimen read face --reader '{reader}' --test-ca p01-showa --json\" --out cert\n" +
 		"  taimen certify-reader --cmd 'my-reader \"{reader}\"' --rules face-to-face-2027 --sign-key key.pem --subject ./my-reader\n" +
+		"  TAIMEN_CHECK_CODE_B=… taimen certify-reader --relay '#0' --cmd \"my-reader --reader '{reader}'\"   # a physical card, relayed\n" +
 		"  taimen certify-reader verify cert/statement.intoto.json --key pub.pem\n"
 	examples["certify-reader verify"] = "  taimen certify-reader verify cert/statement.intoto.json --key pub.pem\n" +
 		"  taimen certify-reader verify cert/statement.intoto.json --key pub.pem --subject ./my-reader\n"

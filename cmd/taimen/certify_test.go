@@ -25,9 +25,15 @@ func TestCertifyUsage(t *testing.T) {
 		{"bad allow-net", []string{"certify-reader", "--cmd", "true", "--allow-net", "127.0.0.1"}, `--allow-net "127.0.0.1": want HOST:PORT`},
 		{"bad allow-net port", []string{"certify-reader", "--cmd", "true", "--allow-net", "ocsp.example:0"}, "port 1-65535"},
 		{"root uid", []string{"certify-reader", "--cmd", "true", "--uid", "0"}, "--uid must be an unprivileged uid"},
+		{"relay without check code B", []string{"certify-reader", "--cmd", "true", "--relay", "#0"}, "--relay needs the physical card's correct check code B in TAIMEN_CHECK_CODE_B"},
+		{"relay with a malformed check code B", []string{"certify-reader", "--cmd", "true", "--relay", "#0", "--timeout", "1s"}, "TAIMEN_CHECK_CODE_B"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := runCLI(t, nil, tc.args...)
+			env := map[string]string{}
+			if strings.Contains(tc.name, "malformed") {
+				env["TAIMEN_CHECK_CODE_B"] = "12345"
+			}
+			r := runCLI(t, env, tc.args...)
 			if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
 				t.Fatalf("exit %d, stderr %q; want %d and %q", r.code, r.stderr, exitUsage, tc.want)
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -51,6 +52,7 @@ type discoverDoc struct {
 // declared behaviour — without codes the no-cost part, with the codes and --allow-spend all
 // of it — leaves every counter where it was, and writes nothing personal.
 func TestDiscoverPhysical(t *testing.T) {
+	pd := startPhysical(t)
 	for _, id := range []string{"p01-showa", "p02-long-address", "p03-foreign-resident", "p04-reiwa-boundary", "p05-near-expiry", "p06-taisho-contactless"} {
 		t.Run(id, func(t *testing.T) {
 			p, err := myna.LoadProfile(filepath.Join("..", "..", "vectors", "profiles", id, "profile.json"))
@@ -62,7 +64,7 @@ func TestDiscoverPhysical(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := card.Tries()
-			sock, stop := serveDiscover(t, card)
+			sock, stop := pd.sock, pd.serve(t, card)
 			reader := discoverReader + " 00 00"
 
 			bare := taimenEnv(t, []string{sock}, "discover", "--reader", reader, "--json")
@@ -117,10 +119,15 @@ func TestDiscoverPhysical(t *testing.T) {
 	}
 }
 
-// serveDiscover starts a private pcscd whose vpcd reader is labelled discoverReader and
-// serves card on it; it returns the environment entry for the daemon's socket and a stop
-// function (idempotent) that detaches the card.
-func serveDiscover(t *testing.T, card *emulator.Card) (sock string, stop func()) {
+// physicalDaemon is a private pcscd whose vpcd reader is labelled discoverReader, so that
+// taimen takes the emulated cards served on it for physical ones; sock is the environment entry
+// for its socket. One daemon serves the cards of a test one after the other.
+type physicalDaemon struct {
+	d    *pcscd.Daemon
+	sock string
+}
+
+func startPhysical(t *testing.T) *physicalDaemon {
 	t.Helper()
 	conf := filepath.Join(t.TempDir(), "reader.conf.d")
 	if err := os.MkdirAll(conf, 0o755); err != nil {
@@ -138,36 +145,79 @@ func serveDiscover(t *testing.T, card *emulator.Card) (sock string, stop func())
 	if err != nil {
 		t.Fatal(err)
 	}
-	sctx, cancelServe := context.WithCancel(context.Background())
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = vpcd.Serve(sctx, card, vpcd.Options{DialSlot: d.DialVPCD, Reconnect: 20 * time.Millisecond})
-	}()
-	var once sync.Once
-	stop = func() { once.Do(func() { cancelServe(); <-served }) }
 	t.Cleanup(func() {
-		stop()
 		if err := d.Stop(); err != nil {
 			t.Error(err)
 		}
 	})
-	return "PCSCLITE_CSOCK_NAME=" + d.SocketPath(), stop
+	return &physicalDaemon{d: d, sock: "PCSCLITE_CSOCK_NAME=" + d.SocketPath()}
 }
 
-// TestDiscoverBadInput: a card that is not a My Number Card and a card torn away
-// mid-discovery end with a clear message and the exit code for it, nothing
-// written to --out, and no counter lower than before.
+// serve inserts card into the daemon's reader until stop (idempotent, also run at cleanup)
+// takes it out; a mute card's blocked command is released first. It returns once pcscd has
+// powered the card up, so that a command run next finds it (and not the card served before).
+func (p *physicalDaemon) serve(t *testing.T, card *emulator.Card) (stop func()) {
+	t.Helper()
+	sctx, cancelServe := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	pc := &poweredCard{Card: card, on: make(chan struct{})}
+	go func() {
+		defer close(served)
+		_ = vpcd.Serve(sctx, pc, vpcd.Options{DialSlot: p.d.DialVPCD, Reconnect: 20 * time.Millisecond})
+	}()
+	select {
+	case <-pc.on:
+	case <-time.After(20 * time.Second):
+		t.Fatal("pcscd did not power the card up within 20 s")
+	}
+	var once sync.Once
+	stop = func() { once.Do(func() { cancelServe(); card.Abort(); <-served }) }
+	t.Cleanup(stop)
+	return stop
+}
+
+// poweredCard closes on at the first power-on.
+type poweredCard struct {
+	*emulator.Card
+	once sync.Once
+	on   chan struct{}
+}
+
+func (c *poweredCard) PowerOn() { c.Card.PowerOn(); c.once.Do(func() { close(c.on) }) }
+
+// serveDiscover serves card on a private pcscd of its own (startPhysical); it returns the
+// environment entry for the daemon's socket and the card's stop function.
+func serveDiscover(t *testing.T, card *emulator.Card) (sock string, stop func()) {
+	t.Helper()
+	p := startPhysical(t)
+	return p.sock, p.serve(t, card)
+}
+
+// TestDiscoverBadInput: a card that is not a My Number Card, a card torn away mid-discovery
+// and a card that goes mute mid-command end with a clear message and the exit code for it,
+// nothing written to --out, and no counter lower than before; read and status end so on a
+// mute card too (a PC/SC Transmit cannot be cancelled: the transport abandons it at the
+// --timeout). One private pcscd serves the cards one after the other.
 func TestDiscoverBadInput(t *testing.T) {
 	p := profile(t)
+	pd := startPhysical(t)
+	mute := func(after int) emulator.Options {
+		return emulator.Options{Faults: []emulator.FaultSetting{{Fault: emulator.FaultMute, After: after}}}
+	}
+	const didNotAnswer = "card did not answer before the command deadline (1s)"
 	for _, tc := range []struct {
 		name string
 		opts emulator.Options
+		args []string
 		code int
 		want string
 	}{
-		{"not-my-number", emulator.Options{Form: myna.FormNotMyNumber}, exitNotCardFace, "not a My Number Card"},
-		{"torn", emulator.Options{Faults: []emulator.FaultSetting{{Fault: emulator.FaultTorn, After: 40}}}, exitCardAbsent, "card removed"},
+		{"not-my-number", emulator.Options{Form: myna.FormNotMyNumber}, nil, exitNotCardFace, "not a My Number Card"},
+		{"mute", mute(40), nil, exitCardAbsent, didNotAnswer},
+		{"mute at once", mute(0), nil, exitCardAbsent, didNotAnswer},
+		{"read on a mute card", mute(6), []string{"read", "face"}, exitCardAbsent, didNotAnswer},
+		{"status on a mute card", mute(2), []string{"status"}, exitCardAbsent, didNotAnswer},
+		{"torn", emulator.Options{Faults: []emulator.FaultSetting{{Fault: emulator.FaultTorn, After: 40}}}, nil, exitCardAbsent, "card removed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			card, err := emulator.New(p, tc.opts)
@@ -175,20 +225,41 @@ func TestDiscoverBadInput(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := card.Tries()
-			sock, stop := serveDiscover(t, card)
-			out := filepath.Join(t.TempDir(), "discover.json")
-			r := taimenEnv(t, []string{sock, "TAIMEN_CHECK_CODE_B=" + p.CheckCodeB().Reveal()},
-				"discover", "--reader", discoverReader+" 00 00", "--timeout", "2s", "--allow-spend", "--out", out)
+			stop := pd.serve(t, card)
+			out := filepath.Join(t.TempDir(), "out", "discover.json")
+			args := []string{"discover", "--allow-spend", "--out", out}
+			switch {
+			case len(tc.args) > 0 && tc.args[0] == "read":
+				args = append(tc.args, "--out", filepath.Dir(out))
+			case tc.args != nil:
+				args = tc.args
+			}
+			args = append(args, "--reader", discoverReader+" 00 00", "--timeout", "1s")
+			start := time.Now()
+			r := taimenEnv(t, []string{pd.sock, "TAIMEN_CHECK_CODE_B=" + p.CheckCodeB().Reveal()}, args...)
+			took := time.Since(start)
 			stop()
 			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
 				t.Errorf("exit %d (want %d), stderr %q (want %q)", r.code, tc.code, r.stderr, tc.want)
 			}
-			if _, err := os.Stat(out); !os.IsNotExist(err) {
-				t.Errorf("--out written on failure: %v", err)
+			if took > 30*time.Second {
+				t.Errorf("took %s", took)
 			}
 			entries, _ := os.ReadDir(filepath.Dir(out))
-			if len(entries) != 0 {
-				t.Errorf("left in the output directory: %v", entries)
+			var left []string
+			for _, e := range entries {
+				left = append(left, e.Name())
+			}
+			// read writes only its outcome (result.json, whole) on a failed read, no image.
+			if len(tc.args) > 0 && tc.args[0] == "read" {
+				var res struct{ Outcome string }
+				if b, err := os.ReadFile(filepath.Join(filepath.Dir(out), "result.json")); err != nil || json.Unmarshal(b, &res) != nil || res.Outcome != "card-removed" {
+					t.Errorf("result.json: %v, outcome %q", err, res.Outcome)
+				}
+				left = slices.DeleteFunc(left, func(n string) bool { return n == "result.json" })
+			}
+			if len(left) != 0 {
+				t.Errorf("left in the output directory: %v", left)
 			}
 			for k, n := range before {
 				if card.Tries()[k] < n {

@@ -134,19 +134,26 @@ func TestRelayCleanCard(t *testing.T) {
 	}
 }
 
-// relayFaultAreas maps each relay-only fault to the area expected to catch it (as mutants.go's
-// FaultInfo.Area does for the emulator's faults).
+// TestRelayFaultsCaught: the relay of a clean card with each stream fault is caught by the area
+// its FaultInfo.Area names (as mutants.go checks for the emulator's faults); mute and torn come
+// after the run's counter preflight (30 commands), so that the robustness specs meet them.
 func TestRelayFaultsCaught(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suites through two private pcscds")
 	}
 	for _, f := range emulator.StreamFaults() {
-		switch f.Fault {
-		case emulator.FaultSlow, emulator.FaultMute, emulator.FaultTorn:
-			continue // the relay unit tests cover them; through vpcd they take minutes
+		if f.Fault == emulator.FaultSlow {
+			// Through the relay the timing area takes over 2 minutes and, on a physical target,
+			// no spec of it fails on a uniform latency (measured: only TM-010, on the production
+			// anchors): TestRelayStreamFaults shows the latency reaches the reader instead.
+			continue
 		}
 		t.Run(string(f.Fault), func(t *testing.T) {
-			run := runThroughRelay(t, f.Area, string(f.Fault))
+			fault := string(f.Fault)
+			if f.Fault == emulator.FaultMute || f.Fault == emulator.FaultTorn {
+				fault += "=30" // after the run's counter preflight
+			}
+			run := runThroughRelay(t, f.Area, fault)
 			var inArea []string
 			for _, sp := range run.s.Specs {
 				if sp.Outcome == reports.OutcomeFail && sp.Area == f.Area && !slices.Contains(authenticitySpecs, sp.ID) {

@@ -131,6 +131,10 @@ func TestRelayStreamFaults(t *testing.T) {
 			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
 				t.Fatalf("exit %d (want %d), stderr %q (want %q)", r.code, tc.code, r.stderr, tc.want)
 			}
+			if tc.code != exitOK {
+				return // a mute or torn card: the exit and the message are the point (a card that
+				// goes mute while the reader opens it leaves no trace of the read to compare)
+			}
 			client, relay := loadTrace(t, clientTrace), loadTrace(t, relayFile)
 			switch tc.fault {
 			case "":

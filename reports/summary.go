@@ -46,6 +46,7 @@ const (
 const (
 	EntryTarget       = "taimen-target"       // map kind/reader/profile
 	EntryTrace        = "taimen-trace"        // []reader.Entry, redacted
+	EntryTraceDigest  = "taimen-trace-digest" // reader.TraceDigest: the whole trace's count, bytes and time
 	EntryTiming       = "taimen-timing"       // a gmeasure experiment
 	EntryCounter      = "taimen-counters"     // map[string]int, before then after (or {"before":…, "after":…})
 	EntryRunCounters  = "taimen-run-counters" // RunCounters, on the suite's last node (physical cards)
@@ -87,6 +88,10 @@ type Summary struct {
 	Timing        []Timing      `json:"timing,omitempty"`
 	APDULatency   []Timing      `json:"apdu_latency,omitempty"`
 	Scrubbed      int           `json:"scrubbed"`
+	// Traces says whose traces the specs keep: TracesFailed or TracesAll.
+	Traces string `json:"traces,omitempty"`
+	// LeakTests are the timing-leak tests of the timing area, with Welch's t-test of each.
+	LeakTests []LeakTest `json:"leak_tests,omitempty"`
 	// Counters is what the run did to a physical card's retry counters (absent on emulated cards).
 	Counters *RunCounters `json:"counters,omitempty"`
 	// Behaviour is what a physical card was judged against on the questions CARD.md leaves
@@ -197,6 +202,8 @@ type Spec struct {
 	SkipReason string         `json:"skip_reason,omitempty"`
 	Counters   *Counters      `json:"counters,omitempty"`
 	Trace      []reader.Entry `json:"trace,omitempty"`
+	// TraceDigest sums up the spec's whole trace (kept or not): exchanges, bytes and time.
+	TraceDigest *reader.TraceDigest `json:"trace_digest,omitempty"`
 	// TraceOmitted counts the exchanges left out after the first
 	// Options.MaxTrace (Ginkgo's JSON report keeps them all).
 	TraceOmitted int `json:"trace_omitted,omitempty"`
@@ -212,9 +219,10 @@ func (s Spec) Name() string {
 
 // Failure is where and why a spec or a suite node failed.
 type Failure struct {
-	Node     string `json:"node,omitempty"` // the Ginkgo node that failed, e.g. "It", "BeforeSuite"
-	Message  string `json:"message"`
-	Location string `json:"location,omitempty"` // file:line, relative to the module where known
+	Node     string    `json:"node,omitempty"` // the Ginkgo node that failed, e.g. "It", "BeforeSuite"
+	Message  string    `json:"message"`
+	Location string    `json:"location,omitempty"` // file:line, relative to the module where known
+	At       time.Time `json:"at,omitzero"`        // when it failed: the trace's exchanges around it are shown
 }
 
 // Counters are a spec's retry counters before and after it ran ("app/key" → tries).
@@ -243,6 +251,9 @@ type Options struct {
 	MaxTrace int
 	// Behaviour is a physical card's expected behaviour with its sources (Summary.Behaviour).
 	Behaviour []BehaviourAnswer
+	// TraceAll keeps every spec's trace; otherwise only failed specs keep theirs and the
+	// others keep a digest (TracesFailed).
+	TraceAll bool
 }
 
 // DefaultMaxTrace is the number of exchanges a summary keeps per spec.
@@ -330,16 +341,7 @@ func Build(r types.Report, o Options) *Summary {
 	}
 	s.APDULatency = apduLatency(s.Specs)
 	sortTimings(s.Timing)
-	limit := o.MaxTrace
-	if limit == 0 {
-		limit = DefaultMaxTrace
-	}
-	for i := range s.Specs {
-		if sp := &s.Specs[i]; limit > 0 && len(sp.Trace) > limit {
-			sp.TraceOmitted = len(sp.Trace) - limit
-			sp.Trace = sp.Trace[:limit]
-		}
-	}
+	keepTraces(s, o)
 	return s
 }
 
@@ -404,12 +406,12 @@ func spec(sr types.SpecReport, lookup func(string) (SpecMeta, bool)) Spec {
 }
 
 func failure(node string, f types.Failure) Failure {
-	out := Failure{Node: node, Message: strings.TrimSpace(f.Message)}
+	out := Failure{Node: node, Message: Humanize(strings.TrimSpace(f.Message)), At: f.TimelineLocation.Time}
 	if f.Location.FileName != "" {
 		out.Location = fmt.Sprintf("%s:%d", shortPath(f.Location.FileName), f.Location.LineNumber)
 	}
 	if f.ForwardedPanic != "" {
-		out.Message = strings.TrimSpace(out.Message + "\npanic: " + f.ForwardedPanic)
+		out.Message = strings.TrimSpace(out.Message + "\npanic: " + Humanize(f.ForwardedPanic))
 	}
 	return out
 }
@@ -447,6 +449,19 @@ func entryJSON(e types.ReportEntry) []byte {
 func entries(s *Summary, sp *Spec, es types.ReportEntries) {
 	var counters []map[string]int
 	for _, e := range es {
+		if tr, ok := e.Value.GetRawValue().([]reader.Entry); ok && e.Name == EntryTrace {
+			sp.Trace = append(sp.Trace, tr...) // in memory: no JSON round trip
+			continue
+		}
+		if d, ok := e.Value.GetRawValue().(reader.TraceDigest); ok && e.Name == EntryTraceDigest {
+			sp.TraceDigest = &d
+			continue
+		}
+		if l, ok := e.Value.GetRawValue().(LeakTest); ok && e.Name == EntryLeak {
+			l.Spec = sp.ID
+			s.LeakTests = append(s.LeakTests, l)
+			continue
+		}
 		raw := entryJSON(e)
 		switch {
 		case e.Name == EntryTarget:
@@ -461,6 +476,17 @@ func entries(s *Summary, sp *Spec, es types.ReportEntries) {
 			var tr []reader.Entry
 			if json.Unmarshal(raw, &tr) == nil {
 				sp.Trace = append(sp.Trace, tr...)
+			}
+		case e.Name == EntryTraceDigest:
+			var d reader.TraceDigest
+			if json.Unmarshal(raw, &d) == nil {
+				sp.TraceDigest = &d
+			}
+		case e.Name == EntryLeak:
+			var l LeakTest
+			if json.Unmarshal(raw, &l) == nil {
+				l.Spec = sp.ID
+				s.LeakTests = append(s.LeakTests, l)
 			}
 		case e.Name == EntryCounter:
 			var ba struct{ Before, After map[string]int }
@@ -490,10 +516,9 @@ func fill(dst *string, v string) {
 	}
 }
 
-// Write writes s as indented JSON.
+// Write writes s as compact JSON (a run's summary is read by programs; jq formats it).
 func (s *Summary) Write(w io.Writer) error {
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(s)
 }

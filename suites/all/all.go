@@ -60,6 +60,8 @@ type RunConfig struct {
 	Verbose bool
 	// FailFast stops the run at the first failed spec; the rest are reported as not run.
 	FailFast bool
+	// TraceAll keeps every spec's APDU trace in the reports, not only the failed specs'.
+	TraceAll bool
 }
 
 // ErrAlreadyRan is returned when the suites already ran in this process.
@@ -176,6 +178,7 @@ func Run(cfg RunConfig) (passed bool, err error) {
 			Target:    info,
 			Lookup:    lookup,
 			Behaviour: behaviourAnswers(tcfg),
+			TraceAll:  cfg.TraceAll,
 		})
 	})
 

@@ -190,13 +190,24 @@ func Run(cfg RunConfig) (passed bool, err error) {
 	rc.Succinct = !cfg.Verbose
 	rc.Verbose = cfg.Verbose
 	rc.SilenceSkips = !cfg.Verbose
-	gomega.RegisterFailHandler(ginkgo.Fail)
+	gomega.RegisterFailHandler(humanFail)
 	t := &failT{}
 	passed = ginkgo.RunSpecs(t, SuiteName, sc, rc)
 	if reportErr != nil {
 		return false, fmt.Errorf("write reports: %w", reportErr)
 	}
 	return passed && !t.failed, nil
+}
+
+// humanFail is Ginkgo's Fail with the message written for people (reports.Humanize): byte
+// slices in hex, no pointer addresses, an error without the dump of its fields, on the console
+// and in every report alike.
+func humanFail(message string, callerSkip ...int) {
+	skip := 1 // this function
+	if len(callerSkip) > 0 {
+		skip += callerSkip[0]
+	}
+	ginkgo.Fail(reports.Humanize(message), skip)
 }
 
 // lookup finds a spec's catalogue entry.

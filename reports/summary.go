@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega/gmeasure"
 
 	"github.com/taimen-dev/taimen/internal/readfile"
 	"github.com/taimen-dev/taimen/reader"
@@ -462,6 +463,10 @@ func entries(s *Summary, sp *Spec, es types.ReportEntries) {
 			s.LeakTests = append(s.LeakTests, l)
 			continue
 		}
+		if x, ok := e.Value.GetRawValue().(*gmeasure.Experiment); ok && (e.Name == EntryTiming || strings.HasPrefix(e.Name, EntryTimingPrefix)) {
+			s.Timing = append(s.Timing, experimentTimings(strings.TrimPrefix(e.Name, EntryTimingPrefix), sp.ID, x, nil)...)
+			continue
+		}
 		raw := entryJSON(e)
 		switch {
 		case e.Name == EntryTarget:
@@ -498,7 +503,7 @@ func entries(s *Summary, sp *Spec, es types.ReportEntries) {
 				counters = append(counters, ba.Before, ba.After)
 			}
 		case e.Name == EntryTiming || strings.HasPrefix(e.Name, EntryTimingPrefix):
-			s.Timing = append(s.Timing, experimentTimings(strings.TrimPrefix(e.Name, EntryTimingPrefix), sp.ID, raw)...)
+			s.Timing = append(s.Timing, experimentTimings(strings.TrimPrefix(e.Name, EntryTimingPrefix), sp.ID, nil, func() []byte { return raw })...)
 		}
 	}
 	switch len(counters) {

@@ -176,7 +176,7 @@ func Run(cfg RunConfig) (passed bool, err error) {
 		_, reportErr = reports.WriteAll(cfg.OutDir, r, scrub, reports.Options{
 			Tool:      reports.Tool{Name: "taimen", Version: cfg.Version, Go: runtime.Version(), Ginkgo: types.VERSION},
 			Target:    info,
-			Lookup:    lookup,
+			Lookup:    lookupIn(suites.Catalogue()),
 			Behaviour: behaviourAnswers(tcfg),
 			TraceAll:  cfg.TraceAll,
 		})
@@ -210,14 +210,16 @@ func humanFail(message string, callerSkip ...int) {
 	ginkgo.Fail(reports.Humanize(message), skip)
 }
 
-// lookup finds a spec's catalogue entry.
-func lookup(id string) (reports.SpecMeta, bool) {
-	for _, m := range suites.Catalogue() {
-		if m.ID == id {
-			return reports.SpecMeta{ID: m.ID, Title: m.Title, Area: m.Area, App: m.App, Checks: m.Checks, Expect: m.Expect}, true
-		}
+// lookupIn finds a spec's catalogue entry in ms (indexed once: a run looks up every spec).
+func lookupIn(ms []suites.Meta) func(id string) (reports.SpecMeta, bool) {
+	byID := make(map[string]reports.SpecMeta, len(ms))
+	for _, m := range ms {
+		byID[m.ID] = reports.SpecMeta{ID: m.ID, Title: m.Title, Area: m.Area, App: m.App, Checks: m.Checks, Expect: m.Expect}
 	}
-	return reports.SpecMeta{}, false
+	return func(id string) (reports.SpecMeta, bool) {
+		m, ok := byID[id]
+		return m, ok
+	}
 }
 
 // Catalogue declares every spec without running any (a Ginkgo dry run) and

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -92,8 +93,26 @@ type TraceRef struct {
 	Note      string `json:"note,omitempty"` // how to keep it when it was not
 }
 
+// jsonOnly are taimen's entries whose Ginkgo text form (a %+v of maps) only repeats their JSON.
+var jsonOnly = map[string]bool{EntryTarget: true, EntryCounter: true, EntryRunCounters: true, EntryLeak: true}
+
+// asJSONOnly gives one of those entries a one-line text form: Ginkgo would otherwise format
+// its value a second time, as %+v.
+func asJSONOnly(e types.ReportEntry) types.ReportEntry {
+	if !jsonOnly[e.Name] {
+		return e
+	}
+	b, err := json.Marshal(e.Value.GetRawValue())
+	if err != nil {
+		return e
+	}
+	e.Value = types.WrapEntryValue(json.RawMessage(b))
+	e.Value.Representation = "(the value is in AsJSON)"
+	return e
+}
+
 // withTraceRefs is r with every trace entry (and trace digest entry) replaced by one TraceRef
-// per spec, pointing into the summary.
+// per spec, pointing into the summary, and taimen's other entries in JSON only (asJSONOnly).
 func withTraceRefs(r types.Report, s *Summary) types.Report {
 	kept := map[string]*Spec{}
 	for i := range s.Specs {
@@ -109,7 +128,7 @@ func withTraceRefs(r types.Report, s *Summary) types.Report {
 				continue
 			}
 			if e.Name != EntryTrace {
-				es = append(es, e)
+				es = append(es, asJSONOnly(e))
 				continue
 			}
 			if referred {

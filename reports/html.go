@@ -246,7 +246,8 @@ func newView(s *Summary, o HTMLOptions) view {
 
 // failOf is a failed spec as the failures section shows it.
 func failOf(sp Spec, o HTMLOptions) failView {
-	fv := failView{specView: specView{Spec: sp, Anchor: anchor(sp), Dur: formatDuration(sp.Duration)}, Answered: Answered(sp)}
+	fv := failView{specView: specView{Spec: sp, Anchor: anchor(sp), Dur: formatDuration(sp.Duration), Exchange: len(sp.Trace) + sp.TraceOmitted},
+		Answered: Answered(sp)}
 	es, last := Around(sp)
 	if len(es) > 0 {
 		fv.More = es[0].Seq - 1

@@ -48,6 +48,7 @@ func TestHTMLContent(t *testing.T) {
 		{"what the failed spec expected", "<dt>Expected</dt>"},
 		{"what the card answered", "VERIFY surface/0012 → 6A80 (incorrect parameters in the data field)"},
 		{"the exchange it failed after", `<tr class="at" title="redacted — command: secret">`},
+		{"the failure links to its whole trace", `<a href="#trace-spec-CC-003">whole trace</a>`},
 		{"Welch's t-test", "<td class=\"num\">-0.41</td><td class=\"num\">597.3</td><td class=\"num\">0.68</td>"},
 		{"sample sizes", "285 / 285"},
 	} {

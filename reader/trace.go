@@ -72,8 +72,18 @@ type Trace struct {
 	rec   *recorder
 	limit int
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// entries holds at most 2×limit entries; the last limit of them are the kept ones. Trimming
+	// only when it is full moves limit entries once per limit appends: O(1) amortised.
 	entries []Entry
+	digest  TraceDigest
+}
+
+// TraceDigest sums up a whole trace, the exchanges a Limit dropped included.
+type TraceDigest struct {
+	Exchanges int           `json:"exchanges"`   // exchanges and resets recorded
+	Bytes     int64         `json:"bytes"`       // command and response bytes, status words included
+	Duration  time.Duration `json:"duration_ns"` // time spent waiting for the card
 }
 
 // NewTrace wraps t; the trace assumes t's card was just reset (no application selected).
@@ -86,22 +96,41 @@ func NewTrace(t Transport, opts TraceOptions) *Trace {
 func (t *Trace) add(_ context.Context, e Entry) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.entries = append(t.entries, e)
-	if t.limit > 0 && len(t.entries) > t.limit {
-		t.entries = slices.Delete(t.entries, 0, len(t.entries)-t.limit)
+	t.digest.Exchanges++
+	t.digest.Duration += e.Duration
+	if t.limit > 0 && len(t.entries) == 2*t.limit {
+		n := copy(t.entries, t.entries[t.limit:])
+		clear(t.entries[n:]) // drop the strings the moved-out entries held
+		t.entries = t.entries[:n]
 	}
+	t.entries = append(t.entries, e)
 }
 
-// Entries returns a copy of the recorded entries, oldest first.
+// Entries returns a copy of the recorded entries, oldest first: the most recent Limit of them.
 func (t *Trace) Entries() []Entry {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return slices.Clone(t.entries)
+	kept := t.entries
+	if t.limit > 0 && len(kept) > t.limit {
+		kept = kept[len(kept)-t.limit:]
+	}
+	return slices.Clone(kept)
+}
+
+// Digest returns the count, bytes and time of every exchange recorded so far.
+func (t *Trace) Digest() TraceDigest {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.digest
 }
 
 // Transmit sends cmd through the wrapped transport and records the exchange.
 func (t *Trace) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
-	return t.rec.transmit(ctx, t.inner, cmd)
+	rsp, err := t.rec.transmit(ctx, t.inner, cmd)
+	t.mu.Lock()
+	t.digest.Bytes += int64(len(cmd) + len(rsp))
+	t.mu.Unlock()
+	return rsp, err
 }
 
 // Reset resets the wrapped transport and records it as an entry with Op "RESET".

@@ -327,3 +327,55 @@ func TestLoggingWritesRedactedLines(t *testing.T) {
 		t.Errorf("failed exchange logged as %+v, want a WARN line with the error", last)
 	}
 }
+
+// TestTraceLimitWraps: past the limit, many times over, the trace keeps the most recent entries
+// in order, and the digest still counts every exchange, its bytes and its time.
+func TestTraceLimitWraps(t *testing.T) {
+	const sel = "00A4040C0AD3921000310001010402"
+	for _, tc := range []struct{ limit, sends int }{{1, 5}, {3, 3}, {3, 7}, {4, 23}, {0, 9}} {
+		t.Run(fmt.Sprintf("limit %d, %d sent", tc.limit, tc.sends), func(t *testing.T) {
+			card := newFakeCard(map[string]string{sel: "9000"})
+			tr := NewTrace(NewEmulated(card), TraceOptions{Limit: tc.limit, Now: fakeClock()})
+			for range tc.sends {
+				if _, err := tr.Transmit(context.Background(), mustHex(sel)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := tc.sends
+			if tc.limit > 0 {
+				want = min(tc.limit, tc.sends)
+			}
+			var seqs []int
+			for _, e := range tr.Entries() {
+				seqs = append(seqs, e.Seq)
+			}
+			var wantSeqs []int
+			for i := tc.sends - want + 1; i <= tc.sends; i++ {
+				wantSeqs = append(wantSeqs, i)
+			}
+			if d := cmp.Diff(wantSeqs, seqs); d != "" {
+				t.Errorf("kept (-want +got):\n%s", d)
+			}
+			wantDigest := TraceDigest{Exchanges: tc.sends, Bytes: int64(tc.sends * (len(sel)/2 + 2)), Duration: time.Duration(tc.sends) * time.Millisecond}
+			if d := cmp.Diff(wantDigest, tr.Digest()); d != "" {
+				t.Errorf("digest (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// BenchmarkTraceLimit: recording past the limit costs the same per exchange whatever the limit
+// (a trim per exchange made it grow with the limit).
+func BenchmarkTraceLimit(b *testing.B) {
+	const sel = "00A4040C0AD3921000310001010402"
+	for _, limit := range []int{100, 10000} {
+		b.Run(fmt.Sprint(limit), func(b *testing.B) {
+			card := newFakeCard(map[string]string{sel: "9000"})
+			tr := NewTrace(NewEmulated(card), TraceOptions{Limit: limit})
+			cmd := mustHex(sel)
+			for b.Loop() {
+				tr.Transmit(context.Background(), cmd)
+			}
+		})
+	}
+}

@@ -30,16 +30,19 @@ func rank(outcome string) int {
 	return 0
 }
 
-// Worse reports whether the spec regressed: it passed and now is skipped or
-// fails, or it was skipped and now fails. A spec that disappeared is not
-// counted worse (suites change); it is listed.
-func (c Change) Worse() bool { return c.Old != "" && c.New != "" && rank(c.New) < rank(c.Old) }
+// Worse reports whether the spec regressed: it did not fail and now fails. A spec that passed
+// and now did not run is not a regression (Skipped: another target or filter skips it); nor
+// is a spec that disappeared (suites change). Both are listed.
+func (c Change) Worse() bool { return c.Old != "" && c.New == OutcomeFail && c.Old != OutcomeFail }
+
+// Skipped reports whether the spec passed and now did not run.
+func (c Change) Skipped() bool { return c.Old == OutcomePass && c.New == OutcomeSkip }
 
 // Better reports whether the spec improved.
 func (c Change) Better() bool { return c.Old != "" && c.New != "" && rank(c.New) > rank(c.Old) }
 
-// Kind is "worse", "better", "added", "removed" or "changed" (same outcome,
-// another state, e.g. failed → timedout).
+// Kind is "worse" (a regression: now failing), "skipped" (passed, now not run), "better",
+// "added", "removed" or "changed" (same outcome, another state, e.g. failed → timedout).
 func (c Change) Kind() string {
 	switch {
 	case c.Old == "":
@@ -48,6 +51,8 @@ func (c Change) Kind() string {
 		return "removed"
 	case c.Worse():
 		return "worse"
+	case c.Skipped():
+		return "skipped"
 	case c.Better():
 		return "better"
 	}
@@ -61,8 +66,8 @@ func key(s Spec) string {
 	return s.Title
 }
 
-// Diff lists the specs whose state changed from old to new, worse first,
-// then by spec.
+// Diff lists the specs whose state changed from old to new: the regressions first, then the
+// specs that passed and no longer run, then the rest; by spec within each kind.
 func Diff(old, new *Summary) []Change {
 	was := map[string]Spec{}
 	for _, s := range old.Specs {
@@ -86,7 +91,7 @@ func Diff(old, new *Summary) []Change {
 			out = append(out, Change{Spec: k, Title: s.Title, Old: s.Outcome, OldState: s.State})
 		}
 	}
-	order := map[string]int{"worse": 0, "removed": 1, "changed": 2, "better": 3, "added": 4}
+	order := map[string]int{"worse": 0, "skipped": 1, "removed": 2, "changed": 3, "better": 4, "added": 5}
 	slices.SortStableFunc(out, func(a, b Change) int {
 		if d := order[a.Kind()] - order[b.Kind()]; d != 0 {
 			return d
@@ -114,7 +119,7 @@ func WriteDiff(w io.Writer, changes []Change) (worse int, err error) {
 		return 0, err
 	}
 	var parts []string
-	for _, k := range []string{"worse", "removed", "changed", "better", "added"} {
+	for _, k := range []string{"worse", "skipped", "removed", "changed", "better", "added"} {
 		if counts[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
 		}
@@ -128,4 +133,22 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// Warnings say why two runs may not be comparable: another target kind, reader, card (ATR),
+// profile or label filter. Empty when they agree.
+func Warnings(old, new *Summary) []string {
+	var out []string
+	for _, f := range []struct{ what, a, b string }{
+		{"target", old.Target.Kind, new.Target.Kind},
+		{"reader", old.Target.Reader, new.Target.Reader},
+		{"card (ATR)", old.Target.ATR, new.Target.ATR},
+		{"profile", old.Target.Profile, new.Target.Profile},
+		{"label filter", old.LabelFilter, new.LabelFilter},
+	} {
+		if f.a != f.b {
+			out = append(out, fmt.Sprintf("the runs differ in %s: %s → %s", f.what, orDash(f.a), orDash(f.b)))
+		}
+	}
+	return out
 }

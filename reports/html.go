@@ -55,19 +55,45 @@ func RenderHTML(w io.Writer, s *Summary, o HTMLOptions) error {
 }
 
 type view struct {
-	S             *Summary
-	Pass          bool
-	Started       string
-	Duration      string
-	Areas         []areaView
-	SpecsRun      int
-	Timing        []timingRow
-	TimingChart   *chart
-	APDU          []timingRow
-	APDUChart     *chart
-	Counters      []counterRow
+	S           *Summary
+	Pass        bool
+	Started     string
+	Duration    string
+	Areas       []areaView
+	SpecsRun    int
+	Timing      []timingRow
+	TimingChart *chart
+	APDU        []timingRow
+	APDUChart   *chart
+	Counters    []counterRow
+	// Unchanged are the specs whose recorded counters all stayed as they were (folded).
+	Unchanged     []specView
 	TraceSpecs    int
 	TraceExchange int
+	// Causes are the failed specs grouped by the cause their messages end in.
+	Causes []causeView
+	Failed int
+	// Digest sums up the traces the summary holds only as digests (passed specs).
+	Digest      reader.TraceDigest
+	DigestSpecs int
+	Leaks       []leakRow
+}
+
+type causeView struct {
+	Text  string
+	Specs []failView
+}
+
+type failView struct {
+	specView
+	Answered string
+	Around   []entryView
+	More     int // exchanges before the ones shown
+}
+
+type leakRow struct {
+	LeakTest
+	Anchor, Figures, MeanA, MeanB, Verdict string
 }
 
 type areaView struct {
@@ -119,6 +145,7 @@ type entryView struct {
 	Dur               string
 	Redacted          string
 	OK                bool
+	Failed            bool // the last exchange before the failure
 }
 
 func newView(s *Summary, o HTMLOptions) view {
@@ -158,7 +185,18 @@ func newView(s *Summary, o HTMLOptions) view {
 			v.TraceExchange += sv.Exchange
 		}
 		if sp.Counters != nil {
-			v.Counters = append(v.Counters, counterRows(sv)...)
+			rows := counterRows(sv)
+			changed := slices.DeleteFunc(rows, func(r counterRow) bool { return !r.Changed })
+			if len(changed) == 0 {
+				v.Unchanged = append(v.Unchanged, sv)
+			}
+			v.Counters = append(v.Counters, changed...)
+		}
+		if len(sp.Trace) == 0 && sp.TraceDigest != nil {
+			v.DigestSpecs++
+			v.Digest.Exchanges += sp.TraceDigest.Exchanges
+			v.Digest.Bytes += sp.TraceDigest.Bytes
+			v.Digest.Duration += sp.TraceDigest.Duration
 		}
 	}
 	for _, a := range s.Areas {
@@ -181,14 +219,46 @@ func newView(s *Summary, o HTMLOptions) view {
 		}
 	}
 	v.TimingChart = newChart(durations)
-	samples := apduSamples(s.Specs)
 	var apdu []series
 	for _, t := range s.APDULatency {
+		// No dots: the summary keeps the distribution, not every exchange.
 		v.APDU = append(v.APDU, row(t))
-		apdu = append(apdu, series{label: t.Command, stats: t.Stats, samples: samples[t.Command]})
+		apdu = append(apdu, series{label: t.Command, stats: t.Stats})
 	}
 	v.APDUChart = newChart(apdu)
+	for _, c := range Causes(s) {
+		cv := causeView{Text: c.Text}
+		for _, sp := range c.Specs {
+			cv.Specs = append(cv.Specs, failOf(sp, o))
+			v.Failed++
+		}
+		v.Causes = append(v.Causes, cv)
+	}
+	for _, l := range s.LeakTests {
+		r := leakRow{LeakTest: l, Anchor: anchor(Spec{ID: l.Spec}), Figures: l.Figures(),
+			MeanA: strconv.FormatFloat(l.MeanA, 'f', 2, 64) + " µs", MeanB: strconv.FormatFloat(l.MeanB, 'f', 2, 64) + " µs", Verdict: "no leak detected"}
+		if l.Leak {
+			r.Verdict = "LEAK"
+		}
+		v.Leaks = append(v.Leaks, r)
+	}
 	return v
+}
+
+// failOf is a failed spec as the failures section shows it.
+func failOf(sp Spec, o HTMLOptions) failView {
+	fv := failView{specView: specView{Spec: sp, Anchor: anchor(sp), Dur: formatDuration(sp.Duration), Exchange: len(sp.Trace) + sp.TraceOmitted},
+		Answered: Answered(sp)}
+	es, last := Around(sp)
+	if len(es) > 0 {
+		fv.More = es[0].Seq - 1
+	}
+	for i, e := range es {
+		ev := entryOf(e, time.Time{}, o)
+		ev.Failed = i == last
+		fv.Around = append(fv.Around, ev)
+	}
+	return fv
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -267,15 +337,20 @@ func traceOf(sv specView, o HTMLOptions) traceView {
 		if i == 0 {
 			t0 = e.Start
 		}
-		ev := entryView{Seq: e.Seq, Op: e.Op, Object: e.Object, Command: clip(e.Command, o.MaxHexBytes), Response: clip(e.Response, o.MaxHexBytes),
-			SW: e.SW, Err: e.Err, Dur: formatDuration(e.Duration), OK: e.SW == "9000" || e.Op == "RESET" && e.Err == ""}
-		if !e.Start.IsZero() && !t0.IsZero() {
-			ev.At = "+" + formatDuration(e.Start.Sub(t0))
-		}
-		ev.Redacted = redactionNote(e)
-		tv.Entries = append(tv.Entries, ev)
+		tv.Entries = append(tv.Entries, entryOf(e, t0, o))
 	}
 	return tv
+}
+
+// entryOf is an exchange as a trace table shows it; At is relative to t0 (none if zero).
+func entryOf(e reader.Entry, t0 time.Time, o HTMLOptions) entryView {
+	ev := entryView{Seq: e.Seq, Op: e.Op, Object: e.Object, Command: clip(e.Command, o.MaxHexBytes), Response: clip(e.Response, o.MaxHexBytes),
+		SW: e.SW, Err: e.Err, Dur: formatDuration(e.Duration), OK: e.SW == "9000" || e.Op == "RESET" && e.Err == ""}
+	if !e.Start.IsZero() && !t0.IsZero() {
+		ev.At = "+" + formatDuration(e.Start.Sub(t0))
+	}
+	ev.Redacted = redactionNote(e)
+	return ev
 }
 
 func redactionNote(e reader.Entry) string {
@@ -310,15 +385,6 @@ type series struct {
 	samples    []float64
 }
 
-// ellipsis shortens s to n runes.
-func ellipsis(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
 // chart is a log-scale strip-and-box plot of durations, one row per
 // command: dots are the samples, the box spans p25–p75 with the median,
 // whiskers reach min and max, ticks mark p90 and p99.
@@ -351,13 +417,14 @@ type tick struct {
 }
 
 const (
-	chartW      = 1000
-	chartLeft   = 230
-	chartRight  = 150
-	rowH        = 34
-	chartTop    = 12
-	chartBottom = 52
-	maxPoints   = 400
+	chartW       = 1000
+	chartMaxLeft = 500 // the widest label column
+	chartLeft    = 230
+	chartRight   = 150
+	rowH         = 34
+	chartTop     = 12
+	chartBottom  = 52
+	maxPoints    = 400
 )
 
 func newChart(rows []series) *chart {
@@ -373,7 +440,14 @@ func newChart(rows []series) *chart {
 	if dhi <= dlo {
 		dhi = dlo + 1
 	}
-	c := &chart{W: chartW, X0: chartLeft, X1: chartW - chartRight, Top: chartTop, LabelX: chartLeft - 12, ValueX: chartW - chartRight + 14}
+	// The label column is as wide as the longest label (estimated from its characters), so
+	// that none is cut off, up to half the chart; a longer label is shortened, whole in its tooltip.
+	left := chartLeft
+	for _, r := range rows {
+		left = max(left, labelWidth(r.label, 12.5), labelWidth(r.sub, 10.5))
+	}
+	left = min(left, chartMaxLeft)
+	c := &chart{W: chartW, X0: float64(left), X1: chartW - chartRight, Top: chartTop, LabelX: float64(left - 12), ValueX: chartW - chartRight + 14}
 	c.H = chartTop + rowH*len(rows) + chartBottom
 	c.Bottom = float64(chartTop + rowH*len(rows))
 	c.LegendY = c.Bottom + 42
@@ -398,7 +472,7 @@ func newChart(rows []series) *chart {
 		if r.sub != "" {
 			title += " — " + r.sub
 		}
-		cr := chartRow{Label: ellipsis(r.label, 34), Sub: ellipsis(r.sub, 40), Title: title, N: "n=" + strconv.Itoa(r.stats.N), Median: formatNs(r.stats.Median), P99: formatNs(r.stats.P99),
+		cr := chartRow{Label: fitLabel(r.label, 12.5, left), Sub: fitLabel(r.sub, 10.5, left), Title: title, N: "n=" + strconv.Itoa(r.stats.N), Median: formatNs(r.stats.Median), P99: formatNs(r.stats.P99),
 			Y: y, BoxTop: y - 7, BoxH: 14, Y0: y - 5, Y1: y + 5, RowTop: top, RowH: rowH, Stripe: i%2 == 1,
 			Min: x(r.stats.Min), P25: x(r.stats.P25), Med: x(r.stats.Median), P75: x(r.stats.P75), P90: x(r.stats.P90), P99x: x(r.stats.P99), Max: x(r.stats.Max)}
 		step := 1
@@ -416,3 +490,28 @@ func newChart(rows []series) *chart {
 }
 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
+
+// labelWidth estimates the width in the SVG's units of a label in a sans-serif font of the given
+// size, plus the gap to the plot: 0.6 em per Latin character, 1 em per wide (CJK) one.
+func labelWidth(s string, size float64) int {
+	w := 0.0
+	for _, r := range s {
+		if r >= 0x1100 {
+			w += size
+		} else {
+			w += 0.6 * size
+		}
+	}
+	return int(math.Ceil(w)) + 24
+}
+
+// fitLabel shortens a label that does not fit a label column of width left.
+func fitLabel(s string, size float64, left int) string {
+	for r := []rune(s); labelWidth(string(r), size) > left && len(r) > 1; {
+		r = r[:len(r)-1]
+		if labelWidth(string(r)+"…", size) <= left {
+			return string(r) + "…"
+		}
+	}
+	return s
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,9 +44,16 @@ func TestHTMLContent(t *testing.T) {
 		{"timing chart", `aria-label="latency distribution by command"`},
 		{"timing row", "face-to-face read"},
 		{"percentile column", "<th class=\"num\">p99</th>"},
-		{"trace", `<details id="trace-spec-RD-001">`},
-		{"redacted data shown as such", "[redacted 2300 bytes]"},
-		{"redaction reason", "response: personal data"},
+		{"trace of the failed spec", `<details id="trace-spec-CC-003">`},
+		{"redacted data shown as such", "[redacted 14 bytes]"},
+		{"redaction reason", "command: secret"},
+		{"digest of the passed specs' traces", "4 exchanges, 2348 bytes"},
+		{"what the failed spec expected", "<dt>Expected</dt>"},
+		{"what the card answered", "VERIFY surface/0012 → 6A80 (incorrect parameters in the data field)"},
+		{"the exchange it failed after", `<tr class="at" title="redacted — command: secret">`},
+		{"the failure links to its whole trace", `<a href="#trace-spec-CC-003">whole trace</a>`},
+		{"Welch's t-test", "<td class=\"num\">-0.41</td><td class=\"num\">597.3</td><td class=\"num\">0.68</td>"},
+		{"sample sizes", "285 / 285"},
 	} {
 		if !strings.Contains(html, tc.want) {
 			t.Errorf("%s: %q not in the HTML", tc.name, tc.want)
@@ -110,4 +118,41 @@ func TestHTMLInBrowser(t *testing.T) {
 		t.Error(err)
 	}
 	t.Logf("screenshot: %s", res.Screenshot)
+}
+
+// TestHTMLFailuresFirst: the failures come before every other section, each with what it
+// expected and what the card answered; a run without failures has no such section.
+func TestHTMLFailuresFirst(t *testing.T) {
+	html := render(t, Build(syntheticReport(), testOptions))
+	f, sum := strings.Index(html, `<section id="failures"`), strings.Index(html, `<h2 id="summary">`)
+	if f < 0 || sum < 0 || f > sum || f > strings.Index(html, "<h2") {
+		t.Fatalf("the failures section (at %d) is not the first section (summary at %d, first h2 at %d)", f, sum, strings.Index(html, "<h2"))
+	}
+	sec := html[f:sum]
+	for _, want := range []string{"CC-003", "TM-010", "A spec timeout occurred", syntheticFailures["CC-003"].Message} {
+		if !strings.Contains(sec, want) {
+			t.Errorf("the failures section lacks %q", want)
+		}
+	}
+	passing := Build(syntheticReport(), testOptions)
+	passing.Specs = slices.DeleteFunc(passing.Specs, func(sp Spec) bool { return sp.Outcome == OutcomeFail })
+	if html := render(t, passing); strings.Contains(html, `id="failures"`) {
+		t.Error("a run without failures has a failures section")
+	}
+}
+
+// TestHTMLCounters: changed counters are listed, unchanged ones folded.
+func TestHTMLCounters(t *testing.T) {
+	s := Build(syntheticReport(), testOptions)
+	s.Specs = append(s.Specs, Spec{ID: "RD-002", Title: "unchanged", Outcome: OutcomePass, State: "passed",
+		Counters: &Counters{Before: map[string]int{"surface/0012": 10}, After: map[string]int{"surface/0012": 10}}})
+	html := render(t, s)
+	changed := html[strings.Index(html, `id="counters-changed"`):]
+	changed = changed[:strings.Index(changed, "</table>")]
+	if !strings.Contains(changed, "CC-003") || strings.Contains(changed, "text/0015") || strings.Contains(changed, "RD-002") {
+		t.Errorf("the changed-counters table should list surface/0012 of CC-003 only:\n%s", changed)
+	}
+	if !strings.Contains(html, `1 spec left every counter unchanged</summary>`) || !strings.Contains(html, `<a href="#spec-RD-002">RD-002</a>`) {
+		t.Error("RD-002's unchanged counters are not folded")
+	}
 }

@@ -8,9 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/onsi/ginkgo/v2/reporters"
+
+	"github.com/taimen-dev/taimen/reader"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -20,8 +23,15 @@ const golden = "testdata/summary.golden.json"
 // TestSummaryGolden pins the JSON summary of a small synthetic report: the
 // schema as consumers see it.
 func TestSummaryGolden(t *testing.T) {
-	var b bytes.Buffer
-	if err := Build(syntheticReport(), testOptions).Write(&b); err != nil {
+	var compact, b bytes.Buffer
+	if err := Build(syntheticReport(), testOptions).Write(&compact); err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(compact.Bytes(), []byte("\n")); n != 1 {
+		t.Errorf("the summary is written on %d lines, want 1 (compact JSON)", n)
+	}
+	// The golden file is indented, for people and for readable diffs.
+	if err := json.Indent(&b, compact.Bytes(), "", "  "); err != nil {
 		t.Fatal(err)
 	}
 	if *update {
@@ -59,12 +69,16 @@ func TestBuild(t *testing.T) {
 		{"spec order", []string{s.Specs[0].ID, s.Specs[len(s.Specs)-1].ID}, []string{"CC-003", "XX-001"}},
 		{"title without ID", byID["RD-001"].Title, "every application answers SELECT by AID"},
 		{"area and app from labels", [2]string{byID["RC-011"].Area, byID["RC-011"].App}, [2]string{"counters", "surface"}},
-		{"failure", *byID["CC-003"].Failure, Failure{Node: "It", Message: syntheticFailures["CC-003"].Message, Location: "checkcodes/checkcodes.go:88"}},
+		{"failure", *byID["CC-003"].Failure, Failure{Node: "It", Message: syntheticFailures["CC-003"].Message, Location: "checkcodes/checkcodes.go:88",
+			At: syntheticFailures["CC-003"].TimelineLocation.Time}},
 		{"timeout is a failure", [2]string{byID["TM-010"].State, byID["TM-010"].Outcome}, [2]string{"timedout", OutcomeFail}},
 		{"skip reason from Skip", byID["RC-011"].SkipReason, "needs an emulated card"},
 		{"skip reason of a filtered spec", strings.HasPrefix(byID["RC-020"].SkipReason, "not selected"), true},
 		{"counters before and after", *byID["CC-003"].Counters, Counters{Before: map[string]int{"surface/0012": 10, "text/0015": 10}, After: map[string]int{"surface/0012": 9, "text/0015": 10}}},
-		{"trace", len(byID["RD-001"].Trace), 4},
+		{"a passed spec keeps a digest", [2]any{len(byID["RD-001"].Trace), *byID["RD-001"].TraceDigest},
+			[2]any{0, reader.TraceDigest{Exchanges: 4, Bytes: 15 + 2 + 19 + 2 + 8 + 2300 + 2, Duration: 995 * time.Microsecond}}},
+		{"a failed spec keeps its trace", [2]any{len(byID["CC-003"].Trace), byID["CC-003"].TraceDigest.Exchanges}, [2]any{2, 2}},
+		{"whose traces", s.Traces, TracesFailed},
 		{"APDUs per spec", [2]int{byID["RD-001"].APDUs, byID["CC-003"].APDUs}, [2]int{4, 23}},
 		{"APDUs of the run", s.APDUs, 27},
 		{"APDUs of an area", s.Areas[0].APDUs, 23},
@@ -215,10 +229,20 @@ func TestWriteAll(t *testing.T) {
 	}
 	for _, sr := range g.SpecReports {
 		for _, e := range sr.ReportEntries {
-			if e.Name == EntryTrace && !strings.Contains(e.Value.Representation, "exchanges") {
-				t.Errorf("trace representation not shortened: %.200s", e.Value.Representation)
+			if e.Name == EntryTrace && !strings.Contains(e.Value.AsJSON, `"see":"summary.json"`) {
+				t.Errorf("ginkgo-report.json holds a trace, not a reference to the summary: %.200s", e.Value.AsJSON)
 			}
 		}
+	}
+	// Ginkgo's JSON still gives the summary's counters, target and timings (not the traces).
+	fromFile := Build(g, testOptions)
+	for i, sp := range fromFile.Specs {
+		if d := cmp.Diff(sum.Specs[i].Counters, sp.Counters); d != "" {
+			t.Errorf("%s: counters from ginkgo-report.json (-summary +ginkgo):\n%s", sp.ID, d)
+		}
+	}
+	if fromFile.Target != sum.Target || len(fromFile.Timing) != len(sum.Timing) || len(fromFile.LeakTests) != 1 {
+		t.Errorf("from ginkgo-report.json: target %+v, %d timings, %d leak tests", fromFile.Target, len(fromFile.Timing), len(fromFile.LeakTests))
 	}
 	var raw map[string]any
 	b, _ := os.ReadFile(f.Summary)
@@ -230,6 +254,7 @@ func TestWriteAll(t *testing.T) {
 func TestTraceCap(t *testing.T) {
 	o := testOptions
 	o.MaxTrace = 2
+	o.TraceAll = true
 	for _, sp := range Build(syntheticReport(), o).Specs {
 		if sp.ID == "RD-001" && (len(sp.Trace) != 2 || sp.TraceOmitted != 2) {
 			t.Errorf("trace %d, omitted %d", len(sp.Trace), sp.TraceOmitted)

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"strings"
@@ -51,12 +52,14 @@ func TestScrubberReport(t *testing.T) {
 	r.SpecReports[2].CapturedGinkgoWriterOutput = "pin 5931\n"
 	r.SpecReports[1].ReportEntries = append(r.SpecReports[1].ReportEntries,
 		entry(EntryTrace, []reader.Entry{{Seq: 5931, Op: "VERIFY", Command: "0020008104" + "35393331", SW: "9000"}}))
-	out, n, err := NewScrubber("5931", "番号　太郎").Report(shortenTraces(r)) // as WriteAll does
+	out, n, err := NewScrubber("5931", "番号　太郎").Report(r) // as WriteAll does when a scan finds a value
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 3 {
-		t.Errorf("removed %d values, want 3 (message, captured output, the PIN's hex in a trace)", n)
+	if n != 5 {
+		// The trace entry's value is written twice, as JSON and as Ginkgo's %+v text (which
+		// shows the sequence number 5931 as a token too).
+		t.Errorf("removed %d values, want 5 (message, captured output, the PIN's hex in a trace's JSON and text, its sequence number in the text)", n)
 	}
 	b, _ := json.Marshal(out)
 	if strings.Contains(string(b), "番号　太郎") || strings.Contains(string(b), "35393331") || strings.Contains(string(b), "pin 5931") {
@@ -108,5 +111,51 @@ func TestScrubberWriter(t *testing.T) {
 	}
 	if w.Scrubbed() != 2 {
 		t.Errorf("scrubbed %d", w.Scrubbed())
+	}
+}
+
+// TestScrubTyped: Scrub removes values from a summary in place, traces and maps of strings
+// included, without a JSON round trip; jsonClean tells a clean text from one to scrub.
+func TestScrubTyped(t *testing.T) {
+	sc := NewScrubber("5931", "番号　太郎")
+	s := Build(syntheticReport(), testOptions)
+	s.Specs[0].Failure = &Failure{Message: "PIN 5931 refused for 番号　太郎"}
+	s.Specs[0].Trace = []reader.Entry{{Seq: 5931, Command: "0020008104" + "35393331"}, {Seq: 2, Command: "0020008104" + "35393331"}}
+	s.Behaviour = []BehaviourAnswer{{Field: "filler", Value: "5931", Source: "x"}}
+	var before bytes.Buffer
+	s.Write(&before)
+	if sc.jsonClean(before.Bytes()) {
+		t.Fatal("jsonClean: a summary holding the PIN is clean")
+	}
+	if n := sc.Scrub(s); n != 5 {
+		t.Errorf("Scrub removed %d values, want 5 (message ×2, the hex in two trace entries, the behaviour value)", n)
+	}
+	var after bytes.Buffer
+	s.Write(&after)
+	for _, leak := range []string{"番号　太郎", "35393331", `"5931"`, "PIN 5931"} {
+		if strings.Contains(after.String(), leak) {
+			t.Errorf("%q left in the scrubbed summary", leak)
+		}
+	}
+	if s.Specs[0].Trace[0].Seq != 5931 {
+		t.Error("a number equal to the PIN was changed")
+	}
+	for _, tc := range []struct {
+		name  string
+		value string
+		text  string
+		clean bool
+	}{
+		{"nothing", "5931", `{"a":"b"}`, true},
+		{"value in a string", "5931", `{"a":"5931"}`, false},
+		{"value in a number: not clean (a walk decides)", "5931", `{"seq":5931}`, false},
+		{"a value JSON escapes is never taken for clean", `a"quoted"b`, `{"a":"b"}`, false},
+		{"no scrubber", "", `{"a":"5931"}`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := NewScrubber(tc.value).jsonClean([]byte(tc.text)); got != tc.clean {
+				t.Errorf("jsonClean = %v, want %v", got, tc.clean)
+			}
+		})
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega/gmeasure"
 
 	"github.com/taimen-dev/taimen/internal/readfile"
 	"github.com/taimen-dev/taimen/reader"
@@ -46,6 +47,7 @@ const (
 const (
 	EntryTarget       = "taimen-target"       // map kind/reader/profile
 	EntryTrace        = "taimen-trace"        // []reader.Entry, redacted
+	EntryTraceDigest  = "taimen-trace-digest" // reader.TraceDigest: the whole trace's count, bytes and time
 	EntryTiming       = "taimen-timing"       // a gmeasure experiment
 	EntryCounter      = "taimen-counters"     // map[string]int, before then after (or {"before":…, "after":…})
 	EntryRunCounters  = "taimen-run-counters" // RunCounters, on the suite's last node (physical cards)
@@ -89,6 +91,10 @@ type Summary struct {
 	Timing        []Timing      `json:"timing,omitempty"`
 	APDULatency   []Timing      `json:"apdu_latency,omitempty"`
 	Scrubbed      int           `json:"scrubbed"`
+	// Traces says whose traces the specs keep: TracesFailed or TracesAll.
+	Traces string `json:"traces,omitempty"`
+	// LeakTests are the timing-leak tests of the timing area, with Welch's t-test of each.
+	LeakTests []LeakTest `json:"leak_tests,omitempty"`
 	// Counters is what the run did to a physical card's retry counters (absent on emulated cards).
 	Counters *RunCounters `json:"counters,omitempty"`
 	// Behaviour is what a physical card was judged against on the questions CARD.md leaves
@@ -201,6 +207,8 @@ type Spec struct {
 	Counters   *Counters      `json:"counters,omitempty"`
 	APDUs      int            `json:"apdus"` // APDUs sent to the card, counters and restores included
 	Trace      []reader.Entry `json:"trace,omitempty"`
+	// TraceDigest sums up the spec's whole trace (kept or not): exchanges, bytes and time.
+	TraceDigest *reader.TraceDigest `json:"trace_digest,omitempty"`
 	// TraceOmitted counts the exchanges left out after the first
 	// Options.MaxTrace (Ginkgo's JSON report keeps them all).
 	TraceOmitted int `json:"trace_omitted,omitempty"`
@@ -216,9 +224,10 @@ func (s Spec) Name() string {
 
 // Failure is where and why a spec or a suite node failed.
 type Failure struct {
-	Node     string `json:"node,omitempty"` // the Ginkgo node that failed, e.g. "It", "BeforeSuite"
-	Message  string `json:"message"`
-	Location string `json:"location,omitempty"` // file:line, relative to the module where known
+	Node     string    `json:"node,omitempty"` // the Ginkgo node that failed, e.g. "It", "BeforeSuite"
+	Message  string    `json:"message"`
+	Location string    `json:"location,omitempty"` // file:line, relative to the module where known
+	At       time.Time `json:"at,omitzero"`        // when it failed: the trace's exchanges around it are shown
 }
 
 // Counters are a spec's retry counters before and after it ran ("app/key" → tries).
@@ -247,6 +256,9 @@ type Options struct {
 	MaxTrace int
 	// Behaviour is a physical card's expected behaviour with its sources (Summary.Behaviour).
 	Behaviour []BehaviourAnswer
+	// TraceAll keeps every spec's trace; otherwise only failed specs keep theirs and the
+	// others keep a digest (TracesFailed).
+	TraceAll bool
 }
 
 // DefaultMaxTrace is the number of exchanges a summary keeps per spec.
@@ -336,16 +348,7 @@ func Build(r types.Report, o Options) *Summary {
 	}
 	s.APDULatency = apduLatency(s.Specs)
 	sortTimings(s.Timing)
-	limit := o.MaxTrace
-	if limit == 0 {
-		limit = DefaultMaxTrace
-	}
-	for i := range s.Specs {
-		if sp := &s.Specs[i]; limit > 0 && len(sp.Trace) > limit {
-			sp.TraceOmitted = len(sp.Trace) - limit
-			sp.Trace = sp.Trace[:limit]
-		}
-	}
+	keepTraces(s, o)
 	return s
 }
 
@@ -410,12 +413,12 @@ func spec(sr types.SpecReport, lookup func(string) (SpecMeta, bool)) Spec {
 }
 
 func failure(node string, f types.Failure) Failure {
-	out := Failure{Node: node, Message: strings.TrimSpace(f.Message)}
+	out := Failure{Node: node, Message: Humanize(strings.TrimSpace(f.Message)), At: f.TimelineLocation.Time}
 	if f.Location.FileName != "" {
 		out.Location = fmt.Sprintf("%s:%d", shortPath(f.Location.FileName), f.Location.LineNumber)
 	}
 	if f.ForwardedPanic != "" {
-		out.Message = strings.TrimSpace(out.Message + "\npanic: " + f.ForwardedPanic)
+		out.Message = strings.TrimSpace(out.Message + "\npanic: " + Humanize(f.ForwardedPanic))
 	}
 	return out
 }
@@ -453,6 +456,23 @@ func entryJSON(e types.ReportEntry) []byte {
 func entries(s *Summary, sp *Spec, es types.ReportEntries) {
 	var counters []map[string]int
 	for _, e := range es {
+		if tr, ok := e.Value.GetRawValue().([]reader.Entry); ok && e.Name == EntryTrace {
+			sp.Trace = append(sp.Trace, tr...) // in memory: no JSON round trip
+			continue
+		}
+		if d, ok := e.Value.GetRawValue().(reader.TraceDigest); ok && e.Name == EntryTraceDigest {
+			sp.TraceDigest = &d
+			continue
+		}
+		if l, ok := e.Value.GetRawValue().(LeakTest); ok && e.Name == EntryLeak {
+			l.Spec = sp.ID
+			s.LeakTests = append(s.LeakTests, l)
+			continue
+		}
+		if x, ok := e.Value.GetRawValue().(*gmeasure.Experiment); ok && (e.Name == EntryTiming || strings.HasPrefix(e.Name, EntryTimingPrefix)) {
+			s.Timing = append(s.Timing, experimentTimings(strings.TrimPrefix(e.Name, EntryTimingPrefix), sp.ID, x, nil)...)
+			continue
+		}
 		raw := entryJSON(e)
 		switch {
 		case e.Name == EntryTarget:
@@ -470,6 +490,17 @@ func entries(s *Summary, sp *Spec, es types.ReportEntries) {
 			if json.Unmarshal(raw, &tr) == nil {
 				sp.Trace = append(sp.Trace, tr...)
 			}
+		case e.Name == EntryTraceDigest:
+			var d reader.TraceDigest
+			if json.Unmarshal(raw, &d) == nil {
+				sp.TraceDigest = &d
+			}
+		case e.Name == EntryLeak:
+			var l LeakTest
+			if json.Unmarshal(raw, &l) == nil {
+				l.Spec = sp.ID
+				s.LeakTests = append(s.LeakTests, l)
+			}
 		case e.Name == EntryCounter:
 			var ba struct{ Before, After map[string]int }
 			var flat map[string]int
@@ -480,7 +511,7 @@ func entries(s *Summary, sp *Spec, es types.ReportEntries) {
 				counters = append(counters, ba.Before, ba.After)
 			}
 		case e.Name == EntryTiming || strings.HasPrefix(e.Name, EntryTimingPrefix):
-			s.Timing = append(s.Timing, experimentTimings(strings.TrimPrefix(e.Name, EntryTimingPrefix), sp.ID, raw)...)
+			s.Timing = append(s.Timing, experimentTimings(strings.TrimPrefix(e.Name, EntryTimingPrefix), sp.ID, nil, func() []byte { return raw })...)
 		}
 	}
 	switch len(counters) {
@@ -498,10 +529,9 @@ func fill(dst *string, v string) {
 	}
 }
 
-// Write writes s as indented JSON.
+// Write writes s as compact JSON (a run's summary is read by programs; jq formats it).
 func (s *Summary) Write(w io.Writer) error {
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(s)
 }

@@ -92,7 +92,9 @@ func synthetic() types.Report {
 			it("TM-001 SELECT of the card-surface AP", []string{"timing", "surface"}, types.SpecStatePassed, 40,
 				entry(EntryTarget, target), entry(sel.Name, sel)),
 			it("TM-010 the whole face-to-face read", []string{"timing", "surface"}, types.SpecStateTimedout, 50,
-				entry(EntryTarget, target), entry(face.Name, face)),
+				entry(EntryTarget, target), entry(face.Name, face),
+				entry(EntryLeak, LeakTest{Command: "VERIFY check code B", Key: "surface/0012", T: -0.41, DF: 597.3, P: 0.68, NA: 285, NB: 285,
+					MeanA: 61.2, MeanB: 61.4, SentA: 300, SentB: 300, CropAt: 75000, Alpha: 0.001, Runs: 1})),
 			it(`XX-001 <script>alert("x")</script> & <b>escaping</b>`, []string{"reads", "card"}, types.SpecStatePassed, 60),
 			{LeafNodeType: types.NodeTypeAfterSuite, State: types.SpecStatePassed, StartTime: at(2900), EndTime: at(2901), RunTime: time.Millisecond},
 		},
@@ -102,7 +104,8 @@ func synthetic() types.Report {
 // syntheticFailures are the failure, skip reason and timeout of the synthetic report.
 var syntheticFailures = map[string]types.Failure{
 	"CC-003": {Message: "VERIFY with the expiry year off by one: card answered 6A80, CARD.md says 63C9",
-		Location: types.CodeLocation{FileName: "/src/taimen/suites/checkcodes/checkcodes.go", LineNumber: 88}, FailureNodeType: types.NodeTypeIt},
+		Location: types.CodeLocation{FileName: "/src/taimen/suites/checkcodes/checkcodes.go", LineNumber: 88}, FailureNodeType: types.NodeTypeIt,
+		TimelineLocation: types.TimelineLocation{Time: at(20).Add(150 * time.Microsecond)}},
 	"RC-011": {Message: "needs an emulated card"},
 	"TM-010": {Message: "A spec timeout occurred", Location: types.CodeLocation{FileName: "/src/taimen/suites/timing/timing.go", LineNumber: 319}, FailureNodeType: types.NodeTypeIt},
 }

@@ -79,11 +79,14 @@ func quantile(sorted []float64, q float64) float64 {
 	return sorted[i] + (h-lo)*(sorted[i+1]-sorted[i])
 }
 
-// experimentTimings reads a gmeasure experiment attached as a report entry.
-func experimentTimings(command, spec string, raw []byte) []Timing {
-	var e gmeasure.Experiment
-	if json.Unmarshal(raw, &e) != nil {
-		return nil
+// experimentTimings reads a gmeasure experiment attached as a report entry: e, when the report
+// is in memory, else its JSON.
+func experimentTimings(command, spec string, e *gmeasure.Experiment, raw func() []byte) []Timing {
+	if e == nil {
+		e = &gmeasure.Experiment{}
+		if json.Unmarshal(raw(), e) != nil {
+			return nil
+		}
 	}
 	if command == EntryTiming {
 		command = strings.TrimPrefix(e.Name, EntryTimingPrefix)

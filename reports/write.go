@@ -2,14 +2,11 @@ package reports
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
-	"slices"
 
-	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 )
 
@@ -24,36 +21,80 @@ func FilesIn(dir string) Files {
 		Summary: filepath.Join(dir, FileSummary), HTML: filepath.Join(dir, FileHTML)}
 }
 
-// junitConfig keeps JUnit XML small: timelines (which repeat every report
-// entry, traces included) only for specs that did not pass or skip.
-var junitConfig = reporters.JunitReportConfig{
-	OmitTimelinesForSpecState: types.SpecStatePassed | types.SpecStateSkipped | types.SpecStatePending,
-}
-
-// WriteAll scrubs r with s (nil: no scrubbing) and writes every report into
-// dir: Ginkgo's JSON, JUnit XML, the summary and the HTML. It returns the summary.
+// WriteAll writes every report of r into dir: the summary (each trace written once, there),
+// Ginkgo's JSON (its traces replaced by references into the summary), JUnit XML and the HTML,
+// all from the summary but Ginkgo's JSON. s (nil: none) scrubs them: each file's text is
+// scanned once, and only a file in which it finds something is scrubbed value by value.
+// It returns the summary.
 func WriteAll(dir string, r types.Report, s *Scrubber, o Options) (*Summary, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	clean, n, err := s.Report(shortenTraces(r))
-	if err != nil {
-		return nil, err
-	}
-	o.Scrubbed += n
 	f := FilesIn(dir)
-	sum, m, err := s.Summary(Build(clean, o))
-	if err != nil {
+	sum := Build(r, o)
+	// Ginkgo's JSON, the largest to encode, on another core while the summary is made.
+	type encoded struct {
+		b   []byte
+		n   int
+		err error
+	}
+	done := make(chan encoded, 1)
+	go func() {
+		b, n, err := ginkgoJSON(withTraceRefs(r, sum), s)
+		done <- encoded{b, n, err}
+	}()
+	var b bytes.Buffer
+	if err := sum.Write(&b); err != nil {
 		return nil, err
 	}
-	sum.Scrubbed += m
-	errs := []error{
-		reporters.GenerateJSONReport(clean, f.Ginkgo),
-		reporters.GenerateJUnitReportWithConfig(withoutTraces(clean), f.JUnit, junitConfig),
-		WriteSummary(f.Summary, sum),
-		WriteHTML(f.HTML, sum),
+	clean := s.jsonClean(b.Bytes())
+	g := <-done
+	if g.err != nil {
+		return nil, g.err
+	}
+	ginkgo, m := g.b, g.n
+	sum.Scrubbed = o.Scrubbed + m
+	summary := b.Bytes()
+	if !clean || m > 0 {
+		// Scrub the summary in place (it then counts the most values removed from one file).
+		n := s.Scrub(sum)
+		sum.Scrubbed = o.Scrubbed + max(n, m)
+		b.Reset()
+		if err := sum.Write(&b); err != nil {
+			return nil, err
+		}
+		summary = b.Bytes()
+	}
+	var junit, html bytes.Buffer
+	errs := []error{WriteJUnit(&junit, sum), RenderHTML(&html, sum, HTMLOptions{})}
+	if err := errors.Join(errs...); err != nil {
+		return sum, err
+	}
+	errs = []error{
+		os.WriteFile(f.Summary, summary, 0o644),
+		os.WriteFile(f.Ginkgo, ginkgo, 0o644),
+		os.WriteFile(f.JUnit, junit.Bytes(), 0o644),
+		os.WriteFile(f.HTML, html.Bytes(), 0o644),
 	}
 	return sum, errors.Join(errs...)
+}
+
+// ginkgoJSON encodes r as Ginkgo's JSON report (compact), scrubbed through a JSON walk only
+// when its text holds a known value, and says how many values it removed.
+func ginkgoJSON(r types.Report, s *Scrubber) ([]byte, int, error) {
+	b, err := json.Marshal([]types.Report{r})
+	if err != nil {
+		return nil, 0, err
+	}
+	if s.jsonClean(b) {
+		return append(b, '\n'), 0, nil
+	}
+	clean, n, err := s.Report(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	b, err = json.Marshal([]types.Report{clean})
+	return append(b, '\n'), n, err
 }
 
 // WriteSummary writes the summary to a file.
@@ -72,36 +113,4 @@ func WriteHTML(path string, s *Summary) error {
 		return err
 	}
 	return os.WriteFile(path, b.Bytes(), 0o644)
-}
-
-// shortenTraces gives the trace entries a one-line representation: Ginkgo
-// otherwise stores every exchange twice (as JSON and as %+v text).
-func shortenTraces(r types.Report) types.Report {
-	r.SpecReports = slices.Clone(r.SpecReports)
-	for i := range r.SpecReports {
-		es := slices.Clone(r.SpecReports[i].ReportEntries)
-		for j := range es {
-			if es[j].Name != EntryTrace {
-				continue
-			}
-			n := 0
-			if v := reflect.ValueOf(es[j].Value.GetRawValue()); v.Kind() == reflect.Slice {
-				n = v.Len()
-			}
-			es[j].Value.Representation = fmt.Sprintf("%d exchanges, redacted (the JSON is in AsJSON)", n)
-		}
-		r.SpecReports[i].ReportEntries = es
-	}
-	return r
-}
-
-// withoutTraces is r without trace entries: JUnit consumers get the results,
-// the traces are in the summary and Ginkgo's JSON.
-func withoutTraces(r types.Report) types.Report {
-	r.SpecReports = slices.Clone(r.SpecReports)
-	for i := range r.SpecReports {
-		r.SpecReports[i].ReportEntries = slices.DeleteFunc(slices.Clone(r.SpecReports[i].ReportEntries),
-			func(e types.ReportEntry) bool { return e.Name == EntryTrace })
-	}
-	return r
 }

@@ -126,6 +126,7 @@ func Spec(m Meta, body func(ctx context.Context, c *target.Card)) bool {
 		tr := c.TraceAll()
 		DeferCleanup(func() {
 			AddReportEntry(EntryTrace, ReportEntryVisibilityNever, tr.Entries())
+			AddReportEntry(EntryTraceDigest, ReportEntryVisibilityNever, tr.Digest())
 			if before == nil {
 				return
 			}
@@ -165,6 +166,10 @@ const (
 	// attached to the suite's last node.
 	EntryRunCounters = "taimen-run-counters"
 )
+
+// EntryTraceDigest is the whole trace's count, bytes and time (reader.TraceDigest): the trace
+// itself keeps only the most recent exchanges.
+const EntryTraceDigest = "taimen-trace-digest"
 
 // RunCounters is what a run did to a physical card's retry counters: every counter read before
 // the first spec and after the last, and the fewest tries the floor guard let each key it

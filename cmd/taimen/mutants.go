@@ -50,7 +50,7 @@ var mutantFilters = map[emulator.Fault]string{
 // area expected to catch it.
 func cmdMutants(ctx context.Context, args []string, e env) int {
 	fs := newFlagSet("mutants", e)
-	out := fs.String("out", filepath.Join("out", "mutants"), "directory for each run's reports and the table (MUTANTS.md, mutants.json)")
+	out := fs.String("out", filepath.Join("out", "mutants"), "directory for each run's summary.json and console.log (taimen report --in DIR/FAULT renders its report) and the table (MUTANTS.md, mutants.json)")
 	var only listFlag
 	fs.Var(&only, "fault", "run only this fault (repeatable)")
 	jobs := fs.Int("j", 2, "runs in parallel")
@@ -83,7 +83,13 @@ func cmdMutants(ctx context.Context, args []string, e env) int {
 		if err := os.WriteFile(filepath.Join(*out, name+".log"), logb, 0o644); err != nil {
 			return nil, 0, err
 		}
-		s, err := reports.Load(reports.FilesIn(dir).Summary)
+		files := reports.FilesIn(dir)
+		s, err := reports.Load(files.Summary)
+		// Keep the summary only: the other reports derive from it (or, Ginkgo's, repeat it), and
+		// thirty runs' worth of them would be hundreds of megabytes.
+		for _, p := range []string{files.Ginkgo, files.JUnit, files.HTML} {
+			os.Remove(p)
+		}
 		return s, time.Since(start), err
 	}
 	if *profile == "" {

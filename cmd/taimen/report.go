@@ -84,7 +84,11 @@ func reportDiff(e env, oldPath, newPath string) int {
 	if err != nil {
 		return exitCode(e, err)
 	}
-	fmt.Fprintf(e.stdout, "old: %s\nnew: %s\n\n", verdictLine(old), verdictLine(cur))
+	fmt.Fprintf(e.stdout, "old: %s\nnew: %s\n", verdictLine(old), verdictLine(cur))
+	for _, w := range reports.Warnings(old, cur) {
+		fmt.Fprintf(e.stdout, "warning: %s: specs may differ for that reason, not from a change of the card\n", w)
+	}
+	fmt.Fprintln(e.stdout)
 	worse, err := reports.WriteDiff(e.stdout, reports.Diff(old, cur))
 	if err != nil {
 		return exitCode(e, err)

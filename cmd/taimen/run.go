@@ -36,6 +36,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	verbose := fs.Bool("v", false, "print every spec, not one character per spec")
 	failFast := fs.Bool("fail-fast", false, "stop at the first failed spec (the rest are reported as not run)")
 	timeout := fs.Duration("timeout", 5*time.Second, "deadline of each command sent to the card (per APDU, not per spec or run)")
+	traceAll := fs.Bool("trace-all", false, "keep every spec's APDU trace in the reports (default: the failed specs' in full, a digest of the others)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -65,6 +66,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 		Color:       isTerminal(e.stdout) && e.getenv("NO_COLOR") == "",
 		Verbose:     *verbose,
 		FailFast:    *failFast,
+		TraceAll:    *traceAll,
 	}
 	if *limits != "" {
 		if kind != target.PCSC {

@@ -41,8 +41,8 @@ type Result struct {
 	Console    []string // console messages (any is an error for a page with no script)
 }
 
-// Check loads the HTML file in chromium twice: once to dump the DOM with
-// console logging on, once to take a screenshot into dir.
+// Check loads the HTML file in chromium once: it dumps the DOM with console logging on and
+// takes a screenshot into dir in the same run.
 func Check(t testing.TB, htmlPath, dir string) Result {
 	t.Helper()
 	bin := Need(t)
@@ -50,30 +50,24 @@ func Check(t testing.TB, htmlPath, dir string) Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := "file://" + abs
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	var res Result
-
+	res := Result{Screenshot: filepath.Join(dir, "report.png")}
 	var dom, log bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, args(t.TempDir(), "--enable-logging=stderr", "--v=0", "--dump-dom", url)...)
+	cmd := exec.CommandContext(ctx, bin, args(t.TempDir(), "--enable-logging=stderr", "--v=0", "--dump-dom",
+		"--screenshot="+res.Screenshot, "--window-size=1280,2000", "--hide-scrollbars", "file://"+abs)...)
 	cmd.Stdout, cmd.Stderr = &dom, &log
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium --dump-dom: %v\n%s", err, log.String())
+		t.Fatalf("chromium --dump-dom --screenshot: %v\n%s", err, log.String())
 	}
 	res.DOM = dom.String()
+	if !strings.Contains(res.DOM, "</html>") {
+		t.Fatalf("chromium dumped no DOM:\n%s", log.String())
+	}
 	for _, line := range strings.Split(log.String(), "\n") {
 		if strings.Contains(line, ":CONSOLE") || strings.Contains(line, "Uncaught") || strings.Contains(line, "net::ERR_") {
 			res.Console = append(res.Console, line)
 		}
-	}
-
-	res.Screenshot = filepath.Join(dir, "report.png")
-	log.Reset()
-	cmd = exec.CommandContext(ctx, bin, args(t.TempDir(), "--screenshot="+res.Screenshot, "--window-size=1280,2000", "--hide-scrollbars", url)...)
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium --screenshot: %v\n%s", err, log.String())
 	}
 	st, err := os.Stat(res.Screenshot)
 	if err != nil || st.Size() < 10_000 {

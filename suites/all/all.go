@@ -61,6 +61,8 @@ type RunConfig struct {
 	Verbose bool
 	// FailFast stops the run at the first failed spec; the rest are reported as not run.
 	FailFast bool
+	// TraceAll keeps every spec's APDU trace in the reports, not only the failed specs'.
+	TraceAll bool
 }
 
 // ErrAlreadyRan is returned when the suites already ran in this process.
@@ -175,8 +177,9 @@ func Run(cfg RunConfig) (passed bool, err error) {
 		_, reportErr = reports.WriteAll(cfg.OutDir, r, scrub, reports.Options{
 			Tool:      reports.Tool{Name: "taimen", Version: cfg.Version, Go: runtime.Version(), Ginkgo: types.VERSION},
 			Target:    info,
-			Lookup:    lookup,
+			Lookup:    lookupIn(suites.Catalogue()),
 			Behaviour: behaviourAnswers(tcfg),
+			TraceAll:  cfg.TraceAll,
 		})
 	})
 
@@ -188,7 +191,7 @@ func Run(cfg RunConfig) (passed bool, err error) {
 	rc.Succinct = !cfg.Verbose
 	rc.Verbose = cfg.Verbose
 	rc.SilenceSkips = !cfg.Verbose
-	gomega.RegisterFailHandler(ginkgo.Fail)
+	gomega.RegisterFailHandler(humanFail)
 	t := &failT{}
 	passed = ginkgo.RunSpecs(t, SuiteName, sc, rc)
 	if reportErr != nil {
@@ -197,14 +200,27 @@ func Run(cfg RunConfig) (passed bool, err error) {
 	return passed && !t.failed, nil
 }
 
-// lookup finds a spec's catalogue entry.
-func lookup(id string) (reports.SpecMeta, bool) {
-	for _, m := range suites.Catalogue() {
-		if m.ID == id {
-			return reports.SpecMeta{ID: m.ID, Title: m.Title, Area: m.Area, App: m.App, Checks: m.Checks, Expect: m.Expect}, true
-		}
+// humanFail is Ginkgo's Fail with the message written for people (reports.Humanize): byte
+// slices in hex, no pointer addresses, an error without the dump of its fields, on the console
+// and in every report alike.
+func humanFail(message string, callerSkip ...int) {
+	skip := 1 // this function
+	if len(callerSkip) > 0 {
+		skip += callerSkip[0]
 	}
-	return reports.SpecMeta{}, false
+	ginkgo.Fail(reports.Humanize(message), skip)
+}
+
+// lookupIn finds a spec's catalogue entry in ms (indexed once: a run looks up every spec).
+func lookupIn(ms []suites.Meta) func(id string) (reports.SpecMeta, bool) {
+	byID := make(map[string]reports.SpecMeta, len(ms))
+	for _, m := range ms {
+		byID[m.ID] = reports.SpecMeta{ID: m.ID, Title: m.Title, Area: m.Area, App: m.App, Checks: m.Checks, Expect: m.Expect}
+	}
+	return func(id string) (reports.SpecMeta, bool) {
+		m, ok := byID[id]
+		return m, ok
+	}
 }
 
 // Catalogue declares every spec without running any (a Ginkgo dry run) and

@@ -15,6 +15,7 @@ func TestEntryNamesMatch(t *testing.T) {
 	for _, tc := range [][2]string{
 		{suites.EntryTarget, reports.EntryTarget},
 		{suites.EntryTrace, reports.EntryTrace},
+		{suites.EntryTraceDigest, reports.EntryTraceDigest},
 		{suites.EntryTiming, reports.EntryTiming},
 		{suites.EntryCounter, reports.EntryCounter},
 		{suites.EntryRunCounters, reports.EntryRunCounters},

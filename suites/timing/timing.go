@@ -27,6 +27,7 @@ import (
 	"github.com/taimen-dev/taimen/apdu"
 	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/reader"
+	"github.com/taimen-dev/taimen/reports"
 	. "github.com/taimen-dev/taimen/suites"
 	"github.com/taimen-dev/taimen/suites/target"
 )
@@ -190,6 +191,9 @@ func leakSpec(ctx context.Context, c *target.Card, app myna.App, key myna.FileID
 	}
 	Expect(err).NotTo(HaveOccurred(), "leak test of %s on %s/%s", what, app, key)
 	exp.RecordNote(fmt.Sprintf("seed %#x: %v", Seed, res))
+	AddReportEntry(reports.EntryLeak, ReportEntryVisibilityNever, reports.LeakTest{Command: "VERIFY " + what, Key: app.String() + "/" + key.String(),
+		T: res.Welch.T, DF: res.Welch.DF, P: res.Welch.P, NA: res.Welch.NA, NB: res.Welch.NB, MeanA: res.Welch.MeanA, MeanB: res.Welch.MeanB,
+		SentA: len(res.First), SentB: len(res.Last), CropAt: int64(res.CropAt), Alpha: res.Alpha, Runs: len(res.Runs), Leak: res.Leak})
 	GinkgoWriter.Printf("%s on %s/%s, seed %#x: %v\n", what, app, key, Seed, res)
 	Expect(res.Leak).To(BeFalse(), "VERIFY of %s is not constant-time: %v", what, res)
 	after := Tries(ctx, c, app.String()+"/"+key.String())

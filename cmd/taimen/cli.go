@@ -47,6 +47,7 @@ commands:
   report --diff OLD NEW           list the specs whose status changed between two runs
   catalogue                       every spec: ID, title, what it checks, targets
   mutants                         run the suites against every emulator fault; fail if one goes uncaught
+  forget                          forget the values cards rejected (taimen refuses to resend one for a day)
   version                         print the version
 
 Run 'taimen <command> -h' for the flags of a command.
@@ -85,6 +86,8 @@ func run(ctx context.Context, args []string, e env) int {
 		return cmdMutants(ctx, args[1:], e)
 	case "catalogue":
 		return cmdCatalogue(ctx, args[1:], e)
+	case "forget":
+		return cmdForget(ctx, args[1:], e)
 	case "version", "--version":
 		fmt.Fprintln(e.stdout, "taimen", version)
 		return exitOK

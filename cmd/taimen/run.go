@@ -33,7 +33,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	filter := fs.String("label-filter", "", "run only the specs whose labels match (Ginkgo syntax, e.g. 'reads && !jpki')")
 	out := fs.String("out", "", "directory for the reports (default out/run-YYYYMMDD-HHMMSS)")
 	open := fs.Bool("open", false, "open report.html when the run is done")
-	verbose := fs.Bool("v", false, "print every spec, not one character per spec")
+	verbose := fs.Bool("v", false, "print one line per spec as it finishes (default: progress only, and each failure)")
 	failFast := fs.Bool("fail-fast", false, "stop at the first failed spec (the rest are reported as not run)")
 	timeout := fs.Duration("timeout", 5*time.Second, "per-command deadline")
 	if code, ok := parseFlags(fs, args); !ok {
@@ -63,6 +63,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 		Version:     version,
 		Console:     e.stdout,
 		Color:       isTerminal(e.stdout) && e.getenv("NO_COLOR") == "",
+		Live:        isTerminal(e.stdout) && e.getenv("TERM") != "dumb",
 		Verbose:     *verbose,
 		FailFast:    *failFast,
 	}
@@ -107,7 +108,13 @@ func cmdRun(_ context.Context, args []string, e env) int {
 		return exitCode(e, err)
 	}
 	passed, err := all.Run(cfg)
-	if err != nil {
+	var se *target.SetupError
+	switch {
+	case errors.As(err, &se) && errors.Is(err, reader.ErrRefused):
+		return exitCode(e, err) // exit 7: a code was not sent
+	case errors.As(err, &se):
+		return exitCode(e, setupError{err})
+	case err != nil:
 		return exitCode(e, err)
 	}
 	files := reports.FilesIn(cfg.OutDir)
@@ -142,6 +149,11 @@ func checkRunSetup(cfg *all.RunConfig, kind target.Kind) error {
 		if _, err := pcsc.Readers(context.Background()); errors.Is(err, reader.ErrNoService) {
 			return setupError{err}
 		}
+		mem, err := rejectedMemory(env{getenv: cfg.Target.Getenv})
+		if err != nil {
+			return err
+		}
+		cfg.Target.Rejected = mem
 	} else {
 		path := cfg.Target.ProfilePath()
 		if path == target.DefaultProfile() {

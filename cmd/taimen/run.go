@@ -104,11 +104,15 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	if cfg.OutDir == "" {
 		cfg.OutDir = filepath.Join("out", "run-"+time.Now().Format("20060102-150405"))
 	}
+	_, statErr := os.Stat(cfg.OutDir)
 	if err := checkRunSetup(&cfg, kind); err != nil {
 		return exitCode(e, err)
 	}
 	passed, err := all.Run(cfg)
 	var se *target.SetupError
+	if errors.As(err, &se) && errors.Is(statErr, os.ErrNotExist) {
+		os.Remove(cfg.OutDir) // made for this run, empty: no spec ran
+	}
 	switch {
 	case errors.As(err, &se) && errors.Is(err, reader.ErrRefused):
 		return exitCode(e, err) // exit 7: a code was not sent

@@ -77,7 +77,7 @@ func (t *Target) Preflight(ctx context.Context, need []myna.SecretKind) error {
 	}
 	if len(missing) > 0 {
 		return &SetupError{Cause: "the specs of this run present codes the environment does not give",
-			Fix: "set " + strings.Join(missing, ", ") + ", or narrow the run with --label-filter", Err: reader.ErrNoSecret}
+			Fix: "set " + strings.Join(missing, ", ") + ", or narrow the run with --label-filter"}
 	}
 	return t.checkCodes(ctx)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/reader"
@@ -82,8 +83,25 @@ func (t *Target) Preflight(ctx context.Context, need []myna.SecretKind) error {
 	return t.checkCodes(ctx)
 }
 
-// checkReader finds the reader the target names, with a card in it.
+// checkReader finds the reader the target names, with a card in it, waiting up to cardWait
+// for them to appear (a card put on the reader as the run starts, a reader still being set up).
 func (t *Target) checkReader(ctx context.Context) error {
+	deadline := time.Now().Add(cardWait)
+	for {
+		err := t.findReader(ctx)
+		var se *SetupError
+		if err == nil || !errors.As(err, &se) || (!errors.Is(err, reader.ErrNoCard) && !errors.Is(err, reader.ErrNoReader)) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func (t *Target) findReader(ctx context.Context) error {
 	rs, err := pcsc.Readers(ctx)
 	switch {
 	case errors.Is(err, reader.ErrNoService):

@@ -330,3 +330,21 @@ func (r *Rejected) refusal(key string, tries int, e RejectedEntry) *RefusedError
 		"the card rejected this value before (remembered until %s in %s): give the right value, or run `taimen forget` (or delete that file) to send it again",
 		e.Expires.Local().Format("2006-01-02 15:04 MST"), r.Path)}
 }
+
+// KeyName is how the reader names a key reference ("surface/0012 (check code B)") in its
+// messages and in the rejected-value memory.
+func KeyName(app myna.App, key myna.FileID) string { return keyName(app, key) }
+
+// CardIDs reads the card's names in the rejected-value memory, as Session.Verify uses them,
+// for every application that answers its SELECT; the zero App maps to the ATR's name, for the
+// others. It selects applications and reads free files only: reset the card after it.
+func CardIDs(ctx context.Context, t Transport) map[myna.App]string {
+	s := NewSession(t, Guard{})
+	out := map[myna.App]string{0: s.cardID(ctx)} // no application selected: the ATR's
+	for app := range identityEF {
+		if s.SelectApp(ctx, app) == nil {
+			out[app] = s.cardID(ctx)
+		}
+	}
+	return out
+}

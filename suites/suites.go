@@ -222,8 +222,11 @@ func Register() bool {
 			stopSetup(&target.SetupError{Cause: fmt.Sprintf("open the target %s: %v", cfg.Spec, err), Fix: "see README (Conformance runs) for what each target needs", Err: err})
 		}
 		current = t
-		if err := t.Preflight(ctx, neededCodes(t)); err != nil {
+		var se *target.SetupError
+		if err := t.Preflight(ctx, neededCodes(t)); errors.As(err, &se) {
 			stopSetup(err)
+		} else if err != nil {
+			Fail(err.Error())
 		}
 		if t.Physical() {
 			start, err = readCounters(ctx, t)

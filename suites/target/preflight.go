@@ -59,7 +59,9 @@ func envName(k myna.SecretKind) string {
 // the reader and the card are there (physical), every code in need is given, and each code
 // given is right. Each code is verified once under the target's guard — which restores its
 // counter when it is right — through Config.Rejected, which refuses a value the card rejected
-// before. need lists the kinds of code the selected specs present. Errors are *SetupError.
+// before. need lists the kinds of code the selected specs present. Errors are *SetupError,
+// except a card that misbehaves while its codes are checked (reader.ErrCard): that is the
+// card's failure, not the set-up's.
 // An emulated target in-process has nothing to check.
 func (t *Target) Preflight(ctx context.Context, need []myna.SecretKind) error {
 	if t.Kind == Emulator {
@@ -183,6 +185,10 @@ func codeError(k myna.SecretKind, err error) error {
 		return &SetupError{Cause: fmt.Sprintf("the key %s opens is blocked", name), Fix: "a run cannot unblock it (the municipality can); leave that code out", Err: err}
 	case errors.Is(err, reader.ErrRefused):
 		return &SetupError{Cause: fmt.Sprintf("%s not checked: %v", name, err), Fix: "nothing was sent", Err: err}
+	case errors.Is(err, reader.ErrCard):
+		// The card misbehaved (e.g. no tries in its answer): a finding about the card, which
+		// the run reports as a failed setup node, not a set-up for the user to fix.
+		return fmt.Errorf("check %s before the first spec: %w", name, err)
 	}
 	return &SetupError{Cause: fmt.Sprintf("check %s: %v", name, err), Fix: "check the reader and the card (taimen status)", Err: err}
 }

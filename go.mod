@@ -3,6 +3,7 @@ module github.com/taimen-dev/taimen
 go 1.26.8
 
 require (
+	github.com/creack/pty v1.1.24
 	github.com/ebfe/scard v0.0.0-20230420082256-7db3f9b7c8a7
 	github.com/google/go-cmp v0.7.0
 	github.com/in-toto/attestation v1.2.0

@@ -46,14 +46,20 @@ func CheckCodeBParts(birthDate, expiryYear, securityCode string, western bool) (
 	return myna.NewCheckCodeB(birth, form, year, strings.TrimSpace(securityCode))
 }
 
+var envOf = map[myna.SecretKind]string{
+	myna.SecretCheckCodeA: EnvCheckCodeA, myna.SecretCheckCodeB: EnvCheckCodeB, myna.SecretTextPIN: EnvTextPIN,
+	myna.SecretAuthPIN: EnvAuthPIN, myna.SecretSignPassword: EnvSignPassword,
+}
+
+// EnvOf names the variable that gives a secret of kind k ("" for none); check code B may also
+// come from EnvBirthDate, EnvExpiryYear and EnvSecurityCode.
+func EnvOf(k myna.SecretKind) string { return envOf[k] }
+
 // SecretFromEnv reads the secret of kind k from the environment: ok is false
 // when it is not set; a set but malformed value is an error (naming the
 // variable and the rule, never the value).
 func SecretFromEnv(getenv func(string) string, k myna.SecretKind, western bool) (s myna.Secret, ok bool, err error) {
-	name := map[myna.SecretKind]string{
-		myna.SecretCheckCodeA: EnvCheckCodeA, myna.SecretCheckCodeB: EnvCheckCodeB, myna.SecretTextPIN: EnvTextPIN,
-		myna.SecretAuthPIN: EnvAuthPIN, myna.SecretSignPassword: EnvSignPassword,
-	}[k]
+	name := envOf[k]
 	if name == "" {
 		return nil, false, fmt.Errorf("%s: not taken from the environment", k)
 	}

@@ -99,7 +99,11 @@ type Session struct {
 	NoExtended bool
 	extended   extState
 	wrong      map[string][32]byte // last wrong value per key reference (hashed)
-	cur        myna.App
+	// Rejected, when set, remembers rejected values across sessions and invocations: Verify
+	// refuses one it holds for this card and key, and clears a key the card accepts a value for.
+	Rejected *Rejected
+	cardIDs  map[myna.App]string
+	cur      myna.App
 	// LastTries is the tries-left count the last Verify read before sending.
 	LastTries int
 	// Rounds counts the APDUs sent, for reports.
@@ -274,6 +278,17 @@ func (s *Session) Verify(ctx context.Context, key myna.FileID, secret myna.Secre
 	if last, ok := s.wrong[name]; ok && last == sum {
 		return &RefusedError{Key: name, Tries: tries, Reason: "the card already rejected this value"}
 	}
+	card := ""
+	if s.Rejected != nil && tries > 0 {
+		card = s.cardID(ctx)
+		e, seen, err := s.Rejected.Check(card, name, value)
+		if err != nil {
+			return fmt.Errorf("verify %s: %w", name, err)
+		}
+		if seen {
+			return s.Rejected.refusal(name, tries, e)
+		}
+	}
 	if tries == 0 {
 		return fmt.Errorf("verify %s: %w", name, ErrBlocked)
 	}
@@ -286,11 +301,22 @@ func (s *Session) Verify(ctx context.Context, key myna.FileID, secret myna.Secre
 	}
 	if n, ok := r.SW.Retries(); ok {
 		s.wrong[name] = sum
-		return &WrongCodeError{Key: name, Remaining: n}
+		werr := &WrongCodeError{Key: name, Remaining: n}
+		if s.Rejected != nil {
+			if err := s.Rejected.Remember(card, name, value); err != nil {
+				return errors.Join(werr, fmt.Errorf("the rejection could not be remembered: %w", err))
+			}
+		}
+		return werr
 	}
 	switch r.SW {
 	case apdu.SWSuccess:
 		delete(s.wrong, name)
+		if s.Rejected != nil {
+			if err := s.Rejected.Clear(card, name); err != nil {
+				return fmt.Errorf("verify %s: accepted, but %w", name, err)
+			}
+		}
 		return nil
 	case apdu.SWReferenceDataBlocked, apdu.SWAuthMethodBlocked:
 		return fmt.Errorf("verify %s: %w", name, ErrBlocked)

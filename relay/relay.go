@@ -25,6 +25,7 @@ import (
 
 	"github.com/taimen-dev/taimen/emulator"
 	"github.com/taimen-dev/taimen/emulator/vpcd"
+	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/reader"
 )
 
@@ -42,6 +43,11 @@ type Options struct {
 	Guard *reader.Guard
 	// Logger receives refusals, resets and transport errors (never APDU contents).
 	Logger *slog.Logger
+	// Rejected, when set, is the reader's rejected-value memory: a VERIFY with a value the card
+	// rejected before is answered 6985 without reaching the card, a rejection is remembered and
+	// an accepted value clears its key. CardIDs (reader.CardIDs, read before relaying) name the card.
+	Rejected *reader.Rejected
+	CardIDs  map[myna.App]string
 }
 
 // Card is a vpcd.Card that relays to a reader.Transport. Its methods are safe for concurrent
@@ -53,16 +59,20 @@ type Card struct {
 	log   *slog.Logger
 	on    map[emulator.Fault]emulator.FaultSetting
 
+	mem     *reader.Rejected
+	cardIDs map[myna.App]string
+
 	mu       sync.Mutex
 	answered int
 	buf      []byte
+	app      myna.App // the application the last successful SELECT by AID chose
 }
 
 var _ vpcd.Card = (*Card)(nil)
 
 // New relays to t until ctx is done (a mute relay's blocked Transmit returns then).
 func New(ctx context.Context, t reader.Transport, o Options) *Card {
-	c := &Card{ctx: ctx, t: t, guard: reader.DefaultGuard, log: o.Logger, on: map[emulator.Fault]emulator.FaultSetting{}}
+	c := &Card{ctx: ctx, t: t, guard: reader.DefaultGuard, log: o.Logger, on: map[emulator.Fault]emulator.FaultSetting{}, mem: o.Rejected, cardIDs: o.CardIDs}
 	if o.Guard != nil {
 		c.guard = *o.Guard
 	}
@@ -126,6 +136,13 @@ func (c *Card) Transmit(cmd []byte) []byte {
 		c.log.Warn("relay: VERIFY refused, answering 6985", "why", refused)
 		return SWRefused
 	}
+	card, key, value := c.remembered(cmd)
+	if key != "" {
+		if _, seen, err := c.mem.Check(card, key, value); err != nil || seen {
+			c.log.Warn("relay: VERIFY refused, answering 6985", "why", "the card rejected this value before (taimen forget clears it)", "err", err)
+			return SWRefused
+		}
+	}
 	rsp, err := c.t.Transmit(c.ctx, cmd)
 	if err != nil {
 		c.log.Error("relay: the reader dropped the card; the virtual card leaves the reader", "err", err)
@@ -134,7 +151,48 @@ func (c *Card) Transmit(cmd []byte) []byte {
 	if len(rsp) < 2 {
 		return []byte{0x6F, 0x00}
 	}
+	c.follow(cmd, rsp, card, key, value)
 	return c.mangle(rsp)
+}
+
+// remembered names a plain VERIFY with data on a key named by its SFI, for the rejected-value
+// memory: the card's name, the key's and the value ("" when there is no memory or no such VERIFY).
+func (c *Card) remembered(cmd []byte) (card, key string, value []byte) {
+	if c.mem == nil || len(cmd) < 6 || cmd[0]&0x0C != 0 || cmd[1] != 0x20 || cmd[3]&0x80 == 0 || cmd[3]&0x1F == 0 || int(cmd[4])+5 > len(cmd) || cmd[4] == 0 {
+		return "", "", nil
+	}
+	c.mu.Lock()
+	app := c.app
+	c.mu.Unlock()
+	card = c.cardIDs[app]
+	if card == "" {
+		card = c.cardIDs[0]
+	}
+	return card, reader.KeyName(app, myna.FileID(cmd[3]&0x1F)), cmd[5 : 5+int(cmd[4])]
+}
+
+// follow tracks the selected application and records the card's answer to a remembered VERIFY.
+func (c *Card) follow(cmd, rsp []byte, card, key string, value []byte) {
+	sw := binary.BigEndian.Uint16(rsp[len(rsp)-2:])
+	if len(cmd) >= 5 && cmd[1] == 0xA4 && cmd[2] == 0x04 && sw == 0x9000 && int(cmd[4])+5 <= len(cmd) {
+		app, _ := myna.AppByAID(cmd[5 : 5+int(cmd[4])])
+		c.mu.Lock()
+		c.app = app
+		c.mu.Unlock()
+	}
+	if key == "" {
+		return
+	}
+	var err error
+	switch {
+	case sw&0xFFF0 == 0x63C0:
+		err = c.mem.Remember(card, key, value)
+	case sw == 0x9000:
+		err = c.mem.Clear(card, key)
+	}
+	if err != nil {
+		c.log.Error("relay: the rejected-value memory", "err", err)
+	}
 }
 
 func (c *Card) count(inc bool) int {

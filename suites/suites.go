@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/suites/target"
 )
 
@@ -198,16 +199,58 @@ func Current() *target.Target {
 	return current
 }
 
+var setupErr error // what stopped the suite's setup before any spec ran
+
+// SetupError returns what stopped the suite's setup before any spec ran — the target could
+// not be opened, or its preflight (target.Target.Preflight) failed — or nil. The runner then
+// reports that one error instead of a run of specs that never ran.
+func SetupError() error { return setupErr }
+
+func stopSetup(err error) {
+	setupErr = err
+	Fail(err.Error())
+}
+
+// neededCodes are the kinds of code the specs this run selects present (target.SecretKindsFor
+// their applications).
+func neededCodes(t *target.Target) []myna.SecretKind {
+	filter := GinkgoLabelFilter()
+	seen := map[myna.SecretKind]bool{}
+	var out []myna.SecretKind
+	for _, m := range Catalogue() {
+		if m.Targets == EmulatedOnly && t.Physical() || m.Destructive && !t.AllowDestructive() {
+			continue
+		}
+		if filter != "" && !m.Labels().MatchesLabelFilter(filter) {
+			continue
+		}
+		for _, k := range target.SecretKindsFor(m.App) {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
 // Register declares the suite-level setup: open the target before the first
 // spec (in every parallel process) and close it after the last. Call it once,
 // before RunSpecs.
 func Register() bool {
 	BeforeSuite(func(ctx SpecContext) {
+		setupErr = nil
 		t, err := target.Open(ctx, cfg)
 		if err != nil {
-			Fail(fmt.Sprintf("open target: %v", err))
+			stopSetup(&target.SetupError{Cause: fmt.Sprintf("open the target %s: %v", cfg.Spec, err), Fix: "see README (Conformance runs) for what each target needs", Err: err})
 		}
 		current = t
+		var se *target.SetupError
+		if err := t.Preflight(ctx, neededCodes(t)); errors.As(err, &se) {
+			stopSetup(err)
+		} else if err != nil {
+			Fail(err.Error())
+		}
 		if t.Physical() {
 			start, err = readCounters(ctx, t)
 			if err != nil {

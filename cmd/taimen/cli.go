@@ -47,9 +47,9 @@ var exitCodes = []struct {
 	{exitBlocked, "the key is blocked"},
 	{exitCardAbsent, "no reader, no card, card removed, reader busy, timeout"},
 	{exitNotAuthentic, "the data or the chip failed an authenticity check"},
-	{exitRefused, "the safety guard refused to spend a try"},
+	{exitRefused, "the safety guard refused to spend a try, or a value the card already rejected (remembered for a day: `taimen forget`)"},
 	{exitNotCertified, "certify-reader: the reader under test failed a must-rule"},
-	{exitSetup, "set-up: a profile that does not load, an unsafe or unwritable directory, a --state another emulator holds, pcscd not running (nothing was sent)"},
+	{exitSetup, "set-up: a profile that does not load, an unsafe or unwritable directory, a --state another emulator holds, pcscd not running; for run: no such reader, no card, a code the specs need not given, or a code the card rejected at the run's start (nothing else was sent; no report)"},
 	{exitNotCardFace, "not a My Number Card's face: a JPKI-only token or a card with no My Number application (nothing was spent)"},
 	{exitNotVerified, "certify-reader verify: the statement's signature, its form or a subject's digest does not hold"},
 }
@@ -70,7 +70,9 @@ commands:
   report --diff OLD NEW           list the specs whose status changed between two runs
   catalogue                       every spec: ID, title, what it checks, targets
   mutants                         run the suites against every emulator fault; fail if one goes uncaught
+  forget                          forget the values cards rejected (taimen refuses to resend one for a day)
   version                         print the version, the commit and the Go version
+
 
 Run 'taimen <command> -h' (or 'taimen help <command>') for a command's flags, examples,
 environment variables and exit codes.
@@ -106,6 +108,8 @@ func run(ctx context.Context, args []string, e env) int {
 		return cmdMutants(ctx, args[1:], e)
 	case "catalogue":
 		return cmdCatalogue(ctx, args[1:], e)
+	case "forget":
+		return cmdForget(ctx, args[1:], e)
 	case "version", "--version":
 		return cmdVersion(ctx, args[1:], e)
 	case "help", "-h", "--help":

@@ -30,6 +30,9 @@ func runCLI(t *testing.T, envVars map[string]string, args ...string) result {
 	if _, ok := envVars["TAIMEN_HISTORY"]; !ok {
 		envVars["TAIMEN_HISTORY"] = filepath.Join(t.TempDir(), "history.jsonl")
 	}
+	if _, ok := envVars["TAIMEN_REJECTED"]; !ok {
+		envVars["TAIMEN_REJECTED"] = filepath.Join(t.TempDir(), "state", "rejected.json")
+	}
 	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string { return envVars[k] }}
 	code := run(context.Background(), args, e)
 	return result{code, out.String(), errb.String()}

@@ -61,6 +61,13 @@ func cmdDiscover(ctx context.Context, args []string, e env) int {
 			return exitCode(e, setupError{err})
 		}
 	}
+	var mem *reader.Rejected
+	if tf.remembers() {
+		var err error
+		if mem, err = rejectedMemory(e); err != nil {
+			return exitCode(e, err)
+		}
+	}
 	t, _, err := tf.open(ctx)
 	if err != nil {
 		return exitCode(e, err)
@@ -71,6 +78,7 @@ func cmdDiscover(ctx context.Context, args []string, e env) int {
 	if !tf.isPhysical {
 		s = reader.NewSession(tr, tf.guard())
 	}
+	s.Rejected = mem
 	doc, err := discover.Discover(ctx, s, discover.Options{Codes: codes, AllowSpend: *allowSpend, Reader: t.Info().Reader, Driver: driverVersion(t)})
 	if werr := writeTrace(tf.trace, tr); werr != nil && err == nil {
 		err = werr

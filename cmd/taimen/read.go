@@ -89,6 +89,12 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 			return exitCode(e, setupError{err})
 		}
 	}
+	var mem *reader.Rejected
+	if tf.remembers() { // checked before the card is touched, as --out
+		if mem, err = rejectedMemory(e); err != nil {
+			return exitCode(e, err)
+		}
+	}
 	t, anchors, err := tf.open(ctx)
 	if err != nil {
 		return exitCode(e, err)
@@ -96,6 +102,7 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 	defer t.Close()
 	tr := reader.NewTrace(t, reader.TraceOptions{Reveal: *reveal})
 	s := reader.NewSession(tr, tf.guard())
+	s.Rejected = mem
 	s.NoExtended, s.Chunk = tf.noExtend, tf.chunk
 	opts := reader.ReadOptions{Anchors: anchors}
 	var res any

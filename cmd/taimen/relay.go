@@ -10,6 +10,7 @@ import (
 
 	"github.com/taimen-dev/taimen/emulator"
 	"github.com/taimen-dev/taimen/emulator/vpcd"
+	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/reader"
 	"github.com/taimen-dev/taimen/reader/pcsc"
 	"github.com/taimen-dev/taimen/relay"
@@ -24,7 +25,8 @@ on the way ('--fault list' prints the ones that apply to a relayed card; slow, m
 no-extended-length mean what they mean for 'taimen emulate'). The card's ATR is passed through;
 vpcd's power on and reset reset the card. A VERIFY that would leave fewer tries than the floor
 (the last try) is answered 6985 and never reaches the card, unless --allow-last-try; a VERIFY
-under secure messaging is answered 6985 too, its tries cannot be read first. --trace writes the
+under secure messaging is answered 6985 too, its tries cannot be read first, and so is a value
+the card rejected before (taimen forget; see taimen read). --trace writes the
 exchanges redacted as 'taimen read --trace' does, when the relay stops (Ctrl-C).
 `
 	examples["relay"] = "  taimen relay --reader '#0'                                 # the first reader's card as Virtual PCD 00 00\n" +
@@ -60,6 +62,10 @@ func cmdRelay(ctx context.Context, args []string, e env) int {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	mem, err := rejectedMemory(e)
+	if err != nil {
+		return exitCode(e, err)
+	}
 	wctx, cancel := context.WithTimeout(ctx, *wait)
 	t, err := pcsc.Open(wctx, pcsc.Options{Reader: pcsc.ParseSelector(*readerName), CommandTimeout: 30 * time.Second})
 	cancel()
@@ -67,13 +73,18 @@ func cmdRelay(ctx context.Context, args []string, e env) int {
 		return exitCode(e, err)
 	}
 	defer t.Close()
+	// The card's names in the rejected-value memory, read before the client sees the card.
+	ids := reader.CardIDs(ctx, t)
+	if err := t.Reset(ctx); err != nil {
+		return exitCode(e, err)
+	}
 	var inner reader.Transport = t
 	var tr *reader.Trace
 	if *tracePath != "" {
 		tr = reader.NewTrace(t, reader.TraceOptions{})
 		inner = tr
 	}
-	err = serveRelay(ctx, inner, relayConfig{faults: faults, lastTry: *lastTry, log: log, vpcd: vpcd.Options{Addr: *addr, Logger: log}})
+	err = serveRelay(ctx, inner, relayConfig{faults: faults, lastTry: *lastTry, log: log, vpcd: vpcd.Options{Addr: *addr, Logger: log}, mem: mem, ids: ids})
 	if werr := writeTrace(*tracePath, tr); werr != nil && err == nil {
 		err = werr
 	}
@@ -89,6 +100,8 @@ type relayConfig struct {
 	lastTry bool
 	log     *slog.Logger
 	vpcd    vpcd.Options
+	mem     *reader.Rejected    // the rejected-value memory (nil: none)
+	ids     map[myna.App]string // the card's names in it (reader.CardIDs)
 }
 
 // serveRelay serves the card behind t on a vpcd slot until ctx is done.
@@ -97,7 +110,7 @@ func serveRelay(ctx context.Context, t reader.Transport, c relayConfig) error {
 	if c.lastTry {
 		guard = reader.Guard{AllowLastTry: true}
 	}
-	card := relay.New(ctx, t, relay.Options{Faults: c.faults, Guard: &guard, Logger: c.log})
+	card := relay.New(ctx, t, relay.Options{Faults: c.faults, Guard: &guard, Logger: c.log, Rejected: c.mem, CardIDs: c.ids})
 	c.log.Warn("relaying", "reader", t.Info().Reader, "as", fmt.Sprintf("Virtual PCD 00 %02d", c.vpcd.Slot), "faults", len(c.faults), "allow_last_try", c.lastTry)
 	err := vpcd.Serve(ctx, card, c.vpcd)
 	if err != nil && !errors.Is(err, context.Canceled) {

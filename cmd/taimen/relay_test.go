@@ -160,9 +160,10 @@ func TestRelayFaultsCaught(t *testing.T) {
 					inArea = append(inArea, sp.ID)
 				}
 			}
-			// On a physical target the run reads every counter before the first spec: a 6300
-			// answer to a tries query stops the run there, before any checkcodes spec.
-			preflight := f.Fault == emulator.FaultSWRewrite && run.r.code == exitError && strings.Contains(run.r.stdout, "read the card's counters before the first spec") && strings.Contains(run.r.stdout, "answered 6300")
+			// On a physical target the run checks the codes and reads every counter before the
+			// first spec: a 6300 answer to a tries query stops the run there, before any
+			// checkcodes spec.
+			preflight := f.Fault == emulator.FaultSWRewrite && run.r.code == exitError && strings.Contains(run.r.stdout, "before the first spec") && strings.Contains(run.r.stdout, "answered 6300")
 			if len(inArea) == 0 && !preflight {
 				t.Errorf("%s: no spec of area %s failed (exit %d)\n%s%s", f.Fault, f.Area, run.r.code, run.r.stdout, run.r.stderr)
 			}

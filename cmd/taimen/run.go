@@ -33,7 +33,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	filter := fs.String("label-filter", "", "run only the specs whose labels match (Ginkgo syntax, e.g. 'reads && !jpki')")
 	out := fs.String("out", "", "directory for the reports (default out/run-YYYYMMDD-HHMMSS)")
 	open := fs.Bool("open", false, "open report.html when the run is done")
-	verbose := fs.Bool("v", false, "print every spec, not one character per spec")
+	verbose := fs.Bool("v", false, "print one line per spec as it finishes (default: progress only, and each failure)")
 	failFast := fs.Bool("fail-fast", false, "stop at the first failed spec (the rest are reported as not run)")
 	timeout := fs.Duration("timeout", 5*time.Second, "deadline of each command sent to the card (per APDU, not per spec or run)")
 	traceAll := fs.Bool("trace-all", false, "keep every spec's APDU trace in the reports (default: the failed specs' in full, a digest of the others)")
@@ -64,6 +64,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 		Version:     version,
 		Console:     e.stdout,
 		Color:       isTerminal(e.stdout) && e.getenv("NO_COLOR") == "",
+		Live:        isTerminal(e.stdout) && e.getenv("TERM") != "dumb",
 		Verbose:     *verbose,
 		FailFast:    *failFast,
 		TraceAll:    *traceAll,
@@ -106,11 +107,21 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	if cfg.OutDir == "" {
 		cfg.OutDir = filepath.Join("out", "run-"+time.Now().Format("20060102-150405"))
 	}
+	_, statErr := os.Stat(cfg.OutDir)
 	if err := checkRunSetup(&cfg, kind); err != nil {
 		return exitCode(e, err)
 	}
 	passed, err := all.Run(cfg)
-	if err != nil {
+	var se *target.SetupError
+	if errors.As(err, &se) && errors.Is(statErr, os.ErrNotExist) {
+		os.Remove(cfg.OutDir) // made for this run, empty: no spec ran
+	}
+	switch {
+	case errors.As(err, &se) && errors.Is(err, reader.ErrRefused):
+		return exitCode(e, err) // exit 7: a code was not sent
+	case errors.As(err, &se):
+		return exitCode(e, setupError{err})
+	case err != nil:
 		return exitCode(e, err)
 	}
 	files := reports.FilesIn(cfg.OutDir)
@@ -146,6 +157,11 @@ func checkRunSetup(cfg *all.RunConfig, kind target.Kind) error {
 		if _, err := pcsc.Readers(context.Background()); errors.Is(err, reader.ErrNoService) {
 			return setupError{err}
 		}
+		mem, err := rejectedMemory(env{getenv: cfg.Target.Getenv})
+		if err != nil {
+			return err
+		}
+		cfg.Target.Rejected = mem
 	} else {
 		ref := cfg.Target.ProfilePath() // --profile, $TAIMEN_PROFILE or the default
 		if _, err := vectors.LoadProfile(ref); err != nil {

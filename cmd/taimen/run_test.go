@@ -63,7 +63,7 @@ func taimenEnv(t *testing.T, extra []string, args ...string) suiteRun {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, envMain+"=1", "TMPDIR="+r.tmp, "NO_COLOR=1")
+	cmd.Env = append(cmd.Env, envMain+"=1", "TMPDIR="+r.tmp, "NO_COLOR=1", "TAIMEN_REJECTED="+filepath.Join(base, "state", "rejected.json"))
 	cmd.Env = append(cmd.Env, extra...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e

@@ -57,7 +57,10 @@ type RunConfig struct {
 	Console io.Writer
 	// Color turns on colour codes on Console.
 	Color bool
-	// Verbose prints every spec instead of one character per spec.
+	// Live says Console is a terminal: progress is a status line redrawn in place there, not a
+	// line every few specs.
+	Live bool
+	// Verbose prints one line per spec as it finishes.
 	Verbose bool
 	// FailFast stops the run at the first failed spec; the rest are reported as not run.
 	FailFast bool
@@ -126,7 +129,9 @@ func targetSpec(c target.Config) string {
 
 // Run runs every area against cfg.Target and writes the reports into
 // cfg.OutDir. passed is false when a spec or the suite setup failed; err is
-// set when the run could not start or its reports could not be written.
+// set when the run could not start or its reports could not be written, and is
+// suites.SetupError (a *target.SetupError, no report written) when the suite's
+// setup stopped the run before any spec.
 func Run(cfg RunConfig) (passed bool, err error) {
 	filter, err := EffectiveFilter(cfg)
 	if err != nil {
@@ -135,6 +140,8 @@ func Run(cfg RunConfig) (passed bool, err error) {
 	if cfg.OutDir == "" {
 		return false, errors.New("no output directory")
 	}
+	_, statErr := os.Stat(cfg.OutDir)
+	createdOut := errors.Is(statErr, os.ErrNotExist)
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 		return false, err
 	}
@@ -166,14 +173,35 @@ func Run(cfg RunConfig) (passed bool, err error) {
 	defer logf.Close()
 	out := scrub.Writer(io.MultiWriter(console, &stripANSI{w: logf}))
 	defer out.Flush()
+	// Ginkgo's own reporter is silenced: progress speaks for the run while it runs.
 	prevOut := formatter.ColorableStdOut
-	formatter.ColorableStdOut = out
+	formatter.ColorableStdOut = io.Discard
 	defer func() { formatter.ColorableStdOut = prevOut }()
+	var term io.Writer
+	if cfg.Live {
+		term = console
+	}
+	prog := newProgress(out, term, scrub, cfg.Verbose, cfg.Color)
+	defer prog.end()
 
 	suites.Configure(tcfg)
 	suites.Register()
+	ginkgo.ReportBeforeSuite(prog.start)
+	ginkgo.ReportBeforeEach(prog.willRun)
+	ginkgo.ReportAfterEach(prog.didRun)
+	ginkgo.ReportAfterSuite("taimen progress", func(r types.Report) {
+		for _, sr := range r.SpecReports {
+			if sr.LeafNodeType.Is(types.NodeTypesForSuiteLevelNodes) && sr.Failed() && suites.SetupError() == nil {
+				prog.suiteFailed(sr)
+			}
+		}
+		prog.end()
+	})
 	var reportErr error
 	ginkgo.ReportAfterSuite("taimen reports", func(r types.Report) {
+		if suites.SetupError() != nil {
+			return // no spec ran: no report of specs that never ran
+		}
 		_, reportErr = reports.WriteAll(cfg.OutDir, r, scrub, reports.Options{
 			Tool:      reports.Tool{Name: "taimen", Version: cfg.Version, Go: runtime.Version(), Ginkgo: types.VERSION},
 			Target:    info,
@@ -194,6 +222,16 @@ func Run(cfg RunConfig) (passed bool, err error) {
 	gomega.RegisterFailHandler(humanFail)
 	t := &failT{}
 	passed = ginkgo.RunSpecs(t, SuiteName, sc, rc)
+	if err := suites.SetupError(); err != nil {
+		// Nothing ran: leave no console.log, and no report directory this run made.
+		out.Flush()
+		logf.Close()
+		os.Remove(logf.Name())
+		if createdOut {
+			os.Remove(cfg.OutDir)
+		}
+		return false, err
+	}
 	if reportErr != nil {
 		return false, fmt.Errorf("write reports: %w", reportErr)
 	}

@@ -63,6 +63,9 @@ type Config struct {
 	// Discovered is a physical card's discovered behaviour (run --behaviour FILE); nil keeps
 	// taimen's defaults. Emulated cards use their profile's.
 	Discovered *Discovered
+	// Rejected remembers the values a physical card rejected across runs (reader.Rejected): the
+	// run's check of the codes (Preflight) refuses to send one again. Nil remembers nothing.
+	Rejected *reader.Rejected
 	// Faults make the emulated card misbehave (mutation runs); env TAIMEN_FAULTS (comma-separated).
 	Faults []emulator.FaultSetting
 }

@@ -92,6 +92,10 @@ type Summary struct {
 	// Behaviour is what a physical card was judged against on the questions CARD.md leaves
 	// open, each answer with its source (absent on emulated cards: their profile declares it).
 	Behaviour []BehaviourAnswer `json:"behaviour,omitempty"`
+	// Shard marks one shard of a split run (run --shard I/N); Shards lists the shards a merged
+	// summary was made of (report merge). See shard.go.
+	Shard  *ShardInfo `json:"shard,omitempty"`
+	Shards []ShardRun `json:"merged_from,omitempty"`
 }
 
 // RunCounters is a physical card's retry counters before the first spec and after the last,
@@ -243,6 +247,8 @@ type Options struct {
 	MaxTrace int
 	// Behaviour is a physical card's expected behaviour with its sources (Summary.Behaviour).
 	Behaviour []BehaviourAnswer
+	// Shard marks the summary of one shard of a split run (Summary.Shard).
+	Shard *ShardInfo
 }
 
 // DefaultMaxTrace is the number of exchanges a summary keeps per spec.
@@ -265,6 +271,7 @@ func Build(r types.Report, o Options) *Summary {
 		Duration:    r.RunTime,
 		Scrubbed:    o.Scrubbed,
 		Behaviour:   o.Behaviour,
+		Shard:       o.Shard,
 		Areas:       []Area{},
 		Specs:       []Spec{},
 	}
@@ -274,8 +281,6 @@ func Build(r types.Report, o Options) *Summary {
 	if s.Tool.Ginkgo == "" {
 		s.Tool.Ginkgo = types.VERSION
 	}
-	areas := map[string]*Area{}
-	var order []string
 	for _, sr := range r.SpecReports {
 		if sr.LeafNodeType.Is(suiteNodes) {
 			for _, e := range sr.ReportEntries {
@@ -293,41 +298,13 @@ func Build(r types.Report, o Options) *Summary {
 		sp := spec(sr, o.Lookup)
 		entries(s, &sp, sr.ReportEntries)
 		s.Specs = append(s.Specs, sp)
-		s.Totals.add(sp.Outcome)
-		key := sp.Area
-		if key == "" {
-			key = "other"
-		}
-		a := areas[key]
-		if a == nil {
-			a = &Area{Area: key}
-			areas[key] = a
-			order = append(order, key)
-		}
-		a.Counts.add(sp.Outcome)
-		a.Duration += sp.Duration
 	}
 	for _, reason := range r.SpecialSuiteFailureReasons {
 		s.SuiteFailures = append(s.SuiteFailures, Failure{Node: "suite", Message: reason})
 	}
 	slices.SortStableFunc(s.Specs, func(a, b Spec) int { return compareSpecs(a, b) })
-	slices.Sort(order)
-	for _, k := range order {
-		a := areas[k]
-		switch {
-		case a.Counts.Failed > 0:
-			a.Verdict = Fail
-		case a.Counts.Passed > 0:
-			a.Verdict = Pass
-		default:
-			a.Verdict = Skip
-		}
-		s.Areas = append(s.Areas, *a)
-	}
-	s.Verdict = Pass
-	if !r.SuiteSucceeded || s.Totals.Failed > 0 || len(s.SuiteFailures) > 0 || s.Totals.Passed == 0 {
-		s.Verdict = Fail // a run that verified nothing certifies nothing
-	}
+	s.Totals, s.Areas = tally(s.Specs)
+	s.Verdict = runVerdict(r.SuiteSucceeded, s.Totals, s.SuiteFailures)
 	s.APDULatency = apduLatency(s.Specs)
 	sortTimings(s.Timing)
 	limit := o.MaxTrace
@@ -341,6 +318,50 @@ func Build(r types.Report, o Options) *Summary {
 		}
 	}
 	return s
+}
+
+// tally counts specs by outcome, in all and per area (areas by name; "other" for a spec
+// without one).
+func tally(specs []Spec) (Counts, []Area) {
+	var totals Counts
+	areas := map[string]*Area{}
+	for _, sp := range specs {
+		totals.add(sp.Outcome)
+		key := sp.Area
+		if key == "" {
+			key = "other"
+		}
+		a := areas[key]
+		if a == nil {
+			a = &Area{Area: key}
+			areas[key] = a
+		}
+		a.Counts.add(sp.Outcome)
+		a.Duration += sp.Duration
+	}
+	out := []Area{}
+	for _, k := range slices.Sorted(maps.Keys(areas)) {
+		a := areas[k]
+		switch {
+		case a.Counts.Failed > 0:
+			a.Verdict = Fail
+		case a.Counts.Passed > 0:
+			a.Verdict = Pass
+		default:
+			a.Verdict = Skip
+		}
+		out = append(out, *a)
+	}
+	return totals, out
+}
+
+// runVerdict is a run's verdict: PASS when the suite succeeded, no spec and no suite node
+// failed, and at least one spec passed (a run that verified nothing certifies nothing).
+func runVerdict(suiteSucceeded bool, totals Counts, suiteFailures []Failure) string {
+	if !suiteSucceeded || totals.Failed > 0 || len(suiteFailures) > 0 || totals.Passed == 0 {
+		return Fail
+	}
+	return Pass
 }
 
 // compareSpecs orders specs by ID (specs without one last, by title).

@@ -13,12 +13,20 @@ import (
 
 // cmdReport re-renders a run's HTML report from its saved JSON, or compares two runs.
 func cmdReport(_ context.Context, args []string, e env) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "merge":
+			return cmdReportMerge(args[1:], e)
+		case "matrix":
+			return cmdReportMatrix(args[1:], e)
+		}
+	}
 	fset := newFlagSet("report", e)
 	in := fset.String("in", "", "a run's report directory (or its summary.json)")
 	html := fset.String("html", "", "with --in: write the HTML here (default DIR/report.html)")
 	diff := fset.Bool("diff", false, "compare two runs: taimen report --diff OLD NEW (directories or summary.json files)")
 	fset.Usage = func() {
-		fmt.Fprint(e.stderr, "usage: taimen report --in DIR [--html FILE]\n       taimen report --diff OLD NEW\n\n")
+		fmt.Fprint(e.stderr, "usage: taimen report --in DIR [--html FILE]\n       taimen report --diff OLD NEW\n       taimen report merge [--out DIR] SHARD…\n       taimen report matrix [--out DIR] RUN…\n\n")
 		fset.PrintDefaults()
 	}
 	if code, ok := parseFlags(fset, args); !ok {

@@ -16,6 +16,7 @@ import (
 	"github.com/taimen-dev/taimen/reader"
 	"github.com/taimen-dev/taimen/reader/pcsc"
 	"github.com/taimen-dev/taimen/reports"
+	"github.com/taimen-dev/taimen/shard"
 	"github.com/taimen-dev/taimen/suites/all"
 	"github.com/taimen-dev/taimen/suites/catalogue"
 	"github.com/taimen-dev/taimen/suites/target"
@@ -36,6 +37,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	verbose := fs.Bool("v", false, "print every spec, not one character per spec")
 	failFast := fs.Bool("fail-fast", false, "stop at the first failed spec (the rest are reported as not run)")
 	timeout := fs.Duration("timeout", 5*time.Second, "per-command deadline")
+	shardFlag := fs.String("shard", "", "run only shard `I/N` of the specs (1 ≤ I ≤ N; default $"+shard.EnvShard+"); merge the shards with taimen report merge")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -96,6 +98,9 @@ func cmdRun(_ context.Context, args []string, e env) int {
 		if cfg.Target.Profile, err = profilePath(*profile); err != nil {
 			return exitCode(e, err)
 		}
+	}
+	if cfg.Shard, err = parseShard(*shardFlag, e); err != nil {
+		return exitCode(e, err)
 	}
 	if _, err := all.EffectiveFilter(cfg); err != nil {
 		return exitCode(e, usageError{err})

@@ -32,6 +32,7 @@ import (
 	"github.com/taimen-dev/taimen/reader"
 	"github.com/taimen-dev/taimen/reader/pcsc"
 	"github.com/taimen-dev/taimen/reports"
+	"github.com/taimen-dev/taimen/shard"
 	"github.com/taimen-dev/taimen/suites"
 	"github.com/taimen-dev/taimen/suites/target"
 )
@@ -60,6 +61,9 @@ type RunConfig struct {
 	Verbose bool
 	// FailFast stops the run at the first failed spec; the rest are reported as not run.
 	FailFast bool
+	// Shard runs only this part of the specs (shard.Shard; the zero value runs them all) and
+	// marks the reports with it, for reports.Merge.
+	Shard shard.Shard
 }
 
 // ErrAlreadyRan is returned when the suites already ran in this process.
@@ -168,6 +172,7 @@ func Run(cfg RunConfig) (passed bool, err error) {
 	defer func() { formatter.ColorableStdOut = prevOut }()
 
 	suites.Configure(tcfg)
+	suites.SetShard(cfg.Shard)
 	suites.Register()
 	var reportErr error
 	ginkgo.ReportAfterSuite("taimen reports", func(r types.Report) {
@@ -176,6 +181,7 @@ func Run(cfg RunConfig) (passed bool, err error) {
 			Target:    info,
 			Lookup:    lookup,
 			Behaviour: behaviourAnswers(tcfg),
+			Shard:     shardInfo(cfg.Shard, filter),
 		})
 	})
 
@@ -358,4 +364,14 @@ func behaviourAnswers(c target.Config) []reports.BehaviourAnswer {
 		out = append(out, reports.BehaviourAnswer{Field: f, Value: b.Answer(f), Source: target.SourceOf(c, nil, f)})
 	}
 	return out
+}
+
+// shardInfo marks a shard's reports with its place in the split and the whole run's spec set
+// (every catalogued spec: the catalogue is complete once Ginkgo has built the tree).
+func shardInfo(s shard.Shard, filter string) *reports.ShardInfo {
+	if s.Total == 0 {
+		return nil
+	}
+	ids := suites.SpecIDs()
+	return &reports.ShardInfo{Index: s.Index, Total: s.Total, SpecSet: shard.SpecSet(ids, filter), SpecIDs: ids}
 }

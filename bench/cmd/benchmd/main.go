@@ -108,6 +108,11 @@ func run(o options) error {
 		{"through pcscd + vpcd", []string{"-test.bench", "^BenchmarkPCSC$", "-test.count", strconv.Itoa(o.pcscCount)}},
 		{"face-to-face reads", []string{"-test.bench", "^BenchmarkFaceRead$", "-test.benchtime", strconv.Itoa(o.faceReads) + "x"}},
 	}
+	readWhat, readArgs := readStep(o)
+	steps = append(steps, struct {
+		what string
+		args []string
+	}{readWhat, readArgs})
 	for _, s := range steps {
 		logf("benchmarks: %s", s.what)
 		args := append([]string{"-test.run", "^$", "-test.v", "-test.benchmem", "-test.timeout", "10m"}, s.args...)
@@ -676,6 +681,7 @@ func (r *report) markdown() string {
 		vs := r.values(name, "apdu/s")
 		p("| vicc (Python, separate process) | %s | %s | %s–%s | %s |\n", cmd, fmtRate(rate), fmtRate(slices.Min(vs)), fmtRate(slices.Max(vs)), fmtNs(1e9/rate))
 	}
+	p("%s", r.viccAndReadSection(pairs["process/SELECT_MF"].emuR))
 	p("\nGoals and ratios:\n\n")
 	var within []string
 	goalPCSC, evaluated := true, false

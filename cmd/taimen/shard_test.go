@@ -334,3 +334,26 @@ func copyRun(t *testing.T, from, to string, edit func([]byte) []byte) {
 		}
 	}
 }
+
+// Bad shard flags and merge or matrix calls without directories are usage errors: nothing runs.
+func TestShardUsage(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{nil, []string{"run", "--shard", "5/4", "--out", "x"}, "I must be 1..4"},
+		{nil, []string{"run", "--shard", "0/4", "--out", "x"}, "shards count from 1"},
+		{map[string]string{shard.EnvShard: "2"}, []string{"run", "--out", "x"}, "want I/N"},
+		{nil, []string{"report", "merge"}, "give the report directories of every shard"},
+		{nil, []string{"report", "matrix"}, "give the report directories of complete runs"},
+	} {
+		r := runCLI(t, tc.env, tc.args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: exit %d, %q; want %d with %q", tc.args, r.code, r.stderr, exitUsage, tc.want)
+		}
+	}
+	if _, err := os.Stat("x"); err == nil {
+		t.Error("a refused run created its report directory")
+	}
+}

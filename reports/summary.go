@@ -100,6 +100,10 @@ type Summary struct {
 	// Behaviour is what a physical card was judged against on the questions CARD.md leaves
 	// open, each answer with its source (absent on emulated cards: their profile declares it).
 	Behaviour []BehaviourAnswer `json:"behaviour,omitempty"`
+	// Shard marks one shard of a split run (run --shard I/N); Shards lists the shards a merged
+	// summary was made of (report merge). See shard.go.
+	Shard  *ShardInfo `json:"shard,omitempty"`
+	Shards []ShardRun `json:"merged_from,omitempty"`
 }
 
 // RunCounters is a physical card's retry counters before the first spec and after the last,
@@ -259,6 +263,8 @@ type Options struct {
 	// TraceAll keeps every spec's trace; otherwise only failed specs keep theirs and the
 	// others keep a digest (TracesFailed).
 	TraceAll bool
+	// Shard marks the summary of one shard of a split run (Summary.Shard).
+	Shard *ShardInfo
 }
 
 // DefaultMaxTrace is the number of exchanges a summary keeps per spec.
@@ -281,6 +287,7 @@ func Build(r types.Report, o Options) *Summary {
 		Duration:    r.RunTime,
 		Scrubbed:    o.Scrubbed,
 		Behaviour:   o.Behaviour,
+		Shard:       o.Shard,
 		Areas:       []Area{},
 		Specs:       []Spec{},
 	}
@@ -290,8 +297,6 @@ func Build(r types.Report, o Options) *Summary {
 	if s.Tool.Ginkgo == "" {
 		s.Tool.Ginkgo = types.VERSION
 	}
-	areas := map[string]*Area{}
-	var order []string
 	for _, sr := range r.SpecReports {
 		if sr.LeafNodeType.Is(suiteNodes) {
 			for _, e := range sr.ReportEntries {
@@ -309,7 +314,26 @@ func Build(r types.Report, o Options) *Summary {
 		sp := spec(sr, o.Lookup)
 		entries(s, &sp, sr.ReportEntries)
 		s.Specs = append(s.Specs, sp)
-		s.Totals.add(sp.Outcome)
+	}
+	for _, reason := range r.SpecialSuiteFailureReasons {
+		s.SuiteFailures = append(s.SuiteFailures, Failure{Node: "suite", Message: reason})
+	}
+	slices.SortStableFunc(s.Specs, func(a, b Spec) int { return compareSpecs(a, b) })
+	s.Totals, s.Areas, s.APDUs = tally(s.Specs)
+	s.Verdict = runVerdict(r.SuiteSucceeded, s.Totals, s.SuiteFailures)
+	s.APDULatency = apduLatency(s.Specs)
+	sortTimings(s.Timing)
+	keepTraces(s, o)
+	return s
+}
+
+// tally counts specs by outcome and sums their APDUs, in all and per area (areas by name; "other" for a spec
+// without one).
+func tally(specs []Spec) (totals Counts, _ []Area, apdus int) {
+	areas := map[string]*Area{}
+	for _, sp := range specs {
+		totals.add(sp.Outcome)
+		apdus += sp.APDUs
 		key := sp.Area
 		if key == "" {
 			key = "other"
@@ -318,19 +342,13 @@ func Build(r types.Report, o Options) *Summary {
 		if a == nil {
 			a = &Area{Area: key}
 			areas[key] = a
-			order = append(order, key)
 		}
 		a.Counts.add(sp.Outcome)
 		a.Duration += sp.Duration
 		a.APDUs += sp.APDUs
-		s.APDUs += sp.APDUs
 	}
-	for _, reason := range r.SpecialSuiteFailureReasons {
-		s.SuiteFailures = append(s.SuiteFailures, Failure{Node: "suite", Message: reason})
-	}
-	slices.SortStableFunc(s.Specs, func(a, b Spec) int { return compareSpecs(a, b) })
-	slices.Sort(order)
-	for _, k := range order {
+	out := []Area{}
+	for _, k := range slices.Sorted(maps.Keys(areas)) {
 		a := areas[k]
 		switch {
 		case a.Counts.Failed > 0:
@@ -340,16 +358,18 @@ func Build(r types.Report, o Options) *Summary {
 		default:
 			a.Verdict = Skip
 		}
-		s.Areas = append(s.Areas, *a)
+		out = append(out, *a)
 	}
-	s.Verdict = Pass
-	if !r.SuiteSucceeded || s.Totals.Failed > 0 || len(s.SuiteFailures) > 0 || s.Totals.Passed == 0 {
-		s.Verdict = Fail // a run that verified nothing certifies nothing
+	return totals, out, apdus
+}
+
+// runVerdict is a run's verdict: PASS when the suite succeeded, no spec and no suite node
+// failed, and at least one spec passed (a run that verified nothing certifies nothing).
+func runVerdict(suiteSucceeded bool, totals Counts, suiteFailures []Failure) string {
+	if !suiteSucceeded || totals.Failed > 0 || len(suiteFailures) > 0 || totals.Passed == 0 {
+		return Fail
 	}
-	s.APDULatency = apduLatency(s.Specs)
-	sortTimings(s.Timing)
-	keepTraces(s, o)
-	return s
+	return Pass
 }
 
 // compareSpecs orders specs by ID (specs without one last, by title).

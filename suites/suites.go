@@ -99,6 +99,9 @@ func Spec(m Meta, body func(ctx context.Context, c *target.Card)) bool {
 	}
 	catalogue[m.ID] = m
 	catMu.Unlock()
+	if !runShard.Has(m.ID) {
+		return false // another shard's (SetShard): catalogued, not declared to Ginkgo
+	}
 	return It(m.ID+" "+m.Title, m.Labels(), func(ctx SpecContext) {
 		t := Current()
 		if m.Targets == EmulatedOnly && t.Physical() {

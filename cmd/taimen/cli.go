@@ -68,6 +68,8 @@ commands:
   run                             run the conformance suites; write JUnit, JSON and HTML reports
   report --in DIR                 re-render a run's HTML report from its saved JSON
   report --diff OLD NEW           list the specs whose status changed between two runs
+  report merge SHARD…            merge the shards of a run (run --shard I/N) into one report
+  report matrix RUN…              interop matrix (card × reader × area) of several runs, HTML and JSON
   catalogue                       every spec: ID, title, what it checks, targets
   mutants                         run the suites against every emulator fault; fail if one goes uncaught
   forget                          forget the values cards rejected (taimen refuses to resend one for a day)

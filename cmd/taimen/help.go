@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/taimen-dev/taimen/reader"
+	"github.com/taimen-dev/taimen/shard"
 	"github.com/taimen-dev/taimen/suites/target"
 	"github.com/taimen-dev/taimen/vectors"
 )
@@ -119,21 +120,33 @@ printed, expiry, security code, photo; back: the individual number) as a new own
 Runs the conformance suites against a card, the built-in emulator by default, and writes the
 reports (report.html, summary.json, junit.xml) to --out. On a physical card it never spends
 the last tries (--floor) and skips destructive specs unless --allow-destructive. --timeout is
-the deadline of each command sent to the card, not of a spec or the run.`
+the deadline of each command sent to the card, not of a spec or the run. --shard I/N runs one
+part of the specs, for a lab of several readers or CI machines; taimen report merge joins the
+parts' reports into one run's.`
 	examples["run"] = "  taimen run                                   # every spec against the built-in emulator\n" +
 		"  taimen run --profile p06-taisho-contactless --label-filter checkcodes\n" +
-		"  TAIMEN_CHECK_CODE_B=… taimen run --target pcsc:'#0'   # a physical card, nothing destructive\n"
-	commandEnv["run"] = append([]string{target.EnvTarget, target.EnvProfile, target.EnvFaults}, codeVars...)
+		"  TAIMEN_CHECK_CODE_B=… taimen run --target pcsc:'#0'   # a physical card, nothing destructive\n" +
+		"  taimen run --shard 2/4 --out out/shard-2       # the second of four parts\n"
+	commandEnv["run"] = append([]string{target.EnvTarget, target.EnvProfile, target.EnvFaults, shard.EnvShard}, codeVars...)
 	commandExits["run"] = []int{exitOK, exitError, exitUsage, exitSetup}
 
 	purposes["report"] = `  taimen report --in DIR [--html FILE]
   taimen report --diff OLD NEW
+  taimen report merge [--out DIR] SHARD…
+  taimen report matrix [--out DIR] RUN…
 
 Re-renders a run's HTML report from its summary.json, or lists the specs whose status changed
-between two runs (exit 1 when one got worse).`
+between two runs (exit 1 when one got worse). merge joins the report directories of every shard
+of one run (run --shard I/N) into one run's reports; matrix tabulates complete runs as card ×
+reader × area.`
 	examples["report"] = "  taimen report --in out/run-20260101-120000\n" +
-		"  taimen report --diff out/run-old out/run-new\n"
-	commandExits["report"] = []int{exitOK, exitError, exitUsage}
+		"  taimen report --diff out/run-old out/run-new\n" +
+		"  taimen report merge --out out/merged out/shard-1 out/shard-2\n" +
+		"  taimen report matrix --out out/matrix out/run-cardA-reader1 out/run-cardB-reader1\n"
+	commandExits["report"] = []int{exitOK, exitError, exitUsage, exitSetup}
+	for _, sub := range []string{"report merge", "report matrix"} {
+		purposes[sub], examples[sub], commandExits[sub] = purposes["report"], examples["report"], commandExits["report"]
+	}
 
 	purposes["catalogue"] = `  taimen catalogue [--json]
 

@@ -151,7 +151,7 @@ func TestRelayFaultsCaught(t *testing.T) {
 		t.Run(string(f.Fault), func(t *testing.T) {
 			fault := string(f.Fault)
 			if f.Fault == emulator.FaultMute || f.Fault == emulator.FaultTorn {
-				fault += "=30" // after the run's counter preflight
+				fault += "=60" // after the run's preflight: its code checks and counter reads
 			}
 			run := runThroughRelay(t, f.Area, fault)
 			var inArea []string

@@ -13,6 +13,14 @@ import (
 
 // cmdReport re-renders a run's HTML report from its saved JSON, or compares two runs.
 func cmdReport(_ context.Context, args []string, e env) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "merge":
+			return cmdReportMerge(args[1:], e)
+		case "matrix":
+			return cmdReportMatrix(args[1:], e)
+		}
+	}
 	fset := newFlagSet("report", e)
 	in := fset.String("in", "", "a run's report directory (or its summary.json)")
 	html := fset.String("html", "", "with --in: write the HTML here (default DIR/report.html)")

@@ -15,6 +15,7 @@ import (
 	"github.com/taimen-dev/taimen/reader"
 	"github.com/taimen-dev/taimen/reader/pcsc"
 	"github.com/taimen-dev/taimen/reports"
+	"github.com/taimen-dev/taimen/shard"
 	"github.com/taimen-dev/taimen/suites/all"
 	"github.com/taimen-dev/taimen/suites/catalogue"
 	"github.com/taimen-dev/taimen/suites/target"
@@ -37,6 +38,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	failFast := fs.Bool("fail-fast", false, "stop at the first failed spec (the rest are reported as not run)")
 	timeout := fs.Duration("timeout", 5*time.Second, "deadline of each command sent to the card (per APDU, not per spec or run)")
 	traceAll := fs.Bool("trace-all", false, "keep every spec's APDU trace in the reports (default: the failed specs' in full, a digest of the others)")
+	shardFlag := fs.String("shard", "", "run only shard `I/N` of the specs (1 ≤ I ≤ N; default $"+shard.EnvShard+"); merge the shards with taimen report merge")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -100,6 +102,9 @@ func cmdRun(_ context.Context, args []string, e env) int {
 			return exitCode(e, err)
 		}
 		cfg.Target.Profile = *profile
+	}
+	if cfg.Shard, err = parseShard(*shardFlag, e); err != nil {
+		return exitCode(e, err)
 	}
 	if _, err := all.EffectiveFilter(cfg); err != nil {
 		return exitCode(e, usageError{err})

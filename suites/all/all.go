@@ -32,6 +32,7 @@ import (
 	"github.com/taimen-dev/taimen/reader"
 	"github.com/taimen-dev/taimen/reader/pcsc"
 	"github.com/taimen-dev/taimen/reports"
+	"github.com/taimen-dev/taimen/shard"
 	"github.com/taimen-dev/taimen/suites"
 	"github.com/taimen-dev/taimen/suites/target"
 	"github.com/taimen-dev/taimen/vectors"
@@ -66,6 +67,9 @@ type RunConfig struct {
 	FailFast bool
 	// TraceAll keeps every spec's APDU trace in the reports, not only the failed specs'.
 	TraceAll bool
+	// Shard runs only this part of the specs (shard.Shard; the zero value runs them all) and
+	// marks the reports with it, for reports.Merge.
+	Shard shard.Shard
 }
 
 // ErrAlreadyRan is returned when the suites already ran in this process.
@@ -185,6 +189,7 @@ func Run(cfg RunConfig) (passed bool, err error) {
 	defer prog.end()
 
 	suites.Configure(tcfg)
+	suites.SetShard(cfg.Shard)
 	suites.Register()
 	ginkgo.ReportBeforeSuite(prog.start)
 	ginkgo.ReportBeforeEach(prog.willRun)
@@ -208,6 +213,7 @@ func Run(cfg RunConfig) (passed bool, err error) {
 			Lookup:    lookupIn(suites.Catalogue()),
 			Behaviour: behaviourAnswers(tcfg),
 			TraceAll:  cfg.TraceAll,
+			Shard:     shardInfo(cfg.Shard, filter),
 		})
 	})
 
@@ -406,4 +412,14 @@ func behaviourAnswers(c target.Config) []reports.BehaviourAnswer {
 		out = append(out, reports.BehaviourAnswer{Field: f, Value: b.Answer(f), Source: target.SourceOf(c, nil, f)})
 	}
 	return out
+}
+
+// shardInfo marks a shard's reports with its place in the split and the whole run's spec set
+// (every catalogued spec: the catalogue is complete once Ginkgo has built the tree).
+func shardInfo(s shard.Shard, filter string) *reports.ShardInfo {
+	if s.Total == 0 {
+		return nil
+	}
+	ids := suites.SpecIDs()
+	return &reports.ShardInfo{Index: s.Index, Total: s.Total, SpecSet: shard.SpecSet(ids, filter), SpecIDs: ids}
 }

@@ -116,7 +116,13 @@ func runBenchmarks(root, tmp string, o options, r *report) error {
 		return fmt.Errorf("go test -c ./bench: %w", err)
 	}
 	benchDir := filepath.Join(root, "bench")
-	for _, s := range append(benchSteps(o), commandSteps...) {
+	steps := append(benchSteps(o), commandSteps...)
+	readWhat, readArgs := readStep(o)
+	steps = append(steps, struct {
+		what string
+		args []string
+	}{readWhat, readArgs})
+	for _, s := range steps {
 		logf("benchmarks: %s", s.what)
 		args := append([]string{"-test.run", "^$", "-test.v", "-test.benchmem", "-test.timeout", "10m"}, s.args...)
 		out, err := runTee(context.Background(), benchDir, nil, testBin, args...)

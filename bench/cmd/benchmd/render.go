@@ -116,6 +116,7 @@ func (r *report) writePCSC(b *doc, pc pcsc) {
 		}
 		b.p("| vicc (Python, separate process) | %s | %s | %s–%s | %s |\n", v.cmd, fmtRate(v.rate), fmtRate(v.min), fmtRate(v.max), fmtNs(1e9/v.rate))
 	}
+	b.p("%s", r.viccAndReadSection(pc.emuProc))
 	b.p("\nGoals and ratios:\n\n")
 	if len(pc.judged) > 0 {
 		var within []string

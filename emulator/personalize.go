@@ -135,6 +135,12 @@ func New(p *myna.Profile, opts Options) (*Card, error) {
 		}
 		c.apps = append(c.apps, app)
 	}
+	if app, err := licenceApp(p, form, faults); err != nil {
+		return nil, fmt.Errorf("personalize %s: licence: %w", p.ID, err)
+	} else if app != nil {
+		c.apps = append(c.apps, app)
+		initial[app.efs[myna.LicencePINRef].key.state] = app.efs[myna.LicencePINRef].key.limit
+	}
 	start := initial
 	if len(opts.Tries) > 0 {
 		start = make(map[string]int, len(initial))

@@ -51,6 +51,9 @@ type Profile struct {
 	// EFSizes holds the physical size in bytes of the EFs the profile sets; the rest take the
 	// size of their content.
 	EFSizes map[EFRef]int
+	// Licence is the driving-licence application's data (myna/licence.go), nil when the holder
+	// linked none.
+	Licence *Licence
 
 	secrets profileSecrets
 	keys    map[string]*rsa.PrivateKey
@@ -105,6 +108,10 @@ func (p *Profile) Secret(k SecretKind) Secret {
 		return p.secrets.text
 	case SecretJukiPIN:
 		return p.secrets.juki
+	case SecretLicencePIN:
+		if p.Licence != nil {
+			return p.Licence.pin
+		}
 	}
 	return nil
 }
@@ -466,6 +473,7 @@ type Behaviour struct {
 	FCIOnP2_00           FCIMode           // SELECT by DF name with P2=00
 	Filler               byte              // filler after each TLV up to the physical EF size (default 0xFF)
 	ExtendedLength       bool              // accept extended Lc/Le; false answers 6700 to extended APDUs (default true)
+	Licence              LicenceBehaviour  // the driving-licence application's open choices (myna/licence.go)
 }
 
 // DefaultBehaviour returns taimen's defaults.
@@ -521,6 +529,7 @@ type profileFile struct {
 	RetryLimits map[string]json.RawMessage `json:"retry_limits"` // names: retryLimitFields
 	Behaviour   *behaviourFile             `json:"behaviour"`
 	EFSizes     map[string]int             `json:"ef_sizes"`
+	Licence     *licenceFile               `json:"licence"` // myna/licence.go
 }
 
 type personFile struct {
@@ -568,6 +577,8 @@ type behaviourFile struct {
 	FCIOnP2_00           *string         `json:"fci_on_p2_00"`
 	Filler               json.RawMessage `json:"filler"`
 	ExtendedLength       *bool           `json:"extended_length"`
+
+	Licence *licenceBehaviourFile `json:"licence"` // myna/licence.go
 }
 
 // Signatures the image files must start with.
@@ -642,6 +653,7 @@ func loadProfile(path string, read func(path string) ([]byte, error)) (*Profile,
 	v.efSizes(p, f.EFSizes)
 	v.images(p, f.Images, dir)
 	v.keys(p, f.Keys, f.CAKeys, dir)
+	v.licence(p, f.Licence, dir)
 
 	if len(v.errs) > 0 {
 		return nil, errors.Join(v.errs...)
@@ -955,6 +967,7 @@ func (v *validator) behaviour(p *Profile, f *behaviourFile) {
 	if f.ExtendedLength != nil {
 		b.ExtendedLength = *f.ExtendedLength
 	}
+	v.licenceBehaviour(b, f.Licence)
 }
 
 func parseFiller(raw json.RawMessage) (byte, bool) {

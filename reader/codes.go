@@ -21,6 +21,7 @@ const (
 	EnvTextPIN      = "TAIMEN_TEXT_PIN"
 	EnvAuthPIN      = "TAIMEN_AUTH_PIN"
 	EnvSignPassword = "TAIMEN_SIGN_PASSWORD"
+	EnvLicencePIN   = "TAIMEN_LICENCE_PIN" // 4 digits, or **** when the holder set none
 )
 
 // ErrNoSecret means no value was given for a secret that the flow needs.
@@ -52,7 +53,7 @@ func CheckCodeBParts(birthDate, expiryYear, securityCode string, western bool) (
 func SecretFromEnv(getenv func(string) string, k myna.SecretKind, western bool) (s myna.Secret, ok bool, err error) {
 	name := map[myna.SecretKind]string{
 		myna.SecretCheckCodeA: EnvCheckCodeA, myna.SecretCheckCodeB: EnvCheckCodeB, myna.SecretTextPIN: EnvTextPIN,
-		myna.SecretAuthPIN: EnvAuthPIN, myna.SecretSignPassword: EnvSignPassword,
+		myna.SecretAuthPIN: EnvAuthPIN, myna.SecretSignPassword: EnvSignPassword, myna.SecretLicencePIN: EnvLicencePIN,
 	}[k]
 	if name == "" {
 		return nil, false, fmt.Errorf("%s: not taken from the environment", k)

@@ -2,8 +2,10 @@ package reader
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/taimen-dev/taimen/apdu"
 	"github.com/taimen-dev/taimen/myna"
 )
 
@@ -18,15 +20,25 @@ type KeyStatus struct {
 }
 
 // Status reads the tries left of every PIN and check code of every
-// application with empty VERIFY commands: no try is ever spent.
+// application with empty VERIFY commands: no try is ever spent. An optional
+// application (the driving-licence one) that answers 6A82 is left out.
 func Status(ctx context.Context, s *Session) ([]KeyStatus, error) {
 	var out []KeyStatus
-	for _, app := range myna.Applications() {
+	apps := myna.Applications()
+	for _, a := range myna.OptionalApps() {
+		d, _ := a.Application()
+		apps = append(apps, d)
+	}
+	for _, app := range apps {
 		refs := app.KeyRefs()
 		if len(refs) == 0 {
 			continue
 		}
 		if err := s.SelectApp(ctx, app.App); err != nil {
+			var se *StatusError
+			if app.App.Optional() && errors.As(err, &se) && se.SW == apdu.SWFileNotFound {
+				continue // not on this card
+			}
 			return nil, err
 		}
 		for _, k := range refs {

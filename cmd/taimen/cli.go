@@ -27,7 +27,7 @@ const (
 	exitRefused      = 7  // the safety guard refused to spend a try
 	exitNotCertified = 8  // certify-reader: the reader under test failed a must-rule
 	exitSetup        = 9  // the set-up is unusable: a profile missing or malformed, an unsafe or unwritable directory, a locked state, the PC/SC service not running
-	exitNotCardFace  = 10 // not a My Number Card's face: a JPKI-only token or another card (nothing was verified)
+	exitNotCardFace  = 10 // not a My Number Card's face: a JPKI-only token or another card, or (read licence) no licence application (nothing was verified)
 	exitNotVerified  = 11 // certify-reader verify: the statement's signature, its form or a subject's digest does not hold
 )
 
@@ -138,7 +138,7 @@ func exitCode(e env, err error) int {
 		return exitRefused
 	case errors.Is(err, reader.ErrNotAuthentic):
 		return exitNotAuthentic
-	case errors.Is(err, reader.ErrNoCardSurface):
+	case errors.Is(err, reader.ErrNoCardSurface), errors.Is(err, reader.ErrNoLicence):
 		return exitNotCardFace
 	case errors.Is(err, reader.ErrNoReader), errors.Is(err, reader.ErrNoCard), errors.Is(err, reader.ErrCardRemoved),
 		errors.Is(err, reader.ErrReaderBusy), errors.Is(err, reader.ErrTimeout):

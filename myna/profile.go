@@ -426,6 +426,8 @@ func (r RetryLimits) For(k SecretKind) int {
 		return r.SignPassword
 	case SecretJukiPIN:
 		return r.JukiPIN
+	case SecretLicencePIN:
+		return k.DefaultRetryLimit() // 10, attested (63CA); not a profile setting
 	}
 	return 0
 }

@@ -653,7 +653,7 @@ func loadProfile(path string, read func(path string) ([]byte, error)) (*Profile,
 	v.retryLimits(p, f.RetryLimits)
 	v.behaviour(p, f.Behaviour)
 	v.efSizes(p, f.EFSizes)
-	v.images(p, f.Images, dir)
+	v.formImages(p, f.Images, dir) // myna/token.go
 	v.keys(p, f.Keys, f.CAKeys, dir)
 	v.licence(p, f.Licence, dir)
 

@@ -20,8 +20,9 @@ type KeyStatus struct {
 }
 
 // Status reads the tries left of every PIN and check code of every
-// application with empty VERIFY commands: no try is ever spent. An optional
-// application (the driving-licence one) that answers 6A82 is left out.
+// application with empty VERIFY commands: no try is ever spent. An
+// application that answers 6A82 to its SELECT (the driving-licence one on most
+// cards, all but JPKI on a phone's token) is left out.
 func Status(ctx context.Context, s *Session) ([]KeyStatus, error) {
 	var out []KeyStatus
 	apps := myna.Applications()
@@ -36,8 +37,8 @@ func Status(ctx context.Context, s *Session) ([]KeyStatus, error) {
 		}
 		if err := s.SelectApp(ctx, app.App); err != nil {
 			var se *StatusError
-			if app.App.Optional() && errors.As(err, &se) && se.SW == apdu.SWFileNotFound {
-				continue // not on this card
+			if errors.As(err, &se) && se.SW == apdu.SWFileNotFound {
+				continue // not on this card: the licence application, or all but JPKI on a phone's token
 			}
 			return nil, err
 		}

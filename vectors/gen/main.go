@@ -90,6 +90,9 @@ func run(o options) error {
 		if err := g.keys(filepath.Join(dir, "keys.pem"), cardRoles); err != nil {
 			return err
 		}
+		if p.token {
+			continue // a phone's token: JPKI keys and certificates only, nothing printed
+		}
 		files := []struct {
 			name string
 			make func() ([]byte, error)

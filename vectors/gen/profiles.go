@@ -17,6 +17,9 @@ type person struct {
 	securityCode string
 	// face selects the look of the synthetic portrait.
 	face faceStyle
+	// token marks a phone's JPKI-only token (card.form jpki-token-*): keys only, no card-surface
+	// images and no card faces.
+	token bool
 }
 
 // people lists the synthetic profiles of docs/CONTRACTS.md, in table order.
@@ -77,6 +80,8 @@ var people = []person{
 		securityCode: "2716",
 		face:         faceStyle{hair: hairShort, faceWidth: 34, skin: 184, hairTone: 36, clothes: 70, background: 216, glasses: true},
 	},
+	{id: "p08-android-token", number: "271828182840", token: true},
+	{id: "p09-iphone-token", number: "314159265352", token: true},
 }
 
 // licenceKeys are the issuing prefectures' test keys (role myna.RoleLicenceIssuer), one file

@@ -570,7 +570,7 @@ func (c *Card) verify(cmd apdu.Command) result {
 		}
 	}
 	after := max(tries-1, 0)
-	if f.has(FaultNoDecrement) {
+	if f.has(FaultNoDecrement) || f.has(FaultLicenceNoDecrement) && k.kind == myna.SecretLicencePIN {
 		after = tries
 	}
 	if !f.has(FaultDecrementAfterCheck) {

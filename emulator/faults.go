@@ -46,6 +46,8 @@ const (
 	FaultWrongLengthUncounted Fault = "wrong-length-not-counted"
 	FaultIgnoresSecurityCode  Fault = "ignores-security-code"
 	FaultTriesOneTooMany      Fault = "tries-one-too-many"
+	FaultForgedLicence        Fault = "forged-licence"
+	FaultLicenceNoDecrement   Fault = "licence-no-decrement"
 )
 
 // FaultInfo describes a fault: what the card does wrong and which area of the
@@ -89,6 +91,8 @@ var faultInfo = []FaultInfo{
 	{FaultWrongLengthUncounted, "a VERIFY with a value of the wrong length answers 63Cx without spending a try", "checkcodes", false},
 	{FaultIgnoresSecurityCode, "check code B is compared on its first 10 digits only: any security code is accepted with the right birth date and expiry year", "checkcodes", false},
 	{FaultTriesOneTooMany, "every 63Cx says one try more than the card has left (tries queries and wrong codes alike); the counting itself is right", "checkcodes", false},
+	{FaultForgedLicence, "the driving-licence data (EF 001B) was changed after signing: its expiry is five years later and EF 001C does not verify", "reads", true},
+	{FaultLicenceNoDecrement, "a wrong licence PIN (EF 0006) does not decrement its retry counter", "counters", false},
 }
 
 // Faults lists every fault with its description, sorted by name.
@@ -107,6 +111,10 @@ func (f Fault) NotApplicable(p *myna.Profile) string {
 	case FaultNoExtended:
 		if !p.Behaviour.ExtendedLength {
 			return "the profile's card already refuses extended length (behaviour extended_length false)"
+		}
+	case FaultForgedLicence, FaultLicenceNoDecrement:
+		if p.Licence == nil {
+			return "the profile carries no driving-licence application (no licence section)"
 		}
 	case FaultSMNoCounter:
 		if !p.Behaviour.ExtendedLength {

@@ -295,10 +295,18 @@ func TestPresetTriesAndObserve(t *testing.T) {
 func TestFaultNotApplicable(t *testing.T) {
 	p01, p06 := loadProfile(t, "p01-showa"), loadProfile(t, "p06-taisho-contactless")
 	for _, f := range Faults() {
-		if why := f.Fault.NotApplicable(p01); why != "" {
-			t.Errorf("%s does not apply to p01: %s", f.Fault, why)
+		licence := f.Fault == FaultForgedLicence || f.Fault == FaultLicenceNoDecrement
+		if why := f.Fault.NotApplicable(p01); (why != "") != licence {
+			t.Errorf("%s on p01: %q (only the licence faults need a profile with a licence)", f.Fault, why)
 		}
 		why := f.Fault.NotApplicable(p06)
+		switch {
+		case licence:
+			if !strings.Contains(why, "licence") {
+				t.Errorf("%s on p06: %q, want a reason naming the licence", f.Fault, why)
+			}
+			continue
+		}
 		switch f.Fault {
 		case FaultNoExtended, FaultSMNoCounter:
 			if !strings.Contains(why, "extended") {

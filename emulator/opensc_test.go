@@ -22,7 +22,10 @@ import (
 )
 
 // waitCard waits until pcscd reports a card in vpcd's slot 0.
-func waitCard(ctx context.Context, t *testing.T, d *pcscd.Daemon) {
+func waitCard(ctx context.Context, t *testing.T, d *pcscd.Daemon) { waitSlot(ctx, t, d, true) }
+
+// waitSlot waits until pcscd reports vpcd's slot 0 with a card (present) or without one.
+func waitSlot(ctx context.Context, t *testing.T, d *pcscd.Daemon, present bool) {
 	t.Helper()
 	release, err := d.UseInProcess(ctx)
 	if err != nil {
@@ -32,13 +35,13 @@ func waitCard(ctx context.Context, t *testing.T, d *pcscd.Daemon) {
 	for {
 		rs, err := pcsc.Readers(ctx)
 		for _, r := range rs {
-			if err == nil && r.Name == pcscd.ReaderName(0) && r.CardPresent {
+			if err == nil && r.Name == pcscd.ReaderName(0) && r.CardPresent == present {
 				return
 			}
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("no card in %s: %v", pcscd.ReaderName(0), err)
+			t.Fatalf("%s: card present is not %v: %v", pcscd.ReaderName(0), present, err)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
@@ -49,7 +52,9 @@ const openscPKCS11 = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 // TestOpenSCInterop checks the emulator with other people's software: through a
 // private pcscd, OpenSC's jpki driver lists and reads the emulated JPKI
 // certificates, and pkcs11-tool signs with the authentication key after the PIN;
-// the signature verifies with the certificate's public key.
+// the signature verifies with the certificate's public key. It does so for the
+// card and for both phone tokens (their own ATR, label and, on the iPhone
+// token, no extended length).
 func TestOpenSCInterop(t *testing.T) {
 	for _, tool := range []string{"pkcs15-tool", "pkcs11-tool"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -60,8 +65,18 @@ func TestOpenSCInterop(t *testing.T) {
 		}
 	}
 	d := pcscd.StartForTest(t)
-	p := loadProfile(t, "p01-showa")
-	card := newCard(t, "p01-showa", Options{})
+	for _, id := range []string{"p01-showa", "p08-android-token", "p09-iphone-token"} {
+		t.Run(id, func(t *testing.T) { openSCInterop(t, d, id) })
+		// The next card must not meet pcscd still showing this one.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		waitSlot(ctx, t, d, false)
+		cancel()
+	}
+}
+
+func openSCInterop(t *testing.T, d *pcscd.Daemon, id string) {
+	p := loadProfile(t, id)
+	card := newCard(t, id, Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	done := make(chan struct{})

@@ -135,6 +135,12 @@ func New(p *myna.Profile, opts Options) (*Card, error) {
 		}
 		c.apps = append(c.apps, app)
 	}
+	if app, err := licenceApp(p, form, faults); err != nil {
+		return nil, fmt.Errorf("personalize %s: licence: %w", p.ID, err)
+	} else if app != nil {
+		c.apps = append(c.apps, app)
+		initial[app.efs[myna.LicencePINRef].key.state] = app.efs[myna.LicencePINRef].key.limit
+	}
 	start := initial
 	if len(opts.Tries) > 0 {
 		start = make(map[string]int, len(initial))
@@ -294,58 +300,62 @@ func personalize(p *myna.Profile, faults faultSet, form myna.Form) (map[myna.EFR
 			out[ref] = applyFiller(ref, b, p.Behaviour.Filler)
 		}
 	}
-	subjectKenkaku := cvc.MustKeyID(person.MunicipalityCode+"21", "000")
-	subjectKenhojo := cvc.MustKeyID(person.MunicipalityCode+"31", "000")
 	birth := person.BirthDateDigits()
 	sex := person.Sex.Digit()
+	// 券面事項確認AP (card surface) and 券面事項入力補助AP (text): a phone's token has neither,
+	// and its profile carries no card-surface images.
+	if form.Has(myna.CardSurfaceAP) || len(p.Images.Face) > 0 {
+		subjectKenkaku := cvc.MustKeyID(person.MunicipalityCode+"21", "000")
+		subjectKenhojo := cvc.MustKeyID(person.MunicipalityCode+"31", "000")
 
-	// 券面事項確認AP (card surface).
-	const S = myna.CardSurfaceAP
-	set(S, myna.SurfaceAgeRecord)(layout.BuildAgeRecord(birth, &cardKey.PublicKey, issKenkaku, size(S, myna.SurfaceAgeRecord)))
-	unsigned := layout.CardFaceUnsigned{Expiry: card.ExpiryDigits(), SecurityCodePNG: p.Images.SecurityCode}
-	if faults.has(FaultChangedExpiry) {
-		unsigned.Expiry = card.Expiry.AddDate(5, 0, 0).Format("20060102")
-	}
-	if faults.has(FaultChangedSecurityCode) {
-		unsigned.SecurityCodePNG = p.Images.Number // another valid image
-	}
-	face, e := layout.BuildCardFace(layout.CardFaceSigned{
-		BirthDate: birth, Sex: sex, CardKey: &cardKey.PublicKey,
-		NamePNG: p.Images.Name, AddressPNG: p.Images.Address, PhotoJP2: p.Images.Face,
-	}, unsigned, issKenkaku, size(S, myna.SurfaceFace))
-	if e == nil {
-		face, e = corruptFace(face, faults)
-	}
-	set(S, myna.SurfaceFace)(face, e)
-	set(S, myna.SurfaceBasicInfo)(layout.BuildSurfaceAPInfo(layout.SurfaceAPInfo{
-		Ident: [4]byte{0x06, 0x03, 0x0E, 0x01}, KeyID: subjectKenkaku, Version: 1, Municipality: person.MunicipalityCode,
-		RefKeyID: cvc.MustKeyID("9900025", "001"), RefData: derived(p.ID+"/surface-ref", 256),
-	}, size(S, myna.SurfaceBasicInfo)))
-	surfaceCA := caKenkaku
-	if faults.has(FaultUnknownCA) {
-		surfaceCA = jpkiAuthCA // same issuer ID, another key: no anchor verifies it
-	}
-	set(S, myna.SurfaceCVCert)(cvc.Build(TestCAKenkaku, subjectKenkaku, &issKenkaku.PublicKey, surfaceCA))
-	set(S, myna.SurfaceNumberImage)(layout.BuildMyNumberImage(p.Images.Number, &cardKey.PublicKey, issKenkaku, size(S, myna.SurfaceNumberImage)))
-	set(S, myna.SurfaceUnknown06)(layout.BuildOpaque16(), nil)
+		// 券面事項確認AP (card surface).
+		const S = myna.CardSurfaceAP
+		set(S, myna.SurfaceAgeRecord)(layout.BuildAgeRecord(birth, &cardKey.PublicKey, issKenkaku, size(S, myna.SurfaceAgeRecord)))
+		unsigned := layout.CardFaceUnsigned{Expiry: card.ExpiryDigits(), SecurityCodePNG: p.Images.SecurityCode}
+		if faults.has(FaultChangedExpiry) {
+			unsigned.Expiry = card.Expiry.AddDate(5, 0, 0).Format("20060102")
+		}
+		if faults.has(FaultChangedSecurityCode) {
+			unsigned.SecurityCodePNG = p.Images.Number // another valid image
+		}
+		face, e := layout.BuildCardFace(layout.CardFaceSigned{
+			BirthDate: birth, Sex: sex, CardKey: &cardKey.PublicKey,
+			NamePNG: p.Images.Name, AddressPNG: p.Images.Address, PhotoJP2: p.Images.Face,
+		}, unsigned, issKenkaku, size(S, myna.SurfaceFace))
+		if e == nil {
+			face, e = corruptFace(face, faults)
+		}
+		set(S, myna.SurfaceFace)(face, e)
+		set(S, myna.SurfaceBasicInfo)(layout.BuildSurfaceAPInfo(layout.SurfaceAPInfo{
+			Ident: [4]byte{0x06, 0x03, 0x0E, 0x01}, KeyID: subjectKenkaku, Version: 1, Municipality: person.MunicipalityCode,
+			RefKeyID: cvc.MustKeyID("9900025", "001"), RefData: derived(p.ID+"/surface-ref", 256),
+		}, size(S, myna.SurfaceBasicInfo)))
+		surfaceCA := caKenkaku
+		if faults.has(FaultUnknownCA) {
+			surfaceCA = jpkiAuthCA // same issuer ID, another key: no anchor verifies it
+		}
+		set(S, myna.SurfaceCVCert)(cvc.Build(TestCAKenkaku, subjectKenkaku, &issKenkaku.PublicKey, surfaceCA))
+		set(S, myna.SurfaceNumberImage)(layout.BuildMyNumberImage(p.Images.Number, &cardKey.PublicKey, issKenkaku, size(S, myna.SurfaceNumberImage)))
+		set(S, myna.SurfaceUnknown06)(layout.BuildOpaque16(), nil)
 
-	// 券面事項入力補助AP (text).
-	const T = myna.TextAP
-	number, e := layout.BuildMyNumberFile(person.IndividualNumber.Reveal())
-	set(T, myna.TextIndividualNumber)(number, e)
-	four, e := layout.BuildBasicFour(layout.BasicFour{Name: person.Name, Address: person.Address, BirthDate: birth, Sex: sex}, size(T, myna.TextBasicFour))
-	set(T, myna.TextBasicFour)(four, e)
-	// DF31 and DF32 digest the files as the card holds them: with the profile's filler.
-	number, four = out[myna.EFRef{App: T, ID: myna.TextIndividualNumber}], out[myna.EFRef{App: T, ID: myna.TextBasicFour}]
-	set(T, myna.TextIntegrity)(layout.BuildIntegrity(number, four, issKenhojo, size(T, myna.TextIntegrity)))
-	set(T, myna.TextCVCert)(cvc.Build(TestCAKenhojo, subjectKenhojo, &issKenhojo.PublicKey, caKenhojo))
-	set(T, myna.TextBasicInfo)(layout.BuildTextAPInfo(layout.TextAPInfo{
-		Ident: [4]byte{0x01, 0x03, 0x0E, 0x01}, KeyID: subjectKenhojo,
-		Opaque: append(derived(p.ID+"/text-opaque", 32), bytes.Repeat([]byte{0xFF}, 96)...),
-	}, max(size(T, myna.TextBasicInfo), layout.TextAPInfoMinSize)))
-	set(T, myna.TextSessionKey)(layout.BuildSessionKey(&sessKey.PublicKey, size(T, myna.TextSessionKey)))
-	set(T, myna.TextCardKeyRecord)(layout.BuildSignedCardKey(&cardKey.PublicKey, issKenhojo, size(T, myna.TextCardKeyRecord)))
-	set(T, myna.TextUnknown08)(layout.BuildOpaque16(), nil)
+		// 券面事項入力補助AP (text).
+		const T = myna.TextAP
+		number, e := layout.BuildMyNumberFile(person.IndividualNumber.Reveal())
+		set(T, myna.TextIndividualNumber)(number, e)
+		four, e := layout.BuildBasicFour(layout.BasicFour{Name: person.Name, Address: person.Address, BirthDate: birth, Sex: sex}, size(T, myna.TextBasicFour))
+		set(T, myna.TextBasicFour)(four, e)
+		// DF31 and DF32 digest the files as the card holds them: with the profile's filler.
+		number, four = out[myna.EFRef{App: T, ID: myna.TextIndividualNumber}], out[myna.EFRef{App: T, ID: myna.TextBasicFour}]
+		set(T, myna.TextIntegrity)(layout.BuildIntegrity(number, four, issKenhojo, size(T, myna.TextIntegrity)))
+		set(T, myna.TextCVCert)(cvc.Build(TestCAKenhojo, subjectKenhojo, &issKenhojo.PublicKey, caKenhojo))
+		set(T, myna.TextBasicInfo)(layout.BuildTextAPInfo(layout.TextAPInfo{
+			Ident: [4]byte{0x01, 0x03, 0x0E, 0x01}, KeyID: subjectKenhojo,
+			Opaque: append(derived(p.ID+"/text-opaque", 32), bytes.Repeat([]byte{0xFF}, 96)...),
+		}, max(size(T, myna.TextBasicInfo), layout.TextAPInfoMinSize)))
+		set(T, myna.TextSessionKey)(layout.BuildSessionKey(&sessKey.PublicKey, size(T, myna.TextSessionKey)))
+		set(T, myna.TextCardKeyRecord)(layout.BuildSignedCardKey(&cardKey.PublicKey, issKenhojo, size(T, myna.TextCardKeyRecord)))
+		set(T, myna.TextUnknown08)(layout.BuildOpaque16(), nil)
+	}
 
 	// 公的個人認証AP (JPKI).
 	const J = myna.JPKIAP

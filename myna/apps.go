@@ -310,4 +310,5 @@ var applications = [...]Application{
 	GPISD: {
 		App: GPISD, Name: "GlobalPlatform issuer security domain",
 	},
+	LicenceAP: licenceApplication,
 }

@@ -66,7 +66,7 @@ func (f Form) IsCard() bool { return f == "" || f == FormCard }
 func (f Form) Has(a App) bool {
 	switch f {
 	case "", FormCard:
-		return a.Valid()
+		return a.Valid() && !a.Optional() // the licence application depends on the holder (Profile.Licence)
 	case FormJPKITokenAndroid, FormJPKITokenIOS:
 		return a == JPKIAP
 	}

@@ -2,6 +2,7 @@ package myna
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -59,9 +60,19 @@ func TestForms(t *testing.T) {
 }
 
 func TestProfileForm(t *testing.T) {
-	p, err := LoadProfile(writeProfileSet(t, set("card.form", "jpki-token-ios")))
+	token := func(m map[string]any) { set("card.form", "jpki-token-ios")(m); set("images", deleteField)(m) }
+	p, err := LoadProfile(writeProfileSet(t, token))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A token has no card-surface application: a card-surface section (images) is refused, naming it.
+	_, err = LoadProfile(writeProfileSet(t, set("card.form", "jpki-token-android")))
+	if err == nil || !strings.Contains(err.Error(), "images: a jpki-token-android has no card-surface application") {
+		t.Errorf("token with images: %v", err)
+	}
+	// A card still needs its images.
+	if _, err := LoadProfile(writeProfileSet(t, set("images", deleteField))); err == nil || !strings.Contains(err.Error(), "images: missing") {
+		t.Errorf("card without images: %v", err)
 	}
 	if p.Card.Form != FormJPKITokenIOS {
 		t.Fatalf("form %q", p.Card.Form)

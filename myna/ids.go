@@ -34,6 +34,9 @@ const (
 	CommonAP
 	// GPISD is the GlobalPlatform issuer security domain; selecting it restores the MF-level state.
 	GPISD
+	// LicenceAP is the driving-licence application (マイナ免許証, docs/LICENCE.md), present only on
+	// cards whose holder linked a licence: it is not among Apps, see OptionalApps.
+	LicenceAP
 )
 
 var aids = [...][]byte{
@@ -43,6 +46,7 @@ var aids = [...][]byte{
 	JukiAP:        {0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x01},
 	CommonAP:      {0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00},
 	GPISD:         {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00},
+	LicenceAP:     licenceAID,
 }
 
 var appKeys = [...]string{
@@ -52,13 +56,23 @@ var appKeys = [...]string{
 	JukiAP:        "juki",
 	CommonAP:      "common",
 	GPISD:         "isd",
+	LicenceAP:     "licence",
 }
 
 // Apps returns every application in a fixed order (JPKI, text, surface, juki, common, ISD).
 func Apps() []App { return []App{JPKIAP, TextAP, CardSurfaceAP, JukiAP, CommonAP, GPISD} }
 
+// OptionalApps returns the applications only some cards carry: the driving-licence application.
+func OptionalApps() []App { return []App{LicenceAP} }
+
+// allApps is Apps then OptionalApps.
+func allApps() []App { return append(Apps(), OptionalApps()...) }
+
 // Valid reports whether a names a known application.
-func (a App) Valid() bool { return a >= JPKIAP && a <= GPISD }
+func (a App) Valid() bool { return a >= JPKIAP && a <= LicenceAP }
+
+// Optional reports whether a is one of OptionalApps.
+func (a App) Optional() bool { return a == LicenceAP }
 
 // AID returns a fresh copy of the application's AID, or nil for an unknown App.
 func (a App) AID() AID {
@@ -69,7 +83,7 @@ func (a App) AID() AID {
 }
 
 // String returns the short name used in profiles and logs: "jpki", "text", "surface", "juki",
-// "common" or "isd".
+// "common", "isd" or "licence".
 func (a App) String() string {
 	if !a.Valid() {
 		return "App(" + strconv.Itoa(int(a)) + ")"
@@ -79,17 +93,17 @@ func (a App) String() string {
 
 // ParseApp returns the App whose short name (see App.String) is s.
 func ParseApp(s string) (App, error) {
-	for _, a := range Apps() {
+	for _, a := range allApps() {
 		if appKeys[a] == s {
 			return a, nil
 		}
 	}
-	return 0, fmt.Errorf("myna: unknown application %q (want jpki, text, surface, juki, common or isd)", s)
+	return 0, fmt.Errorf("myna: unknown application %q (want jpki, text, surface, juki, common, isd or licence)", s)
 }
 
 // AppByAID returns the application whose AID is exactly b.
 func AppByAID(b []byte) (App, bool) {
-	for _, a := range Apps() {
+	for _, a := range allApps() {
 		if bytes.Equal(aids[a], b) {
 			return a, true
 		}

@@ -102,7 +102,7 @@ func ParseKeys(data []byte) (map[string]*rsa.PrivateKey, error) {
 }
 
 func parseKeys(data []byte) (map[string]*rsa.PrivateKey, error) {
-	known := append(SetKeyRoles(), CardKeyRoles()...)
+	known := append(append(SetKeyRoles(), CardKeyRoles()...), RoleLicenceIssuer)
 	keys := make(map[string]*rsa.PrivateKey)
 	rest := data
 	for n := 1; ; n++ {

@@ -29,6 +29,9 @@ type Profile struct {
 	// EFSizes holds the physical size in bytes of the EFs the profile sets; the rest take the
 	// size of their content.
 	EFSizes map[EFRef]int
+	// Licence is the driving-licence application's data (myna/licence.go), nil when the holder
+	// linked none.
+	Licence *Licence
 
 	secrets profileSecrets
 	keys    map[string]*rsa.PrivateKey
@@ -83,6 +86,10 @@ func (p *Profile) Secret(k SecretKind) Secret {
 		return p.secrets.text
 	case SecretJukiPIN:
 		return p.secrets.juki
+	case SecretLicencePIN:
+		if p.Licence != nil {
+			return p.Licence.pin
+		}
 	}
 	return nil
 }
@@ -319,6 +326,8 @@ func (r RetryLimits) For(k SecretKind) int {
 		return r.SignPassword
 	case SecretJukiPIN:
 		return r.JukiPIN
+	case SecretLicencePIN:
+		return k.DefaultRetryLimit() // 10, attested (63CA); not a profile setting
 	}
 	return 0
 }
@@ -366,6 +375,7 @@ type Behaviour struct {
 	FCIOnP2_00           FCIMode           // SELECT by DF name with P2=00
 	Filler               byte              // filler after each TLV up to the physical EF size (default 0xFF)
 	ExtendedLength       bool              // accept extended Lc/Le; false answers 6700 to extended APDUs (default true)
+	Licence              LicenceBehaviour  // the driving-licence application's open choices (myna/licence.go)
 }
 
 // DefaultBehaviour returns taimen's defaults.

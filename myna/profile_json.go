@@ -71,6 +71,7 @@ type profileFile struct {
 	RetryLimits map[string]json.RawMessage `json:"retry_limits"` // names: retryLimitFields
 	Behaviour   *behaviourFile             `json:"behaviour"`
 	EFSizes     map[string]int             `json:"ef_sizes"`
+	Licence     *licenceFile               `json:"licence"` // myna/licence.go
 }
 
 type personFile struct {
@@ -118,6 +119,8 @@ type behaviourFile struct {
 	FCIOnP2_00           *string         `json:"fci_on_p2_00"`
 	Filler               json.RawMessage `json:"filler"`
 	ExtendedLength       *bool           `json:"extended_length"`
+
+	Licence *licenceBehaviourFile `json:"licence"` // myna/licence.go
 }
 
 // Signatures the image files must start with.
@@ -190,8 +193,9 @@ func loadProfile(path string, read func(path string) ([]byte, error)) (*Profile,
 	v.retryLimits(p, f.RetryLimits)
 	v.behaviour(p, f.Behaviour)
 	v.efSizes(p, f.EFSizes)
-	v.images(p, f.Images, dir)
+	v.formImages(p, f.Images, dir) // myna/token.go
 	v.keys(p, f.Keys, f.CAKeys, dir)
+	v.licence(p, f.Licence, dir)
 
 	if len(v.errs) > 0 {
 		return nil, errors.Join(v.errs...)
@@ -505,6 +509,7 @@ func (v *validator) behaviour(p *Profile, f *behaviourFile) {
 	if f.ExtendedLength != nil {
 		b.ExtendedLength = *f.ExtendedLength
 	}
+	v.licenceBehaviour(b, f.Licence)
 }
 
 func parseFiller(raw json.RawMessage) (byte, bool) {

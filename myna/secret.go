@@ -29,6 +29,9 @@ const (
 	SecretTextPIN
 	// SecretJukiPIN is 住民基本台帳用暗証番号: 4 digits (001C in the common and juki APs).
 	SecretJukiPIN
+	// SecretLicencePIN is the driving-licence application's PIN: 4 digits, or "****" when the
+	// holder set none (licence 0006, docs/LICENCE.md).
+	SecretLicencePIN
 )
 
 type kindInfo struct {
@@ -46,15 +49,16 @@ var kinds = [...]kindInfo{
 	SecretSignPassword: {"sign password", "署名用パスワード", "SignPassword", 6, 16, 5},
 	SecretTextPIN:      {"text PIN", "券面事項入力補助用暗証番号", "TextPIN", 4, 4, 3},
 	SecretJukiPIN:      {"juki PIN", "住民基本台帳用暗証番号", "JukiPIN", 4, 4, 3},
+	SecretLicencePIN:   {"licence PIN", "免許情報の暗証番号", "LicencePIN", 4, 4, 10},
 }
 
 // SecretKinds returns every kind of secret.
 func SecretKinds() []SecretKind {
-	return []SecretKind{SecretCheckCodeA, SecretCheckCodeB, SecretBirthDateKey, SecretAuthPIN, SecretSignPassword, SecretTextPIN, SecretJukiPIN}
+	return []SecretKind{SecretCheckCodeA, SecretCheckCodeB, SecretBirthDateKey, SecretAuthPIN, SecretSignPassword, SecretTextPIN, SecretJukiPIN, SecretLicencePIN}
 }
 
 // Valid reports whether k is a known kind.
-func (k SecretKind) Valid() bool { return k >= SecretCheckCodeA && k <= SecretJukiPIN }
+func (k SecretKind) Valid() bool { return k >= SecretCheckCodeA && k <= SecretLicencePIN }
 
 // String returns the English label, e.g. "check code B".
 func (k SecretKind) String() string {
@@ -105,6 +109,8 @@ func (k SecretKind) Parse(s string) (Secret, error) {
 		return ParseTextPIN(s)
 	case SecretJukiPIN:
 		return ParseJukiPIN(s)
+	case SecretLicencePIN:
+		return ParseLicencePIN(s)
 	}
 	return nil, fmt.Errorf("myna: unknown secret kind %d", uint8(k))
 }

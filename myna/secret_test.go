@@ -211,7 +211,7 @@ func TestSecretBytesMatchesEqual(t *testing.T) {
 func TestSecretKindParse(t *testing.T) {
 	values := map[SecretKind]string{
 		SecretCheckCodeA: "123456789018", SecretCheckCodeB: "55021720354821", SecretBirthDateKey: "550217",
-		SecretAuthPIN: "5931", SecretSignPassword: "TAIMEN2024", SecretTextPIN: "5931", SecretJukiPIN: "5931",
+		SecretAuthPIN: "5931", SecretSignPassword: "TAIMEN2024", SecretTextPIN: "5931", SecretJukiPIN: "5931", SecretLicencePIN: "2468",
 	}
 	for _, k := range SecretKinds() {
 		s, err := k.Parse(values[k])

@@ -21,6 +21,7 @@ const (
 	EnvTextPIN      = "TAIMEN_TEXT_PIN"
 	EnvAuthPIN      = "TAIMEN_AUTH_PIN"
 	EnvSignPassword = "TAIMEN_SIGN_PASSWORD"
+	EnvLicencePIN   = "TAIMEN_LICENCE_PIN" // 4 digits, or **** when the holder set none
 )
 
 // ErrNoSecret means no value was given for a secret that the flow needs.
@@ -48,7 +49,7 @@ func CheckCodeBParts(birthDate, expiryYear, securityCode string, western bool) (
 
 var envOf = map[myna.SecretKind]string{
 	myna.SecretCheckCodeA: EnvCheckCodeA, myna.SecretCheckCodeB: EnvCheckCodeB, myna.SecretTextPIN: EnvTextPIN,
-	myna.SecretAuthPIN: EnvAuthPIN, myna.SecretSignPassword: EnvSignPassword,
+	myna.SecretAuthPIN: EnvAuthPIN, myna.SecretSignPassword: EnvSignPassword, myna.SecretLicencePIN: EnvLicencePIN,
 }
 
 // EnvOf names the variable that gives a secret of kind k ("" for none); check code B may also

@@ -2,8 +2,10 @@ package reader
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/taimen-dev/taimen/apdu"
 	"github.com/taimen-dev/taimen/myna"
 )
 
@@ -18,15 +20,26 @@ type KeyStatus struct {
 }
 
 // Status reads the tries left of every PIN and check code of every
-// application with empty VERIFY commands: no try is ever spent.
+// application with empty VERIFY commands: no try is ever spent. An
+// application that answers 6A82 to its SELECT (the driving-licence one on most
+// cards, all but JPKI on a phone's token) is left out.
 func Status(ctx context.Context, s *Session) ([]KeyStatus, error) {
 	var out []KeyStatus
-	for _, app := range myna.Applications() {
+	apps := myna.Applications()
+	for _, a := range myna.OptionalApps() {
+		d, _ := a.Application()
+		apps = append(apps, d)
+	}
+	for _, app := range apps {
 		refs := app.KeyRefs()
 		if len(refs) == 0 {
 			continue
 		}
 		if err := s.SelectApp(ctx, app.App); err != nil {
+			var se *StatusError
+			if errors.As(err, &se) && se.SW == apdu.SWFileNotFound {
+				continue // not on this card: the licence application, or all but JPKI on a phone's token
+			}
 			return nil, err
 		}
 		for _, k := range refs {

@@ -104,6 +104,7 @@ func Spec(m Meta, body func(ctx context.Context, c *target.Card)) bool {
 	}
 	return It(m.ID+" "+m.Title, m.Labels(), func(ctx SpecContext) {
 		t := Current()
+		skipMissingApp(m, t) // suites/forms.go
 		if m.Targets == EmulatedOnly && t.Physical() {
 			Skip("needs an emulated card")
 		}

@@ -50,7 +50,7 @@ var exitCodes = []struct {
 	{exitRefused, "the safety guard refused to spend a try, or a value the card already rejected (remembered for a day: `taimen forget`)"},
 	{exitNotCertified, "certify-reader: the reader under test failed a must-rule"},
 	{exitSetup, "set-up: a profile that does not load, an unsafe or unwritable directory, a --state another emulator holds, pcscd not running; for run: no such reader, no card, a code the specs need not given, or a code the card rejected at the run's start (nothing else was sent; no report)"},
-	{exitNotCardFace, "not a My Number Card's face: a JPKI-only token or a card with no My Number application (nothing was spent)"},
+	{exitNotCardFace, "not a My Number Card's face: a JPKI-only token or a card with no My Number application, or (read licence) a card without the driving-licence application (nothing was spent)"},
 	{exitNotVerified, "certify-reader verify: the statement's signature, its form or a subject's digest does not hold"},
 }
 
@@ -167,7 +167,7 @@ func exitCode(e env, err error) int {
 		return exitRefused
 	case errors.Is(err, reader.ErrNotAuthentic):
 		return exitNotAuthentic
-	case errors.Is(err, reader.ErrNoCardSurface):
+	case errors.Is(err, reader.ErrNoCardSurface), errors.Is(err, reader.ErrNoLicence):
 		return exitNotCardFace
 	case errors.Is(err, reader.ErrNoReader), errors.Is(err, reader.ErrNoCard), errors.Is(err, reader.ErrCardRemoved),
 		errors.Is(err, reader.ErrReaderBusy), errors.Is(err, reader.ErrTimeout):

@@ -47,10 +47,12 @@ var envDocs = map[string]string{
 	reader.EnvTextPIN:      "the text application's 4-digit PIN",
 	reader.EnvAuthPIN:      "the JPKI user-authentication PIN (4 digits)",
 	reader.EnvSignPassword: "the JPKI signing password (6-16 characters)",
+	reader.EnvLicencePIN:   "read licence: the driving-licence application's 4-digit PIN, or **** when the holder set none",
 	envHistory:             "the read history file (default $XDG_STATE_HOME/taimen/history.jsonl, else ~/.local/state/taimen/history.jsonl)",
 	target.EnvTarget:       "the target when --target is not given: emulator, vpcd or pcsc:READER",
 	target.EnvProfile:      "the emulated card's profile when --profile is not given",
 	target.EnvFaults:       "faults of the emulated card, comma-separated (taimen emulate --fault list)",
+	shard.EnvShard:         "the shard of the specs when --shard is not given (I/N)",
 }
 
 // profileHelp is the help of a flag that names a profile.
@@ -63,14 +65,15 @@ func init() {
 
 Reads a card: face (check code B: the card face, its signature and the chip's liveness),
 surface-a (check code A: also the individual number), text (the text application), jpki (the
-certificates; --sign signs with the keys). Codes come from TAIMEN_* variables or a no-echo
+certificates; --sign signs with the keys), licence (the driving-licence application, its data
+checked against the issuing prefecture's key). Codes come from TAIMEN_* variables or a no-echo
 prompt on a terminal, never from the command line; the prompt takes the birth date as printed
 (昭和62年4月1日, S62.4.1, full-width digits too) or Gregorian, and checks each field as typed.
 --timeout is the deadline of each command sent to the card, not of the whole read.`
 	examples["read"] = "  taimen read face --profile p01-showa          # an emulated card; check code B from the prompt\n" +
 		"  taimen read face --reader '#0' --out DIR       # a physical card; images owner-only in DIR\n" +
 		"  taimen read face --reader '#0' --card-image front.png   # check code B read from a photo of the front (tesseract)\n"
-	commandEnv["read"] = append(slices.Clone(codeVars), envHistory)
+	commandEnv["read"] = append(slices.Clone(codeVars), reader.EnvLicencePIN, envHistory)
 	commandExits["read"] = []int{exitOK, exitError, exitUsage, exitWrongCode, exitBlocked, exitCardAbsent, exitNotAuthentic, exitRefused, exitSetup, exitNotCardFace}
 
 	purposes["status"] = `  taimen status [--reader NAME | --profile ID|FILE] [--json]

@@ -105,6 +105,11 @@ func readJSON(flow string, target reader.Target, res any, reveal bool) readOutpu
 		if r.SecureMsg {
 			out.Fields = append(out.Fields, field{Name: "channel", Value: "secure messaging (AES-128-CBC, no MAC)"})
 		}
+	case *reader.Licence:
+		out.Authentic, out.APDUs = r.SignatureOK, r.APDUs
+		n := r.TriesBefore
+		out.TriesBefore = &n
+		out.Fields = licenceFields(r, reveal)
 	case *reader.JPKI:
 		out.Authentic, out.APDUs = r.ChainOK, r.APDUs
 		out.Fields = []field{{Name: "token", Value: r.Token}}

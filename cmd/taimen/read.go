@@ -30,6 +30,7 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 	sign := fs.Bool("sign", false, "jpki: sign a test message with the authentication key (PIN) and, with a password, the signing key")
 	useSM := fs.Bool("sm", false, "text: read over the text application's secure messaging (needs the PIN)")
 	cardImage := fs.String("card-image", "", cardImageHelp)
+	licenceKey := fs.String("licence-key", "", licenceKeyHelp)
 	flow, rest := "", args
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		flow, rest = args[0], args[1:]
@@ -43,9 +44,9 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	switch flow {
-	case "face", "surface-a", "text", "jpki":
+	case "face", "surface-a", "text", "jpki", "licence":
 	default:
-		fmt.Fprintln(e.stderr, "taimen read: say what to read: face, surface-a, text or jpki")
+		fmt.Fprintln(e.stderr, "taimen read: say what to read: face, surface-a, text, jpki or licence")
 		return exitUsage
 	}
 	if *useSM && flow != "text" {
@@ -107,7 +108,7 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 	opts := reader.ReadOptions{Anchors: anchors}
 	var res any
 	var authErr error
-	app := map[string]string{"face": "surface", "surface-a": "surface", "text": "text", "jpki": "jpki"}[flow]
+	app := map[string]string{"face": "surface", "surface-a": "surface", "text": "text", "jpki": "jpki", "licence": "licence"}[flow]
 	switch flow {
 	case "face", "surface-a":
 		var f *reader.Face
@@ -130,6 +131,15 @@ func cmdRead(ctx context.Context, args []string, e env) int {
 		if err == nil {
 			authErr = txt.Authenticity.Err()
 			res = txt
+		}
+	case "licence":
+		var l *reader.Licence
+		pin := myna.Secret(nil)
+		if len(secrets) > 0 {
+			pin = secrets[0]
+		}
+		if l, err = readLicence(ctx, s, &tf, *licenceKey, pin, e); err == nil {
+			authErr, res = l.SignatureErr, l
 		}
 	case "jpki":
 		jo := reader.JPKIOptions{}
@@ -195,6 +205,14 @@ func gatherSecrets(flow string, sign, western bool, e env) ([]myna.Secret, error
 			}
 		}
 		kinds = []myna.SecretKind{myna.SecretTextPIN}
+	case "licence":
+		// Only from the environment here (checked before the card is touched); the prompt comes
+		// later, and only when the card says a PIN was set.
+		s, err := licencePINFromEnv(e)
+		if s == nil || err != nil {
+			return nil, err
+		}
+		return []myna.Secret{s}, nil
 	case "jpki":
 		if !sign {
 			return nil, nil
@@ -259,6 +277,8 @@ func envNames(k myna.SecretKind) string {
 		return reader.EnvAuthPIN
 	case myna.SecretSignPassword:
 		return reader.EnvSignPassword
+	case myna.SecretLicencePIN:
+		return reader.EnvLicencePIN
 	}
 	return "?"
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -262,7 +263,11 @@ func TestRunShardsOnFourReaders(t *testing.T) {
 	}
 	v2 := filepath.Join(base, "shard2-v2")
 	copyRun(t, dirs[1], v2, func(b []byte) []byte {
-		return []byte(strings.Replace(string(b), `"schema": "taimen.report/v1"`, `"schema": "taimen.report/v2"`, 1))
+		out := regexp.MustCompile(`"schema":\s*"taimen.report/v1"`).ReplaceAllString(string(b), `"schema":"taimen.report/v2"`)
+		if out == string(b) {
+			t.Fatal("the shard's summary has no schema to change")
+		}
+		return []byte(out)
 	})
 	r = runCLI(t, nil, "report", "merge", "--out", filepath.Join(base, "m3"), dirs[0], v2, dirs[2], dirs[3])
 	if r.code != exitUsage || !strings.Contains(r.stderr, `schema "taimen.report/v2"`) {

@@ -318,7 +318,9 @@ func describe(c target.Config) (reports.Target, []string, error) {
 		return reports.Target{}, nil, err
 	}
 	info.Profile = p.ID
-	if atr := p.Card.ATR(); len(atr) > 0 {
+	if atr := p.Card.Form.ATR(); len(atr) > 0 { // a phone's token presents its form's ATR
+		info.ATR = reader.HexUpper(atr)
+	} else if atr := p.Card.ATR(); len(atr) > 0 {
 		info.ATR = reader.HexUpper(atr)
 	} else if card, err := emulator.New(p, emulator.Options{}); err == nil {
 		info.ATR = reader.HexUpper(card.ATR())
@@ -344,6 +346,9 @@ func ProfileSecrets(p *myna.Profile) []string {
 		p.AuthPIN().Reveal(), p.SignPassword().Reveal(), p.JukiPIN().Reveal(),
 		p.Person.Name, p.Person.Address, p.Person.BirthDateDigits(), p.Card.ExpiryDigits(), p.Card.SecurityCode,
 		p.Person.MunicipalityCode}
+	if l := p.Licence; l != nil && l.PINSet() { // "****" is no secret
+		out = append(out, l.PIN().Reveal(), l.Number)
+	}
 	if d, err := time.Parse("20060102", p.Person.BirthDateDigits()); err == nil {
 		out = append(out, d.Format("2006-01-02"))
 		if e, err := myna.ToEra(d); err == nil {
@@ -356,8 +361,8 @@ func ProfileSecrets(p *myna.Profile) []string {
 // physicalSecrets lists the codes of a physical card given in the environment.
 func physicalSecrets(getenv func(string) string) []string {
 	var out []string
-	for _, k := range []myna.SecretKind{myna.SecretCheckCodeA, myna.SecretCheckCodeB, myna.SecretTextPIN, myna.SecretAuthPIN, myna.SecretSignPassword} {
-		if s, ok, err := reader.SecretFromEnv(getenv, k, false); err == nil && ok {
+	for _, k := range []myna.SecretKind{myna.SecretCheckCodeA, myna.SecretCheckCodeB, myna.SecretTextPIN, myna.SecretAuthPIN, myna.SecretSignPassword, myna.SecretLicencePIN} {
+		if s, ok, err := reader.SecretFromEnv(getenv, k, false); err == nil && ok && s.Reveal() != myna.LicencePINNotSet {
 			out = append(out, s.Reveal())
 			if b, ok := s.(myna.CheckCodeB); ok {
 				out = append(out, b.BirthDateKey().Reveal())

@@ -304,11 +304,15 @@ var _ = Describe("reads", Label(area), func() {
 
 	Spec(Meta{ID: "RD-016", Title: "JPKI certificates and the password-protected signing certificate", Area: area, App: "jpki",
 		Checks: "token label; authentication certificate chains to the CA certificate on the card; EF 0001 needs the signing password",
-		Expect: "label JPKIAPICCTOKEN2; chain verifies; EF 0001 answers 6982 before the password"},
+		Expect: "label JPKIAPICCTOKEN2 (a phone's token: JPKIAPGPSETOKEN on Android, JPKIAPIOSTOKEN on iPhone); chain verifies; EF 0001 answers 6982 before the password"},
 		func(ctx context.Context, c *target.Card) {
 			j, err := reader.ReadJPKI(ctx, c.Session(), reader.JPKIOptions{})
 			Expect(err).NotTo(HaveOccurred())
-			Expect(j.Token).To(Equal(layout.TokenLabelCard))
+			label := layout.TokenLabelCard
+			if p := Current().Profile; p != nil {
+				label = p.Card.Form.TokenLabel() // a phone's token: JPKIAPGPSETOKEN or JPKIAPIOSTOKEN
+			}
+			Expect(j.Token).To(Equal(label), "the token label of the card's form (FIELD.md)")
 			Expect(j.ChainOK).To(BeTrue(), "authentication certificate under its CA")
 			ExpectSW(ctx, c, "select JPKI", SelectApp(myna.JPKIAP), apdu.SWSuccess)
 			ExpectSW(ctx, c, "read signing certificate", ReadSFI(myna.JPKISignCert, 256), apdu.SWSecurityNotSatisfied)

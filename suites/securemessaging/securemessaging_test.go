@@ -58,6 +58,9 @@ var _ = Describe("a stale command the card cannot notice", Label("sm"), func() {
 		if !suites.ExtendedLength() {
 			Skip("no extended length on this card: no secure messaging")
 		}
+		if p := suites.Current().Profile; p != nil && !p.Card.Form.Has(myna.TextAP) {
+			Skip("no text application on this " + p.Card.Form.String() + ": no secure messaging")
+		}
 		var err error
 		c, err = suites.Current().Card(ctx, target.CardOptions{})
 		Expect(err).NotTo(HaveOccurred())

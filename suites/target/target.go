@@ -136,6 +136,7 @@ type Target struct {
 // given in the environment are set.
 type Codes struct {
 	A, B, BirthDate, TextPIN, AuthPIN, SignPassword myna.Secret
+	LicencePIN                                      myna.Secret // nil when the card has no licence (or it was not given)
 }
 
 // Of returns the secret of kind k, or nil when the target has none.
@@ -153,6 +154,8 @@ func (c Codes) Of(k myna.SecretKind) myna.Secret {
 		return c.AuthPIN
 	case myna.SecretSignPassword:
 		return c.SignPassword
+	case myna.SecretLicencePIN:
+		return c.LicencePIN
 	}
 	return nil
 }
@@ -207,7 +210,7 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 		return nil, err
 	}
 	p := t.Profile
-	t.Codes = Codes{A: p.CheckCodeA(), B: p.CheckCodeB(), BirthDate: p.BirthDateKey(), TextPIN: p.TextPIN(), AuthPIN: p.AuthPIN(), SignPassword: p.SignPassword()}
+	t.Codes = Codes{A: p.CheckCodeA(), B: p.CheckCodeB(), BirthDate: p.BirthDateKey(), TextPIN: p.TextPIN(), AuthPIN: p.AuthPIN(), SignPassword: p.SignPassword(), LicencePIN: p.Secret(myna.SecretLicencePIN)}
 	if t.Anchors, err = emulator.TestAnchors(p); err != nil {
 		return nil, err
 	}
@@ -229,7 +232,7 @@ func (t *Target) openPhysical(ctx context.Context) error {
 		dst  *myna.Secret
 		kind myna.SecretKind
 	}{{&t.Codes.A, myna.SecretCheckCodeA}, {&t.Codes.B, myna.SecretCheckCodeB}, {&t.Codes.TextPIN, myna.SecretTextPIN},
-		{&t.Codes.AuthPIN, myna.SecretAuthPIN}, {&t.Codes.SignPassword, myna.SecretSignPassword}} {
+		{&t.Codes.AuthPIN, myna.SecretAuthPIN}, {&t.Codes.SignPassword, myna.SecretSignPassword}, {&t.Codes.LicencePIN, myna.SecretLicencePIN}} {
 		s, ok, err := reader.SecretFromEnv(t.cfg.Getenv, c.kind, false)
 		if err != nil {
 			return err

@@ -35,6 +35,9 @@ var wantProfiles = []string{
 	"p04-reiwa-boundary",
 	"p05-near-expiry",
 	"p06-taisho-contactless",
+	"p07-licence",
+	"p08-android-token",
+	"p09-iphone-token",
 }
 
 // generatedFiles are the files the generator owns in each profile directory.
@@ -46,7 +49,7 @@ func TestPeopleMatchContracts(t *testing.T) {
 	var ids []string
 	for _, p := range people {
 		ids = append(ids, p.id)
-		if len(p.number) != 12 || len(p.securityCode) != 4 {
+		if len(p.number) != 12 || (len(p.securityCode) != 4) != p.token {
 			t.Errorf("%s: number or security code has the wrong length", p.id)
 		}
 	}
@@ -83,6 +86,12 @@ func TestCommittedFiles(t *testing.T) {
 		t.Run(id, func(t *testing.T) {
 			dir := filepath.Join(profilesDir, id)
 			for _, f := range generatedFiles {
+				if isToken(id) && f != "keys.pem" {
+					if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+						t.Errorf("%s: a phone's token has no printed card, yet %s is committed", id, f)
+					}
+					continue
+				}
 				if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 					t.Errorf("missing %s: %v", f, err)
 				}
@@ -91,6 +100,9 @@ func TestCommittedFiles(t *testing.T) {
 				return
 			}
 			checkKeyFile(t, filepath.Join(dir, "keys.pem"), cardRoles)
+			if isToken(id) {
+				return
+			}
 
 			for _, tc := range []struct {
 				file         string
@@ -119,7 +131,12 @@ func TestCommittedFiles(t *testing.T) {
 			checkJP2(t, filepath.Join(dir, "face.jp2"))
 		})
 	}
-	if want := len(setRoles) + len(wantProfiles)*len(cardRoles); len(moduli) != want && !t.Failed() {
+	t.Run("licence keys", func(t *testing.T) {
+		for _, name := range licenceKeys {
+			checkKeyFile(t, filepath.Join(profilesDir, setDir, name), []string{myna.RoleLicenceIssuer})
+		}
+	})
+	if want := len(setRoles) + len(licenceKeys) + len(wantProfiles)*len(cardRoles); len(moduli) != want && !t.Failed() {
 		t.Errorf("%d distinct keys, want %d", len(moduli), want)
 	}
 }
@@ -267,9 +284,15 @@ func TestRerunChangesNothing(t *testing.T) {
 		want[rel] = data
 	}
 	copyFile(filepath.Join(setDir, "keys.pem"))
-	for _, id := range wantProfiles {
+	for _, name := range licenceKeys {
+		copyFile(filepath.Join(setDir, name))
+	}
+	for _, p := range people {
 		for _, f := range generatedFiles {
-			copyFile(filepath.Join(id, f))
+			if p.token && f != "keys.pem" {
+				continue // a phone's token: keys only
+			}
+			copyFile(filepath.Join(p.id, f))
 		}
 	}
 	if err := run(options{out: dir, fontPath: "/nonexistent/font.ttf", log: io.Discard}); err != nil {
@@ -450,6 +473,9 @@ func TestWrap(t *testing.T) {
 func TestFacesDiffer(t *testing.T) {
 	var pix [][]byte
 	for _, p := range people {
+		if p.token {
+			continue // a phone's token has no face
+		}
 		g := drawFace(p.face)
 		if g.Bounds().Dx() != faceW || g.Bounds().Dy() != faceH {
 			t.Fatalf("%s: face is %v", p.id, g.Bounds())
@@ -480,6 +506,9 @@ func TestCardImagesMatchRenderer(t *testing.T) {
 		t.Skip(err)
 	}
 	for _, id := range wantProfiles {
+		if isToken(id) {
+			continue // a phone's token has no card to draw
+		}
 		t.Run(id, func(t *testing.T) {
 			p, err := myna.LoadProfile(filepath.Join(profilesDir, id, "profile.json"))
 			if err != nil {
@@ -508,4 +537,14 @@ func TestCardImagesMatchRenderer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// isToken says whether profile id is a phone's JPKI-only token (keys only, nothing printed).
+func isToken(id string) bool {
+	for _, p := range people {
+		if p.id == id {
+			return p.token
+		}
+	}
+	return false
 }

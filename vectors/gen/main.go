@@ -80,10 +80,18 @@ func run(o options) error {
 	if err := g.keys(filepath.Join(o.out, setDir, "keys.pem"), setRoles); err != nil {
 		return err
 	}
+	for _, name := range licenceKeys {
+		if err := g.keys(filepath.Join(o.out, setDir, name), []string{myna.RoleLicenceIssuer}); err != nil {
+			return err
+		}
+	}
 	for _, p := range people {
 		dir := filepath.Join(o.out, p.id)
 		if err := g.keys(filepath.Join(dir, "keys.pem"), cardRoles); err != nil {
 			return err
+		}
+		if p.token {
+			continue // a phone's token: JPKI keys and certificates only, nothing printed
 		}
 		files := []struct {
 			name string

@@ -17,9 +17,12 @@ type person struct {
 	securityCode string
 	// face selects the look of the synthetic portrait.
 	face faceStyle
+	// token marks a phone's JPKI-only token (card.form jpki-token-*): keys only, no card-surface
+	// images and no card faces.
+	token bool
 }
 
-// people lists the six synthetic profiles of docs/CONTRACTS.md, in table order.
+// people lists the synthetic profiles of docs/CONTRACTS.md, in table order.
 var people = []person{
 	{
 		id:           "p01-showa",
@@ -69,7 +72,21 @@ var people = []person{
 		securityCode: "5309",
 		face:         faceStyle{hair: hairBob, faceWidth: 33, skin: 182, hairTone: 168, clothes: 88, background: 212, glasses: true},
 	},
+	{
+		id:           "p07-licence",
+		name:         "免許　一郎",
+		address:      "東京都世田谷区試験台二丁目５番７号",
+		number:       "301508123450",
+		securityCode: "2716",
+		face:         faceStyle{hair: hairShort, faceWidth: 34, skin: 184, hairTone: 36, clothes: 70, background: 216, glasses: true},
+	},
+	{id: "p08-android-token", number: "271828182840", token: true},
+	{id: "p09-iphone-token", number: "314159265352", token: true},
 }
+
+// licenceKeys are the issuing prefectures' test keys (role myna.RoleLicenceIssuer), one file
+// each under testca, named by public safety commission code: a profile's licence.key.
+var licenceKeys = []string{"licence-30.pem"}
 
 // setRoles are the roles of the set-level keys in testca/keys.pem, in file order.
 var setRoles = myna.SetKeyRoles()

@@ -27,6 +27,8 @@ type Profile struct {
 	// EFSizes holds the physical size in bytes of the EFs the profile sets; the rest take the
 	// size of their content.
 	EFSizes map[EFRef]int
+	// Generation is the card generation the profile models ("generation"); zero is today's.
+	Generation Generation
 
 	secrets profileSecrets
 	keys    map[string]*rsa.PrivateKey

@@ -71,6 +71,7 @@ type profileFile struct {
 	RetryLimits map[string]json.RawMessage `json:"retry_limits"` // names: retryLimitFields
 	Behaviour   *behaviourFile             `json:"behaviour"`
 	EFSizes     map[string]int             `json:"ef_sizes"`
+	Generation  *generationFile            `json:"generation"` // generation.go
 }
 
 type personFile struct {
@@ -192,6 +193,7 @@ func loadProfile(path string, read func(path string) ([]byte, error)) (*Profile,
 	v.efSizes(p, f.EFSizes)
 	v.images(p, f.Images, dir)
 	v.keys(p, f.Keys, f.CAKeys, dir)
+	v.generation(p, f.Generation, dir)
 
 	if len(v.errs) > 0 {
 		return nil, errors.Join(v.errs...)

@@ -3,13 +3,14 @@ package reader
 import (
 	"context"
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 
 	"github.com/taimen-dev/taimen/apdu"
+	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/myna/cvc"
 )
 
@@ -81,18 +82,25 @@ func checkCertificate(raw []byte, anchors *cvc.AnchorSet, a *Authenticity) *cvc.
 }
 
 // digestInfoSHA256 prefixes a SHA-256 digest for PKCS#1 v1.5 (CARD.md §8).
-var digestInfoSHA256 = []byte{0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}
+var digestInfoSHA256 = myna.DigestInfoSHA256
 
 // ChallengeLen is the size of the fresh challenge the reader asks the card for.
 const ChallengeLen = 16
 
 // proveLiveness asks the card for a challenge, has the application's default
 // key sign its digest (80 2A 00 00, no credential), and verifies the signature
-// with cardKey, taken from the signed data. The challenge comes from the card
-// and the reader adds its own fresh nonce, so a replayed answer cannot pass.
-func (s *Session) proveLiveness(ctx context.Context, cardKey *rsa.PublicKey, nonce []byte) error {
-	if cardKey == nil {
+// with cardKey, taken from the signed data. The key's type decides the
+// algorithm (myna.AlgorithmOf): RSA-2048 with SHA-256 on today's card, ECDSA
+// P-384 with SHA-384 on the provisional next-generation card; nothing assumes
+// RSA. The challenge comes from the card and the reader adds its own fresh
+// nonce, so a replayed answer cannot pass.
+func (s *Session) proveLiveness(ctx context.Context, cardKey crypto.PublicKey, nonce []byte) error {
+	if noKey(cardKey) {
 		return errors.New("no card key in the signed data")
+	}
+	alg, err := myna.AlgorithmOf(cardKey)
+	if err != nil {
+		return fmt.Errorf("card key of the signed data: %w", err)
 	}
 	ch, err := s.expect(ctx, "GET CHALLENGE", apdu.Command{INS: 0x84, Ne: ChallengeLen})
 	if err != nil {
@@ -101,15 +109,28 @@ func (s *Session) proveLiveness(ctx context.Context, cardKey *rsa.PublicKey, non
 	if len(ch) != ChallengeLen {
 		return fmt.Errorf("GET CHALLENGE: %d bytes, want %d", len(ch), ChallengeLen)
 	}
-	digest := sha256.Sum256(append(append([]byte(nil), ch...), nonce...))
-	sig, err := s.expect(ctx, "challenge signature", apdu.Command{CLA: 0x80, INS: 0x2A, Data: append(append([]byte(nil), digestInfoSHA256...), digest[:]...), Ne: 256})
+	digest := alg.Digest(append(append([]byte(nil), ch...), nonce...))
+	sig, err := s.expect(ctx, "challenge signature", apdu.Command{CLA: 0x80, INS: 0x2A, Data: alg.SignInput(digest), Ne: 256})
 	if err != nil {
 		return err
 	}
-	if err := rsa.VerifyPKCS1v15(cardKey, crypto.SHA256, digest[:], sig); err != nil {
-		return fmt.Errorf("the challenge was not signed by the card key of the signed data (a copy?): %w", err)
+	if err := alg.VerifyDigest(cardKey, digest, sig); err != nil {
+		return fmt.Errorf("the challenge was not signed by the %s card key of the signed data (a copy?): %w", alg.KeyType(), err)
 	}
 	return nil
+}
+
+// noKey reports whether k is nil or a typed nil key.
+func noKey(k crypto.PublicKey) bool {
+	switch k := k.(type) {
+	case nil:
+		return true
+	case *rsa.PublicKey:
+		return k == nil
+	case *ecdsa.PublicKey:
+		return k == nil
+	}
+	return false
 }
 
 // freshNonce returns 16 random bytes the reader mixes into each challenge.

@@ -129,7 +129,7 @@ func ReadFace(ctx context.Context, s *Session, code myna.Secret, opts ReadOption
 	if opts.SkipLiveness {
 		out.Authenticity.Liveness = claim(errors.New("not checked"))
 	} else {
-		err := s.proveLiveness(ctx, face.Signed.CardKey, freshNonce())
+		err := s.proveLiveness(ctx, face.Signed.PublicCardKey(), freshNonce())
 		if isTransportErr(err) {
 			return nil, err
 		}

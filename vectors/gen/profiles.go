@@ -17,9 +17,12 @@ type person struct {
 	securityCode string
 	// face selects the look of the synthetic portrait.
 	face faceStyle
+	// cardKeyAlg, when not RSA, adds the card key of that algorithm in cardKeyFile.
+	cardKeyAlg myna.SignatureAlgorithm
 }
 
-// people lists the six synthetic profiles of docs/CONTRACTS.md, in table order.
+// people lists the synthetic profiles of docs/CONTRACTS.md, in table order: the six of
+// today's card and p08, the provisional next-generation card.
 var people = []person{
 	{
 		id:           "p01-showa",
@@ -69,7 +72,20 @@ var people = []person{
 		securityCode: "5309",
 		face:         faceStyle{hair: hairBob, faceWidth: 33, skin: 182, hairTone: 168, clothes: 88, background: 212, glasses: true},
 	},
+	{
+		// provisional: AIDs and layout invented, to be replaced by the published specification.
+		id:           "p08-nextgen-provisional",
+		name:         "次代　未来",
+		address:      "東京都千代田区試験町二丁目８番８号",
+		number:       "202800000019",
+		securityCode: "2028",
+		face:         faceStyle{hair: hairShort, faceWidth: 34, skin: 186, hairTone: 52, clothes: 110, background: 216},
+		cardKeyAlg:   myna.SigECDSAP384SHA384,
+	},
 }
+
+// cardKeyFile is the name of a profile's non-RSA card key file (generation.card_key).
+const cardKeyFile = "card-key-p384.pem"
 
 // setRoles are the roles of the set-level keys in testca/keys.pem, in file order.
 var setRoles = myna.SetKeyRoles()

@@ -2,7 +2,10 @@ package reader
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/taimen-dev/taimen/apdu"
 
 	"github.com/taimen-dev/taimen/myna"
 )
@@ -18,7 +21,8 @@ type KeyStatus struct {
 }
 
 // Status reads the tries left of every PIN and check code of every
-// application with empty VERIFY commands: no try is ever spent.
+// application with empty VERIFY commands: no try is ever spent. An
+// application the card does not have (SELECT answers 6A82) is left out.
 func Status(ctx context.Context, s *Session) ([]KeyStatus, error) {
 	var out []KeyStatus
 	for _, app := range myna.Applications() {
@@ -27,6 +31,10 @@ func Status(ctx context.Context, s *Session) ([]KeyStatus, error) {
 			continue
 		}
 		if err := s.SelectApp(ctx, app.App); err != nil {
+			var se *StatusError
+			if errors.As(err, &se) && se.SW == apdu.SWFileNotFound {
+				continue // the card has no such application (the next-generation card has two)
+			}
 			return nil, err
 		}
 		for _, k := range refs {

@@ -161,6 +161,7 @@ type targetFlags struct {
 	trace      string
 	form       string
 	isPhysical bool
+	profile    *myna.Profile // --emulator: the emulated card's profile (nextgen.go marks a provisional one)
 }
 
 func (t *targetFlags) register(fs *flag.FlagSet) {
@@ -218,6 +219,7 @@ func (t *targetFlags) open(ctx context.Context) (reader.Transport, *cvc.AnchorSe
 		if err != nil {
 			return nil, nil, err
 		}
+		t.profile = p
 		var form myna.Form
 		if t.form != "" {
 			if form, err = myna.ParseForm(t.form); err != nil {

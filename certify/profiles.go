@@ -63,6 +63,9 @@ func writeVariant(src, dir string, sizes map[string]int) (*myna.Profile, error) 
 		f[field], _ = json.Marshal(r)
 	}
 	f["images"], _ = json.Marshal(images)
+	if err := relGenerationKey(f, src, rel); err != nil {
+		return nil, err
+	}
 	delete(f, "ef_sizes")
 	if len(sizes) > 0 {
 		f["ef_sizes"], _ = json.Marshal(sizes)

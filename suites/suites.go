@@ -106,6 +106,9 @@ func Spec(m Meta, body func(ctx context.Context, c *target.Card)) bool {
 		if m.Destructive && !t.AllowDestructive() {
 			Skip("destructive: not run on a physical card without --allow-destructive")
 		}
+		if why := absentApp(m.App); why != "" {
+			Skip(why) // generation.go
+		}
 		c, err := t.Card(ctx, target.CardOptions{Durable: m.Durable})
 		if err != nil {
 			Fail(fmt.Sprintf("open the card: %v", err))

@@ -28,3 +28,15 @@ func HasApp(a myna.App) bool {
 	t := Current()
 	return t == nil || t.Profile == nil || t.Profile.Generation.Has(a)
 }
+
+// Present returns the keys whose application the target's card has (HasApp), in order: a spec
+// of every check code B key runs on surface/0012 alone on the next-generation card.
+func Present(keys ...Key) []Key {
+	var out []Key
+	for _, k := range keys {
+		if HasApp(k.App) {
+			out = append(out, k)
+		}
+	}
+	return out
+}

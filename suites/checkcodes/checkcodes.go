@@ -34,8 +34,8 @@ const area = "checkcodes"
 
 // forEachB runs a wrong-then-right story on both applications' check code B keys.
 func forEachB(ctx context.Context, c *target.Card, value []byte, what string, wrongLen bool) {
-	NeedTries(Counters(ctx, c, "at the start"), 1, bKeys...)
-	for _, k := range bKeys {
+	NeedTries(Counters(ctx, c, "at the start"), 1, Present(bKeys...)...)
+	for _, k := range Present(bKeys...) {
 		if wrongLen {
 			wrongLengthThenRight(ctx, c, k, value, what)
 		} else {
@@ -216,7 +216,7 @@ var _ = Describe("check codes", Label(area), func() {
 		Checks: "VERIFY 00 20 P1 8x with P1 = 01, 80, FF carrying the RIGHT check code B, on 0012 and 0015 (a card that ignored P1 would answer 9000 and spend nothing)",
 		Expect: "6A86 (wrong P1/P2, CARD.md §3) every time; no counter moves"},
 		func(ctx context.Context, c *target.Card) {
-			for _, k := range bKeys {
+			for _, k := range Present(bKeys...) {
 				p2, _ := k.Ref.KeyRefP2()
 				for _, p1 := range []byte{0x01, 0x80, 0xFF} {
 					noSpend(ctx, c, k, apdu.Command{INS: 0x20, P1: p1, P2: p2, Data: checkCodeB()}, apdu.SWIncorrectP1P2,
@@ -231,8 +231,8 @@ var _ = Describe("check codes", Label(area), func() {
 		SpendsTry: 3},
 		func(ctx context.Context, c *target.Card) {
 			b := checkCodeB()
-			NeedTries(Counters(ctx, c, "at the start"), 3, bKeys...)
-			for _, k := range bKeys {
+			NeedTries(Counters(ctx, c, "at the start"), 3, Present(bKeys...)...)
+			for _, k := range Present(bKeys...) {
 				initial := Counters(ctx, c, "at the start")
 				if Current().Profile != nil {
 					Expect(initial[k.ID()]).To(Equal(RetryLimit(k.Kind)), "a fresh emulated card starts %s at the profile's limit", k)
@@ -382,7 +382,7 @@ var _ = Describe("check codes", Label(area), func() {
 			Expect(code.Equal(p.CheckCodeB())).To(BeTrue(), "check code B built from the printed date (%s form) differs from the profile's", p.Person.DateForm)
 			initial := Counters(ctx, c, "at the start")
 			s := c.Session()
-			for _, k := range bKeys {
+			for _, k := range Present(bKeys...) {
 				Expect(s.SelectApp(ctx, k.App)).To(Succeed(), "the reader selects %s", k.App)
 				Expect(s.Verify(ctx, k.Ref, code)).To(Succeed(), "VERIFY %s with the built check code B", k)
 			}
@@ -417,7 +417,7 @@ var _ = Describe("check codes", Label(area), func() {
 		SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			initial := Counters(ctx, c, "at the start")
-			NeedTries(initial, 1, bKeys...)
+			NeedTries(initial, 1, Present(bKeys...)...)
 			v := WrongSecurityCode(checkCodeB())
 			mustDiffer(v, SecretOf(myna.SecretCheckCodeB), "check code B with another security code")
 			want := apdu.SWSecurityNotSatisfied

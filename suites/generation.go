@@ -3,6 +3,9 @@ package suites
 import (
 	"fmt"
 
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/taimen-dev/taimen/apdu"
 	"github.com/taimen-dev/taimen/myna"
 )
 
@@ -39,4 +42,38 @@ func Present(keys ...Key) []Key {
 		}
 	}
 	return out
+}
+
+// skipIfAbsent skips the spec, with the reason, when a SELECT by AID it expected to succeed
+// answered 6A82 for an application the target's profile says the card does not have: the spec
+// needs an application of another card generation (a check of that 6A82 expects it and runs).
+func skipIfAbsent(cmd apdu.Command, got, want apdu.StatusWord) {
+	if cmd.INS != 0xA4 || cmd.P1 != 0x04 || want != apdu.SWSuccess || got != apdu.SWFileNotFound {
+		return
+	}
+	a, ok := myna.AppByAID(cmd.Data)
+	if !ok || HasApp(a) {
+		return
+	}
+	Skip(absentApp(a.String()) + ": this spec needs it")
+}
+
+// NeedApps skips the spec, with the reason, unless the target's card has every application of
+// apps (a spec about the text AP on the next-generation card, say).
+func NeedApps(apps ...myna.App) {
+	for _, a := range apps {
+		if !HasApp(a) {
+			Skip(absentApp(a.String()) + ": this spec needs it")
+		}
+	}
+}
+
+// CardKeyAlgorithm is the algorithm of the card key (80 2A): the profile's generation on an
+// emulated card, today's RSA-2048 on a physical one.
+func CardKeyAlgorithm() myna.SignatureAlgorithm {
+	if t := Current(); t.Profile != nil {
+		a, _ := myna.ParseSignatureAlgorithm(string(t.Profile.Generation.CardKeyAlgorithm))
+		return a
+	}
+	return myna.SigRSA2048SHA256
 }

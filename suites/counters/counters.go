@@ -219,6 +219,7 @@ var _ = Describe("retry counters", Label(area), func() {
 		Checks: "block text 0015, then the right check code B on card-surface 0012 and READ BINARY of its EF 0002",
 		Expect: "only text/0015 is at 0 (whole map); 0012 answers 9000 and the card face reads 9000", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
+			NeedApps(myna.TextAP)
 			initial := block(ctx, c, TextBKey)
 			RightTry(ctx, c, SurfaceBKey, Minus(initial, TextBKey, initial[TextBKey.ID()]), "while text 0015 is blocked")
 			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)

@@ -34,6 +34,9 @@ func freeFiles(ctx context.Context, c *target.Card) []freeFile {
 	s := c.Session()
 	var out []freeFile
 	for _, app := range myna.Applications() {
+		if !HasApp(app.App) {
+			continue // not on this card generation
+		}
 		for _, ef := range app.EFs {
 			if !ef.Kind.IsData() || !ef.Access.IsFree() {
 				continue

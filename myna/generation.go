@@ -62,6 +62,12 @@ func (g Generation) Label() string {
 	return name
 }
 
+// String returns Label and the card key algorithm, never the key: fmt prints a Generation
+// (and %+v of it) through this.
+func (g Generation) String() string {
+	return g.Label() + ", card key " + g.CardKeyAlgorithm.String()
+}
+
 // CardSigner returns the card key (role "card") as a signer of the generation's algorithm: the
 // RSA key of the key file for today's card, generation.card_key's for another algorithm.
 func (p *Profile) CardSigner() (crypto.Signer, bool) {

@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -204,5 +205,20 @@ func TestGenerationErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGenerationPrintsNoKey: fmt shows a generation's label and algorithm, never its key.
+func TestGenerationPrintsNoKey(t *testing.T) {
+	p, err := LoadProfile(filepath.Join(profilesDir, "p08-nextgen-provisional", "profile.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := p.CardSigner()
+	d := k.(*ecdsa.PrivateKey).D.String()
+	for _, s := range []string{fmt.Sprint(p.Generation), fmt.Sprintf("%+v", p.Generation), fmt.Sprintf("%#v", []any{p.Generation})} {
+		if strings.Contains(s, d) || !strings.Contains(s, "ecdsa-p384-sha384") && !strings.Contains(s, "Generation") {
+			t.Errorf("printed %q", s)
+		}
 	}
 }

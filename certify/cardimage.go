@@ -14,9 +14,13 @@ import (
 const cardImageName = "card-front.png"
 
 // writeCardFront puts the card's front (internal/cardimage; drawn once per
-// run, from the profile given) into the sandbox's read-only input place and
-// returns its path as the reader sees it, for {card_image}.
-func (e *engine) writeCardFront(sb *sandbox) (string, error) {
+// run, from the profile given, or from the scenario's own profile p) into the
+// sandbox's read-only input place and returns its path as the reader sees it,
+// for {card_image}.
+func (e *engine) writeCardFront(sb *sandbox, p *myna.Profile) (string, error) {
+	if p.ID != e.o.Profile.ID {
+		return e.writeOtherFront(sb, p)
+	}
 	if e.front == nil {
 		r, err := cardimage.New("")
 		if err != nil {

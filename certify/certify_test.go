@@ -94,7 +94,7 @@ func TestCertifyTaimen(t *testing.T) {
 	}
 	want := map[string]int{"good": 0, "wrong-code": 3, "one-try-left": 7, "blocked": 4, "forged-data": 6, "unknown-ca": 6, "clone": 6,
 		"changed-expiry": 0, "slow": 0, "torn": 5, "no-extended": 0, "larger-files": 0, "smaller-files": 0,
-		"image-only": 0, "manual-date": 0, "jpki-token": 10, "not-mynumber": 10}
+		"image-only": 0, "manual-date": 0, "jpki-token": 10, "not-mynumber": 10, "nextgen-provisional": 0}
 	for _, sc := range rep.Scenarios {
 		if sc.ExitCode != want[sc.Name] {
 			t.Errorf("%s: exit %d, want %d\n%s", sc.Name, sc.ExitCode, want[sc.Name], sc.Output.Tail)

@@ -108,6 +108,9 @@
 //	               succeeds; image-only, manual-date
 //	RR-017 must    fails cleanly on a card that is not a My Number Card's face: no VERIFY at
 //	               all, non-zero exit within the deadline, and says why; jpki-token, not-mynumber
+//	RR-018 should  reads the next-generation card (provisional) without assuming RSA or an era
+//	               date: RR-016's check on that card, whose face prints a Western date and
+//	               whose card key is ECDSA P-384; nextgen-provisional
 //
 // A rule that does not apply to a scenario is reported "not-applicable". The
 // verdict is "fail" when any must-rule fails, "error" when a scenario could
@@ -228,6 +231,11 @@
 //	                application answers 6A82
 //	not-mynumber    a card with no My Number application (myna.FormNotMyNumber): every
 //	                SELECT by AID answers 6A82; a blank JavaCard's ATR
+//	nextgen-provisional  the provisional next-generation card, profile p10-nextgen-provisional
+//	                beside the given one (AIDs and layout invented, to be replaced by the
+//	                published specification): ECDSA P-384 card key, Western birth date on
+//	                the face, card-surface and JPKI applications only; the operator gives
+//	                only {card_image}. Judged by RR-018 (should) and the every-scenario rules
 //
 // The profile copies are written into the run's temporary directory; myna
 // resolves a profile's image and key paths relative to its file (absolute

@@ -407,7 +407,7 @@ func (e *engine) run(ctx context.Context, sc Scenario, res *ScenarioResult) (*ev
 	if err := sb.relayPCSC(d.SocketPath()); err != nil {
 		return nil, err
 	}
-	image, err := e.writeCardFront(sb)
+	image, err := e.writeCardFront(sb, p)
 	if err != nil {
 		return nil, err
 	}
@@ -501,6 +501,9 @@ func cardFaults(fs []emulator.FaultSetting) []emulator.FaultSetting {
 // written into dir.
 func (e *engine) profileFor(sc Scenario, dir string) (*myna.Profile, error) {
 	p := e.o.Profile
+	if sc.Profile != "" {
+		return siblingProfile(p, sc.Profile)
+	}
 	switch sc.Variant {
 	case "":
 		return p, nil

@@ -79,6 +79,9 @@ func writeVariant(p *myna.Profile, dir string, sizes map[string]int) (*myna.Prof
 		f[field], _ = json.Marshal(r)
 	}
 	f["images"], _ = json.Marshal(images)
+	if err := relGenerationKey(f, src, rel); err != nil {
+		return nil, err
+	}
 	delete(f, "ef_sizes")
 	if len(sizes) > 0 {
 		f["ef_sizes"], _ = json.Marshal(sizes)

@@ -97,6 +97,7 @@ var rules = []Rule{
 	{ID: "RR-017", Severity: Must, Title: "fails cleanly on a card that is not a My Number Card's face",
 		Checks:    "on a phone's JPKI-only token and on a card with no My Number application: sends no VERIFY at all, exits non-zero within the deadline, and says why ({out}/result.json's outcome or error, else a phrase in its output)",
 		Scenarios: []string{scenarioJPKIToken, scenarioNotMyNumber}, check: checkNotCardFace},
+	ruleNextGeneration,
 }
 
 // Rules returns every rule, sorted by ID.

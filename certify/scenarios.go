@@ -38,6 +38,10 @@ type Scenario struct {
 	// Form presents the card as something that is not a My Number Card's
 	// face (emulator.Options.Form); "" is the card itself.
 	Form myna.Form `json:"form,omitempty"`
+	// Profile runs the scenario on another profile of the set given (its ID,
+	// a sibling directory of the given profile's) instead of the given one;
+	// "" is the given profile (nextgen.go).
+	Profile string `json:"profile,omitempty"`
 }
 
 // Profile variants.
@@ -101,6 +105,7 @@ var scenarios = []Scenario{
 		Card: "a smartphone's My Number Card function (Android, token JPKIAPGPSETOKEN, ATR 3B 80 80 01 01): the JPKI application only; the card-surface, text and other applications answer 6A82"},
 	{Name: scenarioNotMyNumber, Title: "not a My Number Card", Form: myna.FormNotMyNumber,
 		Card: "a card with no My Number application (a blank JavaCard's ATR): every SELECT by AID answers 6A82"},
+	scenarioNextGenerationEntry,
 }
 
 // The scenarios of cards that are not a My Number Card's face (RR-017).

@@ -730,6 +730,9 @@ func (c *Card) sign(cmd apdu.Command) result {
 	if !e.use.opens(c.verified) {
 		return fail(apdu.SWSecurityNotSatisfied)
 	}
+	if e.alt != nil {
+		return c.signAlt(e, cmd)
+	}
 	if len(cmd.Data) == 0 || cmd.Ne < e.priv.Size() {
 		return fail(apdu.SWWrongLength)
 	}

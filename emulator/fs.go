@@ -55,8 +55,9 @@ type ef struct {
 	read    access   // efBinary, efRecord
 	key     *keyRef  // efKeyRef
 	priv    *rsa.PrivateKey
-	use     access // efPrivKey: who may sign
-	ia      bool   // efPrivKey: answers INTERNAL AUTHENTICATE
+	alt     *altKey // efPrivKey of a non-RSA generation: signs instead of priv (nextgen.go)
+	use     access  // efPrivKey: who may sign
+	ia      bool    // efPrivKey: answers INTERNAL AUTHENTICATE
 }
 
 // sessionKeyPolicy is how an application answers SET SESSION KEY.

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -101,7 +102,7 @@ func New(p *myna.Profile, opts Options) (*Card, error) {
 	}
 	initial := map[string]int{}
 	for _, desc := range myna.Applications() {
-		if desc.App == myna.GPISD || !form.Has(desc.App) {
+		if desc.App == myna.GPISD || !form.Has(desc.App) || !p.Generation.Has(desc.App) {
 			continue
 		}
 		app := &application{id: desc.App.String(), aid: []byte(desc.AID)}
@@ -250,6 +251,7 @@ func buildEF(p *myna.Profile, app myna.App, d myna.EF, contents map[myna.EFRef][
 			return nil, fmt.Errorf("no key for role %q", d.KeyRole)
 		}
 		e.kind, e.priv, e.use = efPrivKey, key, toAccess(d.Access)
+		e.alt = cardAltKey(p, d.KeyRole)
 		e.ia = d.ID == myna.CommonIAKey && app == myna.CommonAP
 	default:
 		e.kind = efOpaque
@@ -318,10 +320,18 @@ func personalize(p *myna.Profile, faults faultSet, form myna.Form) (map[myna.EFR
 		if faults.has(FaultChangedSecurityCode) {
 			unsigned.SecurityCodePNG = p.Images.Number // another valid image
 		}
-		face, e := layout.BuildCardFace(layout.CardFaceSigned{
+		faceSigned := layout.CardFaceSigned{
 			BirthDate: birth, Sex: sex, CardKey: &cardKey.PublicKey,
 			NamePNG: p.Images.Name, AddressPNG: p.Images.Address, PhotoJP2: p.Images.Face,
-		}, unsigned, issKenkaku, size(S, myna.SurfaceFace))
+		}
+		if alt := cardAltKey(p, myna.RoleCard); alt != nil {
+			pt, e := alt.signer.Public().(*ecdsa.PublicKey).Bytes()
+			if e != nil {
+				return nil, nil, fmt.Errorf("card key: %w", e)
+			}
+			faceSigned.CardKey, faceSigned.CardKeyEC = nil, pt
+		}
+		face, e := layout.BuildCardFace(faceSigned, unsigned, issKenkaku, size(S, myna.SurfaceFace))
 		if e == nil {
 			face, e = corruptFace(face, faults)
 		}

@@ -32,6 +32,8 @@ type Profile struct {
 	// Licence is the driving-licence application's data (myna/licence.go), nil when the holder
 	// linked none.
 	Licence *Licence
+	// Generation is the card generation the profile models ("generation"); zero is today's.
+	Generation Generation
 
 	secrets profileSecrets
 	keys    map[string]*rsa.PrivateKey

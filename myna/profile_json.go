@@ -71,7 +71,8 @@ type profileFile struct {
 	RetryLimits map[string]json.RawMessage `json:"retry_limits"` // names: retryLimitFields
 	Behaviour   *behaviourFile             `json:"behaviour"`
 	EFSizes     map[string]int             `json:"ef_sizes"`
-	Licence     *licenceFile               `json:"licence"` // myna/licence.go
+	Licence     *licenceFile               `json:"licence"`    // myna/licence.go
+	Generation  *generationFile            `json:"generation"` // generation.go
 }
 
 type personFile struct {
@@ -196,6 +197,7 @@ func loadProfile(path string, read func(path string) ([]byte, error)) (*Profile,
 	v.formImages(p, f.Images, dir) // myna/token.go
 	v.keys(p, f.Keys, f.CAKeys, dir)
 	v.licence(p, f.Licence, dir)
+	v.generation(p, f.Generation, dir)
 
 	if len(v.errs) > 0 {
 		return nil, errors.Join(v.errs...)

@@ -3,13 +3,14 @@ package reader
 import (
 	"context"
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 
 	"github.com/taimen-dev/taimen/apdu"
+	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/myna/cvc"
 )
 
@@ -81,7 +82,7 @@ func checkCertificate(raw []byte, anchors *cvc.AnchorSet, a *Authenticity) *cvc.
 }
 
 // digestInfoSHA256 prefixes a SHA-256 digest for PKCS#1 v1.5 (CARD.md §8).
-var digestInfoSHA256 = []byte{0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}
+var digestInfoSHA256 = myna.DigestInfoSHA256
 
 // ChallengeLen is the size of the GET CHALLENGE a spec asks the card for (16 bytes).
 const ChallengeLen = 16
@@ -90,28 +91,48 @@ const ChallengeLen = 16
 // to prove liveness.
 const NonceLen = 32
 
-// proveLiveness has the application's default key sign a DigestInfo over
-// SHA-256(nonce) (80 2A 00 00, no credential; CARD.md §8: P1 00 signs any
-// DigestInfo given) and verifies the signature with cardKey, taken from the
-// signed data. The nonce is the reader's own, fresh and unpredictable, so no
-// GET CHALLENGE is needed: a recorded signature cannot answer a nonce never
-// sent before, and a copy of the data cannot sign without the chip's key.
-func (s *Session) proveLiveness(ctx context.Context, cardKey *rsa.PublicKey, nonce []byte) error {
-	if cardKey == nil {
+// proveLiveness has the application's default key sign the digest of the
+// reader's own nonce (80 2A 00 00, no credential; CARD.md §8: P1 00 signs any
+// digest given) and verifies the signature with cardKey, taken from the signed
+// data. The key's type decides the algorithm (myna.AlgorithmOf): DigestInfo
+// over SHA-256 for RSA-2048 on today's card, the bare SHA-384 for ECDSA P-384
+// on the provisional next-generation card; nothing assumes RSA. The nonce is
+// the reader's own, fresh and unpredictable, so no GET CHALLENGE is needed: a
+// recorded signature cannot answer a nonce never sent before, and a copy of
+// the data cannot sign without the chip's key.
+func (s *Session) proveLiveness(ctx context.Context, cardKey crypto.PublicKey, nonce []byte) error {
+	if noKey(cardKey) {
 		return errors.New("no card key in the signed data")
+	}
+	alg, err := myna.AlgorithmOf(cardKey)
+	if err != nil {
+		return fmt.Errorf("card key of the signed data: %w", err)
 	}
 	if len(nonce) < ChallengeLen {
 		return fmt.Errorf("liveness nonce of %d bytes: want at least %d", len(nonce), ChallengeLen)
 	}
-	digest := sha256.Sum256(nonce)
-	sig, err := s.expect(ctx, "liveness signature", apdu.Command{CLA: 0x80, INS: 0x2A, Data: append(append([]byte(nil), digestInfoSHA256...), digest[:]...), Ne: 256})
+	digest := alg.Digest(nonce)
+	sig, err := s.expect(ctx, "liveness signature", apdu.Command{CLA: 0x80, INS: 0x2A, Data: alg.SignInput(digest), Ne: 256})
 	if err != nil {
 		return err
 	}
-	if err := rsa.VerifyPKCS1v15(cardKey, crypto.SHA256, digest[:], sig); err != nil {
-		return fmt.Errorf("the nonce was not signed by the card key of the signed data (a copy?): %w", err)
+	if err := alg.VerifyDigest(cardKey, digest, sig); err != nil {
+		return fmt.Errorf("the nonce was not signed by the %s card key of the signed data (a copy?): %w", alg.KeyType(), err)
 	}
 	return nil
+}
+
+// noKey reports whether k is nil or a typed nil key.
+func noKey(k crypto.PublicKey) bool {
+	switch k := k.(type) {
+	case nil:
+		return true
+	case *rsa.PublicKey:
+		return k == nil
+	case *ecdsa.PublicKey:
+		return k == nil
+	}
+	return false
 }
 
 // nonce returns the liveness nonce: opts.Nonce's when set (tests), else

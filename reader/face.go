@@ -132,7 +132,7 @@ func ReadFace(ctx context.Context, s *Session, code myna.Secret, opts ReadOption
 	if opts.SkipLiveness {
 		out.Authenticity.Liveness = claim(errors.New("not checked"))
 	} else {
-		err := s.proveLiveness(ctx, face.Signed.CardKey, opts.nonce())
+		err := s.proveLiveness(ctx, face.Signed.PublicCardKey(), opts.nonce())
 		if isTransportErr(err) {
 			return nil, err
 		}

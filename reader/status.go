@@ -22,7 +22,8 @@ type KeyStatus struct {
 // Status reads the tries left of every PIN and check code of every
 // application with empty VERIFY commands: no try is ever spent. An
 // application that answers 6A82 to its SELECT (the driving-licence one on most
-// cards, all but JPKI on a phone's token) is left out.
+// cards, all but JPKI on a phone's token, two of the four on the provisional
+// next-generation card) is left out.
 func Status(ctx context.Context, s *Session) ([]KeyStatus, error) {
 	var out []KeyStatus
 	apps := myna.Applications()
@@ -38,7 +39,7 @@ func Status(ctx context.Context, s *Session) ([]KeyStatus, error) {
 		if err := s.SelectApp(ctx, app.App); err != nil {
 			var se *StatusError
 			if errors.As(err, &se) && se.SW == apdu.SWFileNotFound {
-				continue // not on this card: the licence application, or all but JPKI on a phone's token
+				continue // not on this card: the licence application, all but JPKI on a phone's token, or an application of another card generation
 			}
 			return nil, err
 		}

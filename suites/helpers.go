@@ -44,6 +44,7 @@ func DigestInfoSHA256(digest []byte) []byte {
 func ExpectSW(ctx context.Context, c *target.Card, step string, cmd apdu.Command, want apdu.StatusWord) []byte {
 	r, err := apdu.Exchange(ctx, c.T, cmd, apdu.ExchangeLimits{})
 	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "%s: exchange", step)
+	skipIfAbsent(cmd, r.SW, want) // generation.go
 	ExpectWithOffset(1, r.SW).To(Equal(want), "%s: card answered %s, CARD.md says %s", step, r.SW.String(), want.String())
 	return r.Data
 }

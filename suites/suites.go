@@ -111,6 +111,9 @@ func Spec(m Meta, body func(ctx context.Context, c *target.Card)) bool {
 		if m.Destructive && !t.AllowDestructive() {
 			Skip("destructive: not run on a physical card without --allow-destructive")
 		}
+		if why := absentApp(m.App); why != "" {
+			Skip(why) // generation.go
+		}
 		var c *target.Card
 		DeferCleanup(func() { // runs last: after the counters are read and restored
 			if c != nil {

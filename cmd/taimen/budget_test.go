@@ -34,6 +34,11 @@ func TestPhysicalAPDUBudget(t *testing.T) {
 		top = append(top, fmt.Sprintf("%s %d", sp.ID, sp.APDUs))
 	}
 	t.Logf("card saw %d APDUs; report: %s; heaviest: %s", run.apdus, reports.APDULine(run.s), strings.Join(top, ", "))
+	if os.Getenv("TAIMEN_BUDGET_ALL") != "" {
+		for _, sp := range specs {
+			t.Logf("  %s %s %d", sp.ID, sp.Outcome, sp.APDUs)
+		}
+	}
 	recordAPDUs(t, "physical", run.s)
 	if run.apdus > physicalBudget {
 		t.Errorf("a physical-card run sent %d APDUs, budget %d", run.apdus, physicalBudget)

@@ -190,6 +190,7 @@ type targetFlags struct {
 	trace      string
 	form       string
 	isPhysical bool
+	profile    *myna.Profile // --emulator: the emulated card's profile (nextgen.go marks a provisional one)
 }
 
 // register adds the flags that pick the card and talk to it, for read and discover.
@@ -261,6 +262,7 @@ func (t *targetFlags) open(ctx context.Context) (reader.Transport, *cvc.AnchorSe
 		if err != nil {
 			return nil, nil, err
 		}
+		t.profile = p
 		var form myna.Form
 		if t.form != "" {
 			if form, err = myna.ParseForm(t.form); err != nil {

@@ -43,12 +43,17 @@ func cmdStatus(ctx context.Context, args []string, e env) int {
 	}
 	if *asJSON {
 		return exitCode(e, writeJSON(e.stdout, struct {
-			Schema string             `json:"schema"`
-			Target reader.Target      `json:"target"`
-			Keys   []reader.KeyStatus `json:"keys"`
-		}{"taimen.status/v1", t.Info(), st}))
+			Schema     string             `json:"schema"`
+			Target     reader.Target      `json:"target"`
+			Generation string             `json:"generation,omitempty"` // nextgen.go
+			Keys       []reader.KeyStatus `json:"keys"`
+		}{"taimen.status/v1", t.Info(), generationNote(tf.profile), st}))
 	}
-	fmt.Fprintf(e.stdout, "taimen status — %s %s (no try spent)\n\n", t.Info().Kind, t.Info().Reader)
+	fmt.Fprintf(e.stdout, "taimen status — %s %s (no try spent)\n", t.Info().Kind, t.Info().Reader)
+	if g := generationNote(tf.profile); g != "" {
+		fmt.Fprintf(e.stdout, "card generation: %s\n", g)
+	}
+	fmt.Fprintln(e.stdout)
 	rows := [][]string{{"APP", "KEY", "SECRET", "", "TRIES"}}
 	for _, k := range st {
 		tries := fmt.Sprint(k.Tries)

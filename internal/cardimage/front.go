@@ -35,6 +35,9 @@ func (r *Renderer) front(p *myna.Profile) (image.Image, error) {
 		},
 		func() error { _, err := c.text(birthSize, ink, marginX, birthBase, birth); return err },
 		func() error {
+			if p.Generation.SexOnChipOnly { // the next-generation face prints no sex
+				return nil
+			}
 			x, err := c.text(labelSize, labelInk, sexX, birthBase, "性別")
 			if err != nil {
 				return err

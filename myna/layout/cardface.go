@@ -34,12 +34,15 @@ var cardFaceDigestInfoPrefix = []byte{
 // CardFaceSigned holds the card-face fields that DF28 covers. They are authentic only
 // once CardFace.Verify has returned nil under a key from a validated certificate.
 type CardFaceSigned struct {
-	BirthDate  string         // DF22, YYYYMMDD
-	Sex        byte           // DF23, ASCII '0', '1', '2' or '9'
-	CardKey    *rsa.PublicKey // DF24, the card's own key (it signs challenges)
-	NamePNG    []byte         // DF25
-	AddressPNG []byte         // DF26
-	PhotoJP2   []byte         // DF27
+	BirthDate string         // DF22, YYYYMMDD
+	Sex       byte           // DF23, ASCII '0', '1', '2' or '9'
+	CardKey   *rsa.PublicKey // DF24, the card's own key (it signs challenges)
+	// CardKeyEC is DF24 in the provisional next-generation form instead of CardKey: the
+	// uncompressed P-384 point 04‖X‖Y (cvc.TagECPoint). PublicCardKey returns whichever is set.
+	CardKeyEC  []byte
+	NamePNG    []byte // DF25
+	AddressPNG []byte // DF26
+	PhotoJP2   []byte // DF27
 }
 
 // CardFaceUnsigned holds the card-face fields that follow the signature and are NOT
@@ -120,7 +123,7 @@ func ParseCardFace(b []byte) (*CardFace, error) {
 	case !IsPNG(sec.Value):
 		return nil, malformed(file, sec.off, sec.Tag, nil, "security code image is not a PNG")
 	}
-	if f.Signed.CardKey, err = parseKey(file, key); err != nil {
+	if f.Signed.CardKey, f.Signed.CardKeyEC, err = parseAnyKey(file, key); err != nil {
 		return nil, err
 	}
 	f.Signed.BirthDate = string(dob.Value)
@@ -188,7 +191,7 @@ func buildCardFace(s CardFaceSigned, u CardFaceUnsigned, issuer *rsa.PrivateKey,
 	if err := checkSigner(file, issuer); err != nil {
 		return nil, err
 	}
-	key, err := encodeKey(file, TagFaceCardKey, s.CardKey)
+	key, err := encodeAnyKey(file, TagFaceCardKey, s.CardKey, s.CardKeyEC)
 	if err != nil {
 		return nil, err
 	}

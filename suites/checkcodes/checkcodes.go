@@ -36,9 +36,9 @@ const area = "checkcodes"
 // keys; sampled (a physical card), on one of them, chosen by what, so that
 // the specs share their tries between the two applications.
 func forEachB(ctx context.Context, c *target.Card, value []byte, what string, wrongLen bool) {
-	keys := bKeys
-	if Sampled() {
-		keys = bKeys[len(what)%2 : len(what)%2+1]
+	keys := Present(bKeys...)
+	if Sampled() && len(keys) > 1 {
+		keys = keys[len(what)%2 : len(what)%2+1]
 	}
 	NeedTries(Counters(ctx, c, "at the start"), 1, keys...)
 	for _, k := range keys {
@@ -226,7 +226,7 @@ var _ = Describe("check codes", Label(area), func() {
 		Checks: "VERIFY 00 20 P1 8x with P1 = 01, 80, FF (01 and FF on a physical card) carrying the RIGHT check code B, on 0012 and 0015 (a card that ignored P1 would answer 9000 and spend nothing)",
 		Expect: "6A86 (wrong P1/P2, CARD.md §3) every time; no counter moves"},
 		func(ctx context.Context, c *target.Card) {
-			for _, k := range bKeys {
+			for _, k := range Present(bKeys...) {
 				p2, _ := k.Ref.KeyRefP2()
 				p1s := []byte{0x01, 0x80, 0xFF}
 				if Sampled() {
@@ -245,8 +245,8 @@ var _ = Describe("check codes", Label(area), func() {
 		SpendsTry: 3},
 		func(ctx context.Context, c *target.Card) {
 			b := checkCodeB()
-			NeedTries(Counters(ctx, c, "at the start"), 3, bKeys...)
-			for _, k := range bKeys {
+			NeedTries(Counters(ctx, c, "at the start"), 3, Present(bKeys...)...)
+			for _, k := range Present(bKeys...) {
 				initial := Counters(ctx, c, "at the start")
 				if Current().Profile != nil {
 					Expect(initial[k.ID()]).To(Equal(RetryLimit(k.Kind)), "a fresh emulated card starts %s at the profile's limit", k)
@@ -342,6 +342,9 @@ var _ = Describe("check codes", Label(area), func() {
 				{SurfaceBKey, myna.SecretCheckCodeA}, {SurfaceAKey, myna.SecretCheckCodeB}, {SurfaceBirthKey, myna.SecretCheckCodeB},
 				{TextBKey, myna.SecretTextPIN}, {TextPINKey, myna.SecretCheckCodeB},
 			} {
+				if !HasApp(t.k.App) {
+					continue // not on this card generation
+				}
 				Expect(s.SelectApp(ctx, t.k.App)).To(Succeed(), "the reader selects %s", t.k.App)
 				err := s.Verify(ctx, t.k.Ref, SecretOf(t.secret))
 				Expect(err).To(HaveOccurred(), "Session.Verify of a %s for %s", t.secret, t.k)
@@ -396,7 +399,7 @@ var _ = Describe("check codes", Label(area), func() {
 			Expect(code.Equal(p.CheckCodeB())).To(BeTrue(), "check code B built from the printed date (%s form) differs from the profile's", p.Person.DateForm)
 			initial := Counters(ctx, c, "at the start")
 			s := c.Session()
-			for _, k := range bKeys {
+			for _, k := range Present(bKeys...) {
 				Expect(s.SelectApp(ctx, k.App)).To(Succeed(), "the reader selects %s", k.App)
 				Expect(s.Verify(ctx, k.Ref, code)).To(Succeed(), "VERIFY %s with the built check code B", k)
 			}
@@ -431,7 +434,7 @@ var _ = Describe("check codes", Label(area), func() {
 		SpendsTry: 1},
 		func(ctx context.Context, c *target.Card) {
 			initial := Counters(ctx, c, "at the start")
-			NeedTries(initial, 1, bKeys...)
+			NeedTries(initial, 1, Present(bKeys...)...)
 			v := WrongSecurityCode(checkCodeB())
 			mustDiffer(v, SecretOf(myna.SecretCheckCodeB), "check code B with another security code")
 			want := apdu.SWSecurityNotSatisfied

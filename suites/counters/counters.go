@@ -78,7 +78,7 @@ var _ = Describe("retry counters", Label(area), func() {
 		Expect:      "63C9, 63C8 … 63C1 with the profile's limit of 10, the query agreeing each time; only that counter moves; the right value answers 9000 and resets it",
 		Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			for _, k := range checkCodeKeys {
+			for _, k := range Present(checkCodeKeys...) {
 				countDownThenRight(ctx, c, k)
 			}
 		})
@@ -88,7 +88,7 @@ var _ = Describe("retry counters", Label(area), func() {
 		Expect:      "63C2, 63C1 for the PINs (limit 3), 63C4 … 63C1 for the password (limit 5); only that counter moves; the right value answers 9000 and resets it",
 		Destructive: true},
 		func(ctx context.Context, c *target.Card) {
-			for _, k := range pinKeys {
+			for _, k := range Present(pinKeys...) {
 				countDownThenRight(ctx, c, k)
 			}
 		})
@@ -219,6 +219,7 @@ var _ = Describe("retry counters", Label(area), func() {
 		Checks: "block text 0015, then the right check code B on card-surface 0012 and READ BINARY of its EF 0002",
 		Expect: "only text/0015 is at 0 (whole map); 0012 answers 9000 and the card face reads 9000", Destructive: true},
 		func(ctx context.Context, c *target.Card) {
+			NeedApps(myna.TextAP)
 			initial := block(ctx, c, TextBKey)
 			RightTry(ctx, c, SurfaceBKey, Minus(initial, TextBKey, initial[TextBKey.ID()]), "while text 0015 is blocked")
 			ExpectSW(ctx, c, "select card-surface AP", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
@@ -233,7 +234,7 @@ var _ = Describe("retry counters", Label(area), func() {
 		Destructive: true},
 		func(ctx context.Context, c *target.Card) {
 			initial := Counters(ctx, c, "at the start")
-			keys := append(append([]Key{}, checkCodeKeys...), pinKeys...)
+			keys := Present(append(append([]Key{}, checkCodeKeys...), pinKeys...)...)
 			want := initial
 			for round := 1; round <= 2; round++ {
 				for _, k := range keys {

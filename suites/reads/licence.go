@@ -67,12 +67,17 @@ var _ = Describe("driving-licence application", Label(area, "licence"), func() {
 		Expect: "6A82 (file or application not found); the reader stops with \"no licence on this card\" before any VERIFY: no counter moves"},
 		func(ctx context.Context, c *target.Card) {
 			NoLicence(ctx, c)
-			before := Counters(ctx, c, "at the start")
+			var before map[string]int
+			if !Sampled() { // a physical card's counters are read by the run before its first spec and after its last
+				before = Counters(ctx, c, "at the start")
+			}
 			ExpectSW(ctx, c, "select the licence application", SelectApp(myna.LicenceAP), apdu.SWFileNotFound)
 			_, err := reader.ReadLicence(ctx, reader.NewSession(c.T, Current().Guard()), reader.LicenceOptions{})
 			Expect(errors.Is(err, reader.ErrNoLicence)).To(BeTrue(), "reader.ReadLicence must answer ErrNoLicence, got %v", err)
 			Expect(err.Error()).To(ContainSubstring("no licence on this card"))
-			ExpectCounters(0, "after the refused read", before, Counters(ctx, c, "at the end"))
+			if before != nil {
+				ExpectCounters(0, "after the refused read", before, Counters(ctx, c, "at the end"))
+			}
 		})
 
 	Spec(Meta{ID: "RD-103", Title: "the reader's licence flow checks the signature", Area: area, App: "licence",

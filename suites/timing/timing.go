@@ -16,7 +16,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"fmt"
 	"time"
 
@@ -167,13 +166,11 @@ func selectSurface(ctx context.Context, c *target.Card) {
 
 func codeB() myna.Secret { return Need(Current().Codes.B, "check code B") }
 
-// digestInfo is DigestInfo(SHA-256) of a fresh random message, as a reader
-// builds it to have the card sign a challenge.
-func digestInfo() []byte {
+// freshMessage returns 32 random bytes, a message for a fresh digest.
+func freshMessage() []byte {
 	msg := make([]byte, 32)
 	rand.Read(msg)
-	h := sha256.Sum256(msg)
-	return DigestInfoSHA256(h[:])
+	return msg
 }
 
 // leakSpec runs DetectLeak on one key and attaches both classes as an experiment.
@@ -300,14 +297,15 @@ var _ = Describe("timing", Label(area), func() {
 		})
 
 	Spec(Meta{ID: "TM-009", Title: "challenge signature 80 2A with the card key", Area: area, App: "surface",
-		Checks: "latency of 80 2A 00 00 33 DigestInfo(SHA-256) 00 (RSA-2048 PKCS#1 v1.5, no credential), a fresh digest each time",
-		Expect: "256 bytes and 9000 each time; median under the target's signature bound (50 ms in-process, 100 ms via vpcd, 5 s physical)"},
+		Checks: "latency of 80 2A 00 00 with a fresh digest in the form of the card key's algorithm (DigestInfo(SHA-256) for RSA-2048 PKCS#1 v1.5; the bare SHA-384 for the provisional next-generation card's ECDSA P-384), no credential",
+		Expect: "a signature of the algorithm's length (256 bytes for RSA-2048, 96 for ECDSA P-384) and 9000 each time; median under the target's signature bound (50 ms in-process, 100 ms via vpcd, 5 s physical)"},
 		func(ctx context.Context, c *target.Card) {
 			exp := experiment("80 2A signature")
+			alg := CardKeyAlgorithm()
 			selectSurface(ctx, c)
 			n := samples()
 			for i := range n {
-				cmd := enc(apdu.Command{CLA: 0x80, INS: 0x2A, Data: digestInfo(), Ne: 256})
+				cmd := enc(apdu.Command{CLA: 0x80, INS: 0x2A, Data: alg.SignInput(alg.Digest(freshMessage())), Ne: 256})
 				var raw []byte
 				var err error
 				exp.MeasureDuration("80 2A signature", func() { raw, err = c.T.Transmit(ctx, cmd) }, gmeasure.Precision(time.Microsecond))
@@ -315,7 +313,7 @@ var _ = Describe("timing", Label(area), func() {
 				r, err := apdu.ParseResponse(raw)
 				Expect(err).NotTo(HaveOccurred())
 				Expect(r.SW).To(Equal(apdu.SWSuccess), "sample %d: the card answered %s", i+1, r.SW.String())
-				Expect(r.Data).To(HaveLen(256), "sample %d: signature length", i+1)
+				Expect(r.Data).To(HaveLen(alg.SignatureLen()), "sample %d: %s signature length", i+1, alg)
 			}
 			expectMedian(exp, "80 2A signature", n, limitsFor().sign)
 		})

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/taimen-dev/taimen/myna"
 )
@@ -53,4 +56,37 @@ func parseKeys(data []byte, roles []string) ([]roleKey, error) {
 		keys = append(keys, roleKey{role: r, key: m[r]})
 	}
 	return keys, nil
+}
+
+// altCardKey makes the card key file of a non-RSA algorithm (a P-384 key for
+// myna.SigECDSAP384SHA384) in the format of myna.EncodeCardKey, or checks the
+// existing one when it is to be kept.
+func (g *generator) altCardKey(path string, alg myna.SignatureAlgorithm) error {
+	if exists(path) && (!g.force || g.keepKeys) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if _, err := myna.ParseCardKey(data, alg); err != nil {
+			return fmt.Errorf("%s: existing card key file is invalid (rerun with -force to replace it): %w", path, err)
+		}
+		fmt.Fprintf(g.log, "kept  %s\n", path)
+		return nil
+	}
+	if alg != myna.SigECDSAP384SHA384 {
+		return fmt.Errorf("%s: no generator for a %s card key", path, alg)
+	}
+	k, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	data, err := myna.EncodeCardKey(k)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := writeFile(path, data); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.log, "wrote %s (%s card key)\n", path, alg.KeyType())
+	return nil
 }

@@ -90,6 +90,11 @@ func run(o options) error {
 		if err := g.keys(filepath.Join(dir, "keys.pem"), cardRoles); err != nil {
 			return err
 		}
+		if !p.cardKeyAlg.IsRSA() {
+			if err := g.altCardKey(filepath.Join(dir, cardKeyFile), p.cardKeyAlg); err != nil {
+				return err
+			}
+		}
 		if p.token {
 			continue // a phone's token: JPKI keys and certificates only, nothing printed
 		}

@@ -20,9 +20,13 @@ type person struct {
 	// token marks a phone's JPKI-only token (card.form jpki-token-*): keys only, no card-surface
 	// images and no card faces.
 	token bool
+	// cardKeyAlg, when not RSA, adds the card key of that algorithm in cardKeyFile.
+	cardKeyAlg myna.SignatureAlgorithm
 }
 
-// people lists the synthetic profiles of docs/CONTRACTS.md, in table order.
+// people lists the synthetic profiles of docs/CONTRACTS.md, in table order: the six of today's
+// card, p07 with a driving licence, p08 and p09 the phones' tokens, and p10, the provisional
+// next-generation card.
 var people = []person{
 	{
 		id:           "p01-showa",
@@ -82,11 +86,24 @@ var people = []person{
 	},
 	{id: "p08-android-token", number: "271828182840", token: true},
 	{id: "p09-iphone-token", number: "314159265352", token: true},
+	{
+		// provisional: AIDs and layout invented, to be replaced by the published specification.
+		id:           "p10-nextgen-provisional",
+		name:         "次代　未来",
+		address:      "東京都千代田区試験町二丁目８番８号",
+		number:       "202800000019",
+		securityCode: "2028",
+		face:         faceStyle{hair: hairShort, faceWidth: 34, skin: 186, hairTone: 52, clothes: 110, background: 216},
+		cardKeyAlg:   myna.SigECDSAP384SHA384,
+	},
 }
 
 // licenceKeys are the issuing prefectures' test keys (role myna.RoleLicenceIssuer), one file
 // each under testca, named by public safety commission code: a profile's licence.key.
 var licenceKeys = []string{"licence-30.pem"}
+
+// cardKeyFile is the name of a profile's non-RSA card key file (generation.card_key).
+const cardKeyFile = "card-key-p384.pem"
 
 // setRoles are the roles of the set-level keys in testca/keys.pem, in file order.
 var setRoles = myna.SetKeyRoles()

@@ -108,14 +108,6 @@ func (r *report) writePCSC(b *doc, pc pcsc) {
 		b.p("| %s | %s | %s | %s | **%.3f** | %.3f / %.3f | %.3f–%.3f | %s |\n", placeName[pr.place], pr.cmd, fmtRate(pr.nullR), fmtRate(pr.emuR),
 			pr.ratio, pr.layoutRatios[0], pr.layoutRatios[1], pr.min, pr.max, fmtNs(1e9/pr.emuR))
 	}
-	b.p("\n| Card | Command | APDU/s (median) | range | Round trip |\n|---|---|--:|--:|--:|\n")
-	for _, v := range pc.vicc {
-		if !v.ok {
-			b.p("| vicc (Python, separate process) | %s | not measured: %s | | |\n", v.cmd, v.why)
-			continue
-		}
-		b.p("| vicc (Python, separate process) | %s | %s | %s–%s | %s |\n", v.cmd, fmtRate(v.rate), fmtRate(v.min), fmtRate(v.max), fmtNs(1e9/v.rate))
-	}
 	b.p("%s", r.viccAndReadSection(pc.emuProc))
 	b.p("\nGoals and ratios:\n\n")
 	if len(pc.judged) > 0 {

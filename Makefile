@@ -58,10 +58,12 @@ SRCMUTBUDGET ?= 3m
 SRCMUTJOBS   ?= 2
 mutants: deps build
 	bin/taimen mutants --out out/mutants
+	bin/taimen mutants --profile p07-licence --fault forged-licence --fault licence-no-decrement --out out/mutants-p07
 	$(GO) run ./internal/srcmut/cmd/srcmutants -j $(SRCMUTJOBS) -budget $(SRCMUTBUDGET) -out out/srcmutants
 
 mutants-full: deps build
 	bin/taimen mutants --out out/mutants
+	bin/taimen mutants --profile p07-licence --fault forged-licence --fault licence-no-decrement --out out/mutants-p07
 	$(GO) run ./internal/srcmut/cmd/srcmutants -j $(SRCMUTJOBS) -out out/srcmutants
 
 # Rewrite suites/CATALOGUE.md from the specs (make test checks it is up to date).

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -369,5 +370,27 @@ func TestProfileFlagNames(t *testing.T) {
 	}
 	if r := runCLI(t, env, "read", "face", "--reader", "x", "--profile", "p01-showa"); r.code != exitUsage || !strings.Contains(r.stderr, "--reader and --profile exclude each other") {
 		t.Errorf("--reader with --profile: exit %d:\n%s", r.code, r.stderr)
+	}
+}
+
+// The driving-licence faults are caught on a card that carries the application (p07), by the
+// areas that should catch them; on p01, which has none, they do not apply and are said so.
+func TestMutantsLicenceFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suites three times")
+	}
+	faults := []string{"--fault", "forged-licence", "--fault", "licence-no-decrement"}
+	r := runCLI(t, nil, append([]string{"mutants", "--profile", "p07-licence", "--out", t.TempDir()}, faults...)...)
+	if r.code != exitOK {
+		t.Fatalf("p07-licence: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"forged-licence", "licence-no-decrement"} {
+		if !regexp.MustCompile(`(?m)^` + want + `\s+\S+\s+CAUGHT\s+\S`).MatchString(r.stdout) {
+			t.Errorf("p07-licence: %s not caught by a spec of its area:\n%s", want, r.stdout)
+		}
+	}
+	r = runCLI(t, nil, append([]string{"mutants", "--profile", "p01-showa", "--out", t.TempDir()}, faults...)...)
+	if r.code != exitOK || strings.Count(r.stdout, "N/A") != 2 || !strings.Contains(r.stdout, "no driving-licence application") {
+		t.Errorf("p01-showa: exit %d, want both licence faults marked N/A:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -380,7 +380,7 @@ func TestMutantsLicenceFaults(t *testing.T) {
 		t.Skip("runs the suites three times")
 	}
 	faults := []string{"--fault", "forged-licence", "--fault", "licence-no-decrement"}
-	r := runCLI(t, nil, append([]string{"mutants", "--profile", "p07-licence", "--out", t.TempDir()}, faults...)...)
+	r := taimen(t, append([]string{"mutants", "--profile", "p07-licence", "--out", t.TempDir()}, faults...)...)
 	if r.code != exitOK {
 		t.Fatalf("p07-licence: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -389,7 +389,7 @@ func TestMutantsLicenceFaults(t *testing.T) {
 			t.Errorf("p07-licence: %s not caught by a spec of its area:\n%s", want, r.stdout)
 		}
 	}
-	r = runCLI(t, nil, append([]string{"mutants", "--profile", "p01-showa", "--out", t.TempDir()}, faults...)...)
+	r = taimen(t, append([]string{"mutants", "--profile", "p01-showa", "--out", t.TempDir()}, faults...)...)
 	if r.code != exitOK || strings.Count(r.stdout, "N/A") != 2 || !strings.Contains(r.stdout, "no driving-licence application") {
 		t.Errorf("p01-showa: exit %d, want both licence faults marked N/A:\n%s%s", r.code, r.stdout, r.stderr)
 	}

@@ -570,8 +570,13 @@ func (c *Card) verify(cmd apdu.Command) result {
 		}
 	}
 	after := max(tries-1, 0)
-	if f.has(FaultNoDecrement) || f.has(FaultLicenceNoDecrement) && k.kind == myna.SecretLicencePIN {
+	if f.has(FaultNoDecrement) {
 		after = tries
+	}
+	if f.has(FaultLicenceNoDecrement) {
+		if k.kind == myna.SecretLicencePIN {
+			after = tries
+		}
 	}
 	if !f.has(FaultDecrementAfterCheck) {
 		// The decrement is durable before the comparison is made: tearing the

@@ -57,7 +57,7 @@ func main() {
 	equiv := flag.String("equivalent", filepath.Join("internal", "srcmut", "equivalent.txt"), "reviewed list of equivalent mutants")
 	known := flag.String("known", filepath.Join("internal", "srcmut", "survivors.txt"), "survivors known and awaiting the spec that kills them: reported, not failed; any other survivor fails the run")
 	exclude := flag.String("exclude", strings.Join(DefaultExclude, ","), "functions (Func or Recv.Func) not run: no APDU reaches them")
-	profiles := flag.String("profiles", "p01-showa,p06-taisho-contactless", "the cards each mutant is run as, in turn, until one fails: profiles differ in the behaviours CARD.md leaves open, and a mutant of such a branch only shows on the card that takes it")
+	profiles := flag.String("profiles", "p01-showa,p06-taisho-contactless,p07-licence", "the cards each mutant is run as, in turn, until one fails: profiles differ in the behaviours CARD.md leaves open (and only p07 carries the driving-licence application), and a mutant of such a branch only shows on the card that takes it")
 	only := flag.String("only", "", "run only the mutants whose key contains one of these comma-separated strings (e.g. \"Card.verify|,store.write|\"); the lists are not checked for stale entries")
 	timeout := flag.Duration("timeout", 30*time.Second, "a mutant's run longer than this counts as killed (timed out)")
 	flag.Parse()

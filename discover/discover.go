@@ -3,6 +3,7 @@ package discover
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/taimen-dev/taimen/apdu"
@@ -40,6 +41,7 @@ type run struct {
 	blockedSW   apdu.StatusWord
 	protectedSW map[apdu.StatusWord]bool
 	protected   []myna.EFRef
+	plain       []time.Duration // round trips of the plain commands sent (SELECT by AID, empty VERIFY)
 }
 
 // Discover asks the card behind s every question CARD.md leaves open that opts allow, and
@@ -57,7 +59,7 @@ func Discover(ctx context.Context, s *reader.Session, opts Options) (*Document, 
 	if r.doc.Driver == "" {
 		r.doc.Driver = "unknown"
 	}
-	steps := []func(context.Context) error{r.apps, r.tries, r.reads, r.extended, r.beyondEnd, r.shortLe, r.withCodes, r.spend}
+	steps := []func(context.Context) error{r.apps, r.tries, r.latency, r.reads, r.extended, r.beyondEnd, r.shortLe, r.withCodes, r.spend}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return nil, err
@@ -75,6 +77,16 @@ func (r *run) send(ctx context.Context, step string, cmd apdu.Command) (apdu.Res
 	return resp, nil
 }
 
+// sendTimed is send for a plain command whose round trip measures the card's latency.
+func (r *run) sendTimed(ctx context.Context, step string, cmd apdu.Command) (apdu.Response, error) {
+	start := time.Now()
+	resp, err := r.send(ctx, step, cmd)
+	if err == nil {
+		r.plain = append(r.plain, time.Since(start))
+	}
+	return resp, err
+}
+
 func (r *run) add(a Answer) { r.doc.Answers = append(r.doc.Answers, a) }
 
 func status(found, def string) string {
@@ -87,7 +99,7 @@ func status(found, def string) string {
 // apps selects every application, and the JPKI AP once more with P2=00 (FCI).
 func (r *run) apps(ctx context.Context) error {
 	for _, app := range myna.Apps() {
-		resp, err := r.send(ctx, "select "+app.String(), apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: app.AID()})
+		resp, err := r.sendTimed(ctx, "select "+app.String(), apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: app.AID()})
 		if err != nil {
 			return err
 		}
@@ -129,7 +141,7 @@ func (r *run) tries(ctx context.Context) error {
 		}
 		for _, k := range refs {
 			ref := myna.EFRef{App: app.App, ID: k.ID}
-			resp, err := r.send(ctx, "tries of "+ref.String(), myna.TriesQuery(k.ID))
+			resp, err := r.sendTimed(ctx, "tries of "+ref.String(), myna.TriesQuery(k.ID))
 			if err != nil {
 				return err
 			}
@@ -161,6 +173,47 @@ func (r *run) tries(ctx context.Context) error {
 		if found == "6984" {
 			a.Note = OpenSCNote
 		}
+	}
+	r.add(a)
+	return nil
+}
+
+// PlainLatencySamples is the fewest plain commands whose round trips give the latency: apps and
+// tries send more (every application's SELECT and every key's empty VERIFY); when they do not,
+// latency tops them up with tries queries of check code B, which move no counter.
+const PlainLatencySamples = 9
+
+// CardLatencyBound is CARD.md §6's bound on a plain command on a physical card (FWI 10–13): the
+// timing area's, and the default the discovered latency is compared with.
+const CardLatencyBound = time.Second
+
+// latency records the median round trip of the plain commands apps and tries sent (SELECT of an
+// application by AID, empty VERIFY), in whole milliseconds and at least 1, as plain_latency_ms.
+// Nothing it sends can move a counter.
+func (r *run) latency(ctx context.Context) error {
+	if len(r.plain) < PlainLatencySamples {
+		if err := r.s.SelectApp(ctx, myna.CardSurfaceAP); err != nil {
+			return fmt.Errorf("discover: %w", err)
+		}
+		for len(r.plain) < PlainLatencySamples {
+			if _, err := r.sendTimed(ctx, "tries of check code B", myna.TriesQuery(myna.SurfaceCheckCodeBRef)); err != nil {
+				return err
+			}
+		}
+	}
+	med := median(r.plain)
+	ms := max(int((med+time.Millisecond/2)/time.Millisecond), 1)
+	a := Answer{Field: "plain_latency_ms", Question: "how long the card takes to answer a plain command", Default: fmt.Sprintf("under %v", CardLatencyBound),
+		Found: fmt.Sprintf("%d ms", ms), How: fmt.Sprintf("median round trip of %d SELECTs by AID and empty VERIFYs (no try spent; CARD.md §6 bound)", len(r.plain))}
+	switch {
+	case med < CardLatencyBound && ms <= myna.MaxPlainLatencyMS:
+		a.Status = Confirmed
+		r.doc.Behaviour.PlainLatencyMS = ptr(ms)
+	case ms <= myna.MaxPlainLatencyMS:
+		a.Status = Contradicted
+		r.doc.Behaviour.PlainLatencyMS = ptr(ms)
+	default:
+		a.Status = Contradicted
 	}
 	r.add(a)
 	return nil
@@ -345,6 +398,17 @@ func (r *run) shortLe(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// median is the median of ds (the mean of the middle two for an even count).
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 func ptr[T any](v T) *T { return &v }

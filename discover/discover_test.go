@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -91,7 +93,12 @@ func TestDiscoverEmulated(t *testing.T) {
 				if mode == "no-codes" {
 					delete(want, "reselect_same_ap_clears")
 				}
-				if diff := cmp.Diff(want, found(t, d)); diff != "" {
+				got := found(t, d)
+				if l, ok := got["plain_latency_ms"].(float64); !ok || l < 1 || l != float64(int(l)) {
+					t.Errorf("plain_latency_ms %v, want a whole number of milliseconds, at least 1", got["plain_latency_ms"])
+				}
+				want["plain_latency_ms"] = got["plain_latency_ms"]
+				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("behaviour (-declared +found):\n%s", diff)
 				}
 				for _, a := range d.Answers {
@@ -105,5 +112,37 @@ func TestDiscoverEmulated(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestDiscoverLatency: the plain_latency_ms discovery records is the card's own latency (an
+// emulated card slowed by 20 ms per command), confirmed under CARD.md's 1 s, measured on
+// commands that move no counter.
+func TestDiscoverLatency(t *testing.T) {
+	p := load(t, "p01-showa")
+	card, err := emulator.New(p, emulator.Options{Faults: []emulator.FaultSetting{{Fault: emulator.FaultSlow, Delay: 20 * time.Millisecond}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card.PowerOn()
+	before := card.Tries()
+	d, err := discover.Discover(context.Background(), reader.NewSession(reader.NewEmulated(card), reader.DefaultGuard), discover.Options{Reader: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := d.Behaviour.PlainLatencyMS; l == nil || *l < 20 || *l > 200 {
+		t.Errorf("plain_latency_ms %v, want about 20", l)
+	}
+	var a *discover.Answer
+	for i := range d.Answers {
+		if d.Answers[i].Field == "plain_latency_ms" {
+			a = &d.Answers[i]
+		}
+	}
+	if a == nil || a.Status != discover.Confirmed || !strings.Contains(a.How, "median") {
+		t.Errorf("answer %+v", a)
+	}
+	if diff := cmp.Diff(before, card.Tries()); diff != "" {
+		t.Errorf("counters (-before +after):\n%s", diff)
 	}
 }

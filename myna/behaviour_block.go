@@ -12,7 +12,7 @@ import (
 
 // BehaviourFields are the fields of a profile's "behaviour" block, in the profile schema's order.
 var BehaviourFields = []string{"blocked_status_query", "protected_read", "wrong_length_verify", "offset_beyond_end",
-	"reselect_same_ap_clears", "wrong_code_clears", "fci_on_p2_00", "filler", "extended_length"}
+	"reselect_same_ap_clears", "wrong_code_clears", "fci_on_p2_00", "filler", "extended_length", "plain_latency_ms"}
 
 // ParseBehaviour parses a "behaviour" block in the profile schema, as a profile's and
 // `taimen discover`'s: the answers it gives over taimen's defaults, and the fields it gives (in
@@ -74,8 +74,9 @@ func ParseRetryLimitsBlock(name string, data []byte) (RetryLimits, error) {
 	return p.RetryLimits, nil
 }
 
-// Answer returns the profile-schema value of a behaviour field ("63C0", "count", "FF", "true"),
-// or "" for a field not in BehaviourFields.
+// Answer returns the profile-schema value of a behaviour field ("63C0", "count", "FF", "true",
+// "12"), or "" for a field not in BehaviourFields and for plain_latency_ms when none was
+// discovered (its default is no value: CARD.md's bounds apply).
 func (b Behaviour) Answer(field string) string {
 	switch field {
 	case "blocked_status_query":
@@ -96,6 +97,10 @@ func (b Behaviour) Answer(field string) string {
 		return fmt.Sprintf("%02X", b.Filler)
 	case "extended_length":
 		return fmt.Sprint(b.ExtendedLength)
+	case "plain_latency_ms":
+		if b.PlainLatencyMS > 0 {
+			return fmt.Sprint(b.PlainLatencyMS)
+		}
 	}
 	return ""
 }

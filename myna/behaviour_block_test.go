@@ -27,7 +27,13 @@ func TestParseBehaviour(t *testing.T) {
 		{"false is given", `{"wrong_code_clears": false}`, func() Behaviour { b := DefaultBehaviour(); b.WrongCodeClears = false; return b }(),
 			[]string{"wrong_code_clears"}, "", ""},
 		{"filler as integer", `{"filler": 0}`, func() Behaviour { b := DefaultBehaviour(); b.Filler = 0; return b }(), []string{"filler"}, "", ""},
+		{"plain latency", `{"plain_latency_ms": 12}`, func() Behaviour { b := DefaultBehaviour(); b.PlainLatencyMS = 12; return b }(), []string{"plain_latency_ms"}, "", ""},
 		{"unknown field", `{"filer": "00"}`, Behaviour{}, nil, "behaviour", `unknown field "filer"`},
+		{"zero latency", `{"plain_latency_ms": 0}`, Behaviour{}, nil, "behaviour.plain_latency_ms", "from 1 to 60000"},
+		{"negative latency", `{"plain_latency_ms": -5}`, Behaviour{}, nil, "behaviour.plain_latency_ms", "from 1 to 60000"},
+		{"latency over a minute", `{"plain_latency_ms": 60001}`, Behaviour{}, nil, "behaviour.plain_latency_ms", "from 1 to 60000"},
+		{"fractional latency", `{"plain_latency_ms": 12.5}`, Behaviour{}, nil, "behaviour.plain_latency_ms", "want an integer"},
+		{"latency as a string", `{"plain_latency_ms": "12"}`, Behaviour{}, nil, "behaviour.plain_latency_ms", "want an integer"},
 		{"bad status word", `{"offset_beyond_end": "6A82"}`, Behaviour{}, nil, "behaviour.offset_beyond_end", `"6B00" or "6282"`},
 		{"wrong type", `{"reselect_same_ap_clears": "yes"}`, Behaviour{}, nil, "behaviour.reselect_same_ap_clears", "true or false"},
 		{"bad filler", `{"filler": "100"}`, Behaviour{}, nil, "behaviour.filler", "one byte"},
@@ -79,14 +85,14 @@ func TestParseRetryLimitsBlock(t *testing.T) {
 // Answer gives each field's value as the profile writes it, so that ParseBehaviour reads it back.
 func TestBehaviourAnswerRoundTrip(t *testing.T) {
 	b := DefaultBehaviour()
-	b.BlockedStatusQuery, b.WrongLengthVerify, b.Filler, b.ExtendedLength = 0x6984, WrongLengthRejects, 0x00, false
+	b.BlockedStatusQuery, b.WrongLengthVerify, b.Filler, b.ExtendedLength, b.PlainLatencyMS = 0x6984, WrongLengthRejects, 0x00, false, 12
 	var parts []string
 	for _, f := range BehaviourFields {
 		v := b.Answer(f)
 		if v == "" {
 			t.Fatalf("no answer for %s", f)
 		}
-		if v != "true" && v != "false" {
+		if v != "true" && v != "false" && f != "plain_latency_ms" {
 			v = `"` + v + `"`
 		}
 		parts = append(parts, `"`+f+`": `+v)

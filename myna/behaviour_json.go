@@ -35,5 +35,6 @@ func (b behaviourFile) MarshalJSON() ([]byte, error) {
 	add("fci_on_p2_00", b.FCIOnP2_00 != nil, b.FCIOnP2_00)
 	add("filler", len(b.Filler) > 0, b.Filler)
 	add("extended_length", b.ExtendedLength != nil, b.ExtendedLength)
+	add("plain_latency_ms", b.PlainLatencyMS != nil, b.PlainLatencyMS)
 	return json.Marshal(m)
 }

@@ -378,7 +378,18 @@ type Behaviour struct {
 	Filler               byte              // filler after each TLV up to the physical EF size (default 0xFF)
 	ExtendedLength       bool              // accept extended Lc/Le; false answers 6700 to extended APDUs (default true)
 	Licence              LicenceBehaviour  // the driving-licence application's open choices (myna/licence.go)
+
+	// PlainLatencyMS is the card's median latency for a plain command (SELECT, empty VERIFY) in
+	// milliseconds, as `taimen discover` measured it (1–MaxPlainLatencyMS); 0, the default, means
+	// none was discovered and CARD.md §6's bounds apply. On a physical card the timing area bounds
+	// such commands by it (suites/timing: max(4·L, L + 50 ms), at most 1 s); an emulated card's
+	// profile may declare it, but the emulator neither adds it nor is timed by it.
+	PlainLatencyMS int
 }
+
+// MaxPlainLatencyMS is the largest behaviour.plain_latency_ms a profile may give: a minute, far
+// past CARD.md §6's longest frame waiting time (FWI 13, about 2.5 s).
+const MaxPlainLatencyMS = 60000
 
 // DefaultBehaviour returns taimen's defaults.
 func DefaultBehaviour() Behaviour {

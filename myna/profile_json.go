@@ -120,6 +120,7 @@ type behaviourFile struct {
 	FCIOnP2_00           *string         `json:"fci_on_p2_00"`
 	Filler               json.RawMessage `json:"filler"`
 	ExtendedLength       *bool           `json:"extended_length"`
+	PlainLatencyMS       *int            `json:"plain_latency_ms"`
 
 	Licence *licenceBehaviourFile `json:"licence"` // myna/licence.go
 }
@@ -510,6 +511,13 @@ func (v *validator) behaviour(p *Profile, f *behaviourFile) {
 	}
 	if f.ExtendedLength != nil {
 		b.ExtendedLength = *f.ExtendedLength
+	}
+	if f.PlainLatencyMS != nil {
+		if n := *f.PlainLatencyMS; n < 1 || n > MaxPlainLatencyMS {
+			v.fail("behaviour.plain_latency_ms", "must be an integer number of milliseconds from 1 to %d", MaxPlainLatencyMS)
+		} else {
+			b.PlainLatencyMS = n
+		}
 	}
 	v.licenceBehaviour(b, f.Licence)
 }

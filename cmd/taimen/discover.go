@@ -17,7 +17,9 @@ func init() {
 
 Learns how a card behaves where CARD.md leaves the answer open, and prints a behaviour block in
 the profile schema (ready to paste into a profile) with a report: each CARD.md default
-confirmed, contradicted or unknown, the ATR, the reader and its driver, the date. Without
+confirmed, contradicted or unknown, the ATR, the reader and its driver, the date. It also
+records the card's median latency for plain commands (plain_latency_ms), from which run
+--behaviour bounds the timing area's SELECTs and empty VERIFYs. Without
 codes it sends only what cannot change a counter. A correct code in the environment
 (TAIMEN_CHECK_CODE_B, or TAIMEN_BIRTH_DATE + TAIMEN_EXPIRY_YEAR + TAIMEN_SECURITY_CODE;
 TAIMEN_TEXT_PIN; TAIMEN_AUTH_PIN; TAIMEN_SIGN_PASSWORD; TAIMEN_CHECK_CODE_A) also answers

@@ -38,6 +38,16 @@ func declaredBehaviour(b myna.Behaviour) map[string]any {
 	}
 }
 
+// takeLatency checks that a discovered behaviour block gives plain_latency_ms, a whole number
+// of milliseconds of at least 1 (a profile does not declare it: it is measured), and removes it.
+func takeLatency(t *testing.T, b map[string]any) {
+	t.Helper()
+	if l, ok := b["plain_latency_ms"].(float64); !ok || l < 1 || l != float64(int(l)) {
+		t.Errorf("plain_latency_ms %v, want a whole number of milliseconds, at least 1", b["plain_latency_ms"])
+	}
+	delete(b, "plain_latency_ms")
+}
+
 type discoverDoc struct {
 	Schema    string         `json:"schema"`
 	Behaviour map[string]any `json:"behaviour"`
@@ -88,6 +98,7 @@ func TestDiscoverPhysical(t *testing.T) {
 					partial[k] = v
 				}
 			}
+			takeLatency(t, doc.Behaviour)
 			if diff := cmp.Diff(partial, doc.Behaviour); diff != "" {
 				t.Errorf("no codes: behaviour (-declared +found):\n%s", diff)
 			}
@@ -102,6 +113,7 @@ func TestDiscoverPhysical(t *testing.T) {
 			if err := json.Unmarshal(b, &doc); err != nil {
 				t.Fatal(err)
 			}
+			takeLatency(t, doc.Behaviour)
 			if diff := cmp.Diff(want, doc.Behaviour); diff != "" {
 				t.Errorf("allow-spend: behaviour (-declared +found):\n%s", diff)
 			}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/taimen-dev/taimen/emulator"
 	"github.com/taimen-dev/taimen/emulator/vpcd"
+	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/pcscd"
 	"github.com/taimen-dev/taimen/reader/pcsc"
 	"github.com/taimen-dev/taimen/reports"
@@ -29,7 +31,72 @@ type relayRun struct {
 	before, after map[string]int
 }
 
+// relayed is the relay of a clean emulated card (the physical card) with faults, serving
+// pcscd.ReaderName(0) of a second private pcscd whose socket is sock ("PCSCLITE_CSOCK_NAME=…").
+type relayed struct {
+	p    *myna.Profile
+	card *emulator.Card
+	sock string
+	stop func() // idempotent; also run when the test ends
+}
+
 func runThroughRelay(t *testing.T, filter string, faults ...string) relayRun {
+	t.Helper()
+	return runThroughRelayArgs(t, filter, nil, faults...)
+}
+
+// runThroughRelayArgs is runThroughRelay with more arguments for taimen run (--behaviour FILE).
+func runThroughRelayArgs(t *testing.T, filter string, extra []string, faults ...string) relayRun {
+	t.Helper()
+	rl := startRelay(t, faults...)
+	p := rl.p
+	var run relayRun
+	run.before = rl.card.Tries()
+	out := filepath.Join(t.TempDir(), "run")
+	env := []string{rl.sock,
+		"TAIMEN_CHECK_CODE_A=" + p.CheckCodeA().Reveal(), "TAIMEN_CHECK_CODE_B=" + p.CheckCodeB().Reveal(),
+		"TAIMEN_TEXT_PIN=" + p.TextPIN().Reveal(), "TAIMEN_AUTH_PIN=" + p.AuthPIN().Reveal(), "TAIMEN_SIGN_PASSWORD=" + p.SignPassword().Reveal()}
+	args := []string{"run", "--target", "pcsc:" + pcscd.ReaderName(0), "--out", out}
+	if filter != "" {
+		args = append(args, "--label-filter", filter)
+	}
+	run.r = taimenEnv(t, env, append(args, extra...)...)
+	var err error
+	if run.s, err = reports.Load(out); err != nil {
+		t.Fatalf("exit %d, no summary: %v\n%s%s", run.r.code, err, run.r.stdout, run.r.stderr)
+	}
+	rl.stop()
+	run.after = rl.card.Tries()
+	return run
+}
+
+// discoverThroughRelay runs `taimen discover` (no codes: nothing it sends can move a counter)
+// on the relay of a clean card and returns the discover document's path: what a user learns
+// of the physical card through a clean path before judging it through another.
+func discoverThroughRelay(t *testing.T) string {
+	t.Helper()
+	rl := startRelay(t)
+	before := rl.card.Tries()
+	doc := filepath.Join(t.TempDir(), "card.json")
+	r := taimenEnv(t, []string{rl.sock}, "discover", "--reader", pcscd.ReaderName(0), "--out", doc)
+	rl.stop()
+	if r.code != exitOK {
+		t.Fatalf("discover through the relay: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "plain_latency_ms") {
+		t.Errorf("the discover report does not give plain_latency_ms:\n%s", r.stdout)
+	}
+	if d := cmp.Diff(before, rl.card.Tries()); d != "" {
+		t.Errorf("counters changed by discover (-before +after):\n%s", d)
+	}
+	return doc
+}
+
+// startRelay starts the relay of a clean emulated card of p01 with faults (emulator stream
+// fault names, "slow", "mute=60"): the emulator plays the physical card behind a first private
+// pcscd, the relay reads it there through PC/SC (in this process) and serves vpcd's slot of a
+// second private pcscd.
+func startRelay(t *testing.T, faults ...string) *relayed {
 	t.Helper()
 	d1, d2 := pcscd.StartForTest(t), pcscd.StartForTest(t)
 	p := profile(t)
@@ -37,9 +104,8 @@ func runThroughRelay(t *testing.T, filter string, faults ...string) relayRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var run relayRun
-	run.before = card.Tries()
 	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel) // on a failure before stop is registered too
 	served := make(chan struct{}, 2)
 	go func() { _ = vpcd.Serve(ctx, card, vpcd.Options{DialSlot: d1.DialVPCD}); served <- struct{}{} }()
 
@@ -67,50 +133,47 @@ func runThroughRelay(t *testing.T, filter string, faults ...string) relayRun {
 		_ = serveRelay(ctx, tr, relayConfig{faults: fs, log: log, vpcd: vpcd.Options{DialSlot: d2.DialVPCD, Logger: log}})
 		served <- struct{}{}
 	}()
+	var once sync.Once
 	stop := func() {
-		cancel()
-		tr.Close()
-		for range 2 {
-			select {
-			case <-served:
-			case <-time.After(40 * time.Second):
-				t.Error("a vpcd server did not stop within 40 s")
+		once.Do(func() {
+			cancel()
+			tr.Close()
+			for range 2 {
+				select {
+				case <-served:
+				case <-time.After(40 * time.Second):
+					t.Error("a vpcd server did not stop within 40 s")
+				}
 			}
-		}
-		release()
+			release()
+		})
 	}
-	defer func() { stop() }()
-
-	out := filepath.Join(t.TempDir(), "run")
-	env := []string{"PCSCLITE_CSOCK_NAME=" + d2.SocketPath(),
-		"TAIMEN_CHECK_CODE_A=" + p.CheckCodeA().Reveal(), "TAIMEN_CHECK_CODE_B=" + p.CheckCodeB().Reveal(),
-		"TAIMEN_TEXT_PIN=" + p.TextPIN().Reveal(), "TAIMEN_AUTH_PIN=" + p.AuthPIN().Reveal(), "TAIMEN_SIGN_PASSWORD=" + p.SignPassword().Reveal()}
-	args := []string{"run", "--target", "pcsc:" + pcscd.ReaderName(0), "--out", out}
-	if filter != "" {
-		args = append(args, "--label-filter", filter)
-	}
-	run.r = taimenEnv(t, env, args...)
-	if run.s, err = reports.Load(out); err != nil {
-		t.Fatalf("exit %d, no summary: %v\n%s%s", run.r.code, err, run.r.stdout, run.r.stderr)
-	}
-	stop()
-	stop = func() {}
-	run.after = card.Tries()
-	return run
+	t.Cleanup(stop)
+	return &relayed{p: p, card: card, sock: "PCSCLITE_CSOCK_NAME=" + d2.SocketPath(), stop: stop}
 }
 
 // relayAreas are the areas the relay tests run (the others are slow through two daemons, and
 // the relay changes nothing in them that these do not show).
 const relayAreas = "reads || checkcodes"
 
+// relayTiming are the timing specs the relay tests run: not the destructive ones (their leak
+// tests send hundreds of VERIFYs, a minute each behind a slow relay).
+const relayTiming = "timing && !destructive"
+
+// quickTiming are the timing specs bounded by the discovered latency (DiscoveredBound).
+var quickTiming = []string{"TM-001", "TM-002", "TM-003", "TM-008"}
+
 // TestRelayCleanCard: the relay of a clean emulated card passes the reads and checkcodes areas as
-// the emulator does directly through pcscd (TestRunPhysicalTarget): only the specs that check it
-// against the production J-LIS anchors fail, and every counter ends where it began.
+// the emulator does directly through pcscd (TestRunPhysicalTarget), and the timing area judged
+// with the behaviour discover learnt through a clean relay (its plain_latency_ms: no false
+// failure from the discovered bound): only the specs that check it against the production
+// J-LIS anchors fail, and every counter ends where it began.
 func TestRelayCleanCard(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suites through two private pcscds")
 	}
-	run := runThroughRelay(t, relayAreas)
+	doc := discoverThroughRelay(t)
+	run := runThroughRelayArgs(t, relayAreas+" || ("+relayTiming+")", []string{"--behaviour", doc})
 	var failed []string
 	passed := 0
 	for _, sp := range run.s.Specs {
@@ -132,28 +195,49 @@ func TestRelayCleanCard(t *testing.T) {
 	if d := cmp.Diff(run.before, run.after); d != "" {
 		t.Errorf("counters changed through the relay (-before +after):\n%s", d)
 	}
+	for _, id := range quickTiming {
+		if o := outcomeOf(run.s, id); o != reports.OutcomePass {
+			t.Errorf("%s: %s through the clean relay with the discovered latency, want passed", id, o)
+		}
+	}
+	if !strings.Contains(run.r.stdout, "behaviour discovered ("+doc+"): ") || !strings.Contains(run.r.stdout, "plain_latency_ms ") || !strings.Contains(run.r.stdout, "(timing bound ") {
+		t.Errorf("the report does not say the timing bound came from the discovered latency:\n%s", run.r.stdout)
+	}
+}
+
+// outcomeOf is spec id's outcome in s, "absent" when s does not list it.
+func outcomeOf(s *reports.Summary, id string) string {
+	for _, sp := range s.Specs {
+		if sp.ID == id {
+			return sp.Outcome
+		}
+	}
+	return "absent"
 }
 
 // TestRelayFaultsCaught: the relay of a clean card with each stream fault is caught by the area
 // its FaultInfo.Area names (as mutants.go checks for the emulator's faults); mute and torn come
-// after the run's counter preflight (30 commands), so that the robustness specs meet them.
+// after the run's counter preflight (30 commands), so that the robustness specs meet them. The
+// slow relay (300 ms per command) is judged with the behaviour discover learnt through a clean
+// relay: CARD.md's 1 s per plain command cannot tell it from a slow card, the bound from the
+// discovered latency (suites/timing DiscoveredBound) does; its timing run leaves out the
+// destructive leak tests.
 func TestRelayFaultsCaught(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suites through two private pcscds")
 	}
 	for _, f := range emulator.StreamFaults() {
-		if f.Fault == emulator.FaultSlow {
-			// Through the relay the timing area takes over 2 minutes and, on a physical target,
-			// no spec of it fails on a uniform latency (measured: only TM-010, on the production
-			// anchors): TestRelayStreamFaults shows the latency reaches the reader instead.
-			continue
-		}
 		t.Run(string(f.Fault), func(t *testing.T) {
 			fault := string(f.Fault)
 			if f.Fault == emulator.FaultMute || f.Fault == emulator.FaultTorn {
 				fault += "=60" // after the run's preflight: its code checks and counter reads
 			}
-			run := runThroughRelay(t, f.Area, fault)
+			var run relayRun
+			if f.Fault == emulator.FaultSlow {
+				run = runThroughRelayArgs(t, relayTiming, []string{"--behaviour", discoverThroughRelay(t)}, fault)
+			} else {
+				run = runThroughRelay(t, f.Area, fault)
+			}
 			var inArea []string
 			for _, sp := range run.s.Specs {
 				if sp.Outcome == reports.OutcomeFail && sp.Area == f.Area && !slices.Contains(authenticitySpecs, sp.ID) {
@@ -166,6 +250,9 @@ func TestRelayFaultsCaught(t *testing.T) {
 			preflight := f.Fault == emulator.FaultSWRewrite && run.r.code == exitError && strings.Contains(run.r.stdout, "before the first spec") && strings.Contains(run.r.stdout, "answered 6300")
 			if len(inArea) == 0 && !preflight {
 				t.Errorf("%s: no spec of area %s failed (exit %d)\n%s%s", f.Fault, f.Area, run.r.code, run.r.stdout, run.r.stderr)
+			}
+			if f.Fault == emulator.FaultSlow && !slices.ContainsFunc(inArea, func(id string) bool { return slices.Contains(quickTiming, id) }) {
+				t.Errorf("slow: caught by %v, want by the specs bounded by the discovered latency %v", inArea, quickTiming)
 			}
 			t.Logf("%s caught in %s by %v", f.Fault, f.Area, inArea)
 			for k, n := range run.after {

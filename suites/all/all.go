@@ -35,6 +35,7 @@ import (
 	"github.com/taimen-dev/taimen/shard"
 	"github.com/taimen-dev/taimen/suites"
 	"github.com/taimen-dev/taimen/suites/target"
+	"github.com/taimen-dev/taimen/suites/timing"
 	"github.com/taimen-dev/taimen/vectors"
 )
 
@@ -400,7 +401,8 @@ func (s *stripANSI) Write(p []byte) (int, error) {
 
 // behaviourAnswers lists, for a physical card, each behaviour question with the answer the
 // specs expect and its source: discovered (run --behaviour) or taimen's default. Emulated
-// cards have none: their profile declares every answer.
+// cards have none: their profile declares every answer. plain_latency_ms is listed only when
+// given (it has no default: CARD.md's bounds apply), with the timing bound it gave.
 func behaviourAnswers(c target.Config) []reports.BehaviourAnswer {
 	if kind, _, err := target.ParseSpec(c.Spec); err != nil || kind != target.PCSC {
 		return nil
@@ -414,7 +416,14 @@ func behaviourAnswers(c target.Config) []reports.BehaviourAnswer {
 		if f == "protected_read" {
 			continue // CARD.md settles it: 6982
 		}
-		out = append(out, reports.BehaviourAnswer{Field: f, Value: b.Answer(f), Source: target.SourceOf(c, nil, f)})
+		v := b.Answer(f)
+		if f == "plain_latency_ms" {
+			if v == "" {
+				continue
+			}
+			v += fmt.Sprintf(" (timing bound %v for SELECT, empty VERIFY, GET CHALLENGE)", timing.DiscoveredBound(time.Duration(b.PlainLatencyMS)*time.Millisecond))
+		}
+		out = append(out, reports.BehaviourAnswer{Field: f, Value: v, Source: target.SourceOf(c, nil, f)})
 	}
 	return out
 }

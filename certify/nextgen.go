@@ -20,7 +20,7 @@ const nextGenProfile = "p10-nextgen-provisional"
 
 var scenarioNextGenerationEntry = Scenario{Name: scenarioNextGeneration, Title: "next-generation (provisional)",
 	Profile: nextGenProfile, Input: inputImage,
-	Card: "the provisional next-generation card (" + myna.ProvisionalNotice + "): ECDSA P-384/SHA-384 card key, " +
+	Card: "the provisional next-generation card (" + myna.ProvisionalNotice + "): ECDSA P-384/SHA-384 card key, card-surface CV certificate and data signatures, " +
 		"Western birth date on the face, two applications (card surface and JPKI), no sex printed; the operator gives only the photo of its front ({card_image})"}
 
 // ruleNextGeneration is RR-018: the reader assumes neither RSA nor an era date.

@@ -75,10 +75,14 @@ func (g Generation) Label() string {
 	return name
 }
 
-// String returns Label and the card key algorithm, never the key: fmt prints a Generation
-// (and %+v of it) through this.
+// String returns Label and the card key algorithm (and a non-RSA data signature algorithm),
+// never a key: fmt prints a Generation (and %+v of it) through this.
 func (g Generation) String() string {
-	return g.Label() + ", card key " + g.CardKeyAlgorithm.String()
+	s := g.Label() + ", card key " + g.CardKeyAlgorithm.String()
+	if !g.DataSignatureAlgorithm.IsRSA() {
+		s += ", data signatures " + g.DataSignatureAlgorithm.String()
+	}
+	return s
 }
 
 // CardSigner returns the card key (role "card") as a signer of the generation's algorithm: the

@@ -20,7 +20,7 @@ const nextGenProfile = "p10-nextgen-provisional"
 
 var scenarioNextGenerationEntry = Scenario{Name: scenarioNextGeneration, Title: "next-generation (provisional)",
 	Profile: nextGenProfile, Input: inputImage,
-	Card: "the provisional next-generation card (" + myna.ProvisionalNotice + "): ECDSA P-384/SHA-384 card key, " +
+	Card: "the provisional next-generation card (" + myna.ProvisionalNotice + "): ECDSA P-384/SHA-384 card key, card-surface CV certificate and data signatures, " +
 		"Western birth date on the face, two applications (card surface and JPKI), no sex printed; the operator gives only the photo of its front ({card_image})"}
 
 // ruleNextGeneration is RR-018: the reader assumes neither RSA nor an era date.
@@ -74,7 +74,7 @@ func (e *engine) writeOtherFront(sb *sandbox, p *myna.Profile) (string, error) {
 	return path, nil
 }
 
-// relGenerationKey rewrites generation.card_key of a profile copied by
+// relGenerationKey rewrites generation.card_key and generation.data_signature_keys of a profile copied by
 // writeVariant to a path relative to the copy, as the other key paths are.
 func relGenerationKey(f map[string]json.RawMessage, src string, rel func(field, name string) (string, error)) error {
 	raw, ok := f["generation"]
@@ -85,19 +85,21 @@ func relGenerationKey(f map[string]json.RawMessage, src string, rel func(field, 
 	if err := json.Unmarshal(raw, &g); err != nil {
 		return fmt.Errorf("profile %s: generation: %w", src, err)
 	}
-	k, ok := g["card_key"]
-	if !ok {
-		return nil
+	for _, field := range []string{"card_key", "data_signature_keys"} {
+		k, ok := g[field]
+		if !ok {
+			continue
+		}
+		var p string
+		if err := json.Unmarshal(k, &p); err != nil {
+			return fmt.Errorf("profile %s: generation.%s: %w", src, field, err)
+		}
+		r, err := rel("generation."+field, p)
+		if err != nil {
+			return err
+		}
+		g[field], _ = json.Marshal(r)
 	}
-	var p string
-	if err := json.Unmarshal(k, &p); err != nil {
-		return fmt.Errorf("profile %s: generation.card_key: %w", src, err)
-	}
-	r, err := rel("generation.card_key", p)
-	if err != nil {
-		return err
-	}
-	g["card_key"], _ = json.Marshal(r)
 	f["generation"], _ = json.Marshal(g)
 	return nil
 }

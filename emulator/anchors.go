@@ -1,7 +1,9 @@
 package emulator
 
 import (
+	"crypto"
 	"fmt"
+	"strings"
 
 	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/myna/cvc"
@@ -22,7 +24,20 @@ func TestAnchors(p *myna.Profile) (*cvc.AnchorSet, error) {
 		if !ok {
 			return nil, fmt.Errorf("profile %s: no %s key", p.ID, a.role)
 		}
-		anchor, err := cvc.NewTestAnchor(a.name, a.id, &k.PublicKey)
+		var pub crypto.PublicKey = &k.PublicKey
+		if a.role == myna.RoleCVCAKenkaku {
+			// the card-surface CA is of the generation's data signature algorithm: the
+			// provisional next-generation card's is an ECDSA P-384 test CA.
+			ca, _, ok := p.SurfaceSigners()
+			if !ok {
+				return nil, fmt.Errorf("profile %s: no %s key", p.ID, a.role)
+			}
+			pub = ca.Public()
+			if alg := p.Generation.DataSignatureAlgorithm; !alg.IsRSA() {
+				a.name = strings.TrimSuffix(a.name, ")") + ", " + alg.KeyType() + ", provisional)"
+			}
+		}
+		anchor, err := cvc.NewTestAnchor(a.name, a.id, pub)
 		if err != nil {
 			return nil, err
 		}

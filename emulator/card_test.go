@@ -211,7 +211,7 @@ func TestCardFaceContentAndSignature(t *testing.T) {
 					t.Fatalf("an emulated card's certificate verifies under production anchor %s", anchor.Name)
 				}
 			}
-			if _, err := face.Verify(cv.SubjectKey); err != nil {
+			if _, err := face.Verify(cv.PublicKey()); err != nil {
 				t.Fatalf("DF28 does not verify: %v", err)
 			}
 			// Liveness: the card key from the signed data verifies a fresh challenge signature.
@@ -257,7 +257,7 @@ func TestTextAPIntegrity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rec.Verify(cv.SubjectKey); err != nil {
+	if _, err := rec.Verify(cv.PublicKey()); err != nil {
 		t.Fatalf("DF33: %v", err)
 	}
 }

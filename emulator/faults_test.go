@@ -186,7 +186,7 @@ func TestEngineFaults(t *testing.T) {
 				if face == nil {
 					return
 				}
-				if _, err := face.Verify(cert.SubjectKey); (err == nil) != tc.verify {
+				if _, err := face.Verify(cert.PublicKey()); (err == nil) != tc.verify {
 					t.Fatalf("verify: %v", err)
 				}
 				if (face.Unsigned.Expiry == p.Card.ExpiryDigits()) != tc.expiry {

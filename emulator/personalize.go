@@ -2,7 +2,9 @@ package emulator
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -277,7 +279,7 @@ func personalize(p *myna.Profile, faults faultSet, form myna.Form) (map[myna.EFR
 		return k
 	}
 	caKenkaku, caKenhojo := must(myna.RoleCVCAKenkaku), must(myna.RoleCVCAKenhojo)
-	issKenkaku, issKenhojo := must(myna.RoleCVIssuerKenkaku), must(myna.RoleCVIssuerKenhojo)
+	issKenhojo := must(myna.RoleCVIssuerKenhojo)
 	cardKey := must(myna.RoleCard)
 	sessKey := must(myna.RoleKenhojoSession)
 	jpkiAuthCA, jpkiSignCA := must(myna.RoleJPKICAAuth), must(myna.RoleJPKICASign)
@@ -310,9 +312,15 @@ func personalize(p *myna.Profile, faults faultSet, form myna.Form) (map[myna.EFR
 		subjectKenkaku := cvc.MustKeyID(person.MunicipalityCode+"21", "000")
 		subjectKenhojo := cvc.MustKeyID(person.MunicipalityCode+"31", "000")
 
-		// 券面事項確認AP (card surface).
+		// 券面事項確認AP (card surface). Its CV certificate and data signatures are in the
+		// generation's data signature algorithm: RSA-2048 today, ECDSA P-384 on the provisional
+		// next-generation card (generation.data_signature_algorithm).
 		const S = myna.CardSurfaceAP
-		set(S, myna.SurfaceAgeRecord)(layout.BuildAgeRecord(birth, &cardKey.PublicKey, issKenkaku, size(S, myna.SurfaceAgeRecord)))
+		surfCA, surfIss, ok := p.SurfaceSigners()
+		if !ok {
+			return nil, nil, fmt.Errorf("no card-surface CA and issuer keys")
+		}
+		set(S, myna.SurfaceAgeRecord)(layout.BuildAgeRecord(birth, &cardKey.PublicKey, surfIss, size(S, myna.SurfaceAgeRecord)))
 		unsigned := layout.CardFaceUnsigned{Expiry: card.ExpiryDigits(), SecurityCodePNG: p.Images.SecurityCode}
 		if faults.has(FaultChangedExpiry) {
 			unsigned.Expiry = card.Expiry.AddDate(5, 0, 0).Format("20060102")
@@ -331,7 +339,7 @@ func personalize(p *myna.Profile, faults faultSet, form myna.Form) (map[myna.EFR
 			}
 			faceSigned.CardKey, faceSigned.CardKeyEC = nil, pt
 		}
-		face, e := layout.BuildCardFace(faceSigned, unsigned, issKenkaku, size(S, myna.SurfaceFace))
+		face, e := layout.BuildCardFace(faceSigned, unsigned, surfIss, size(S, myna.SurfaceFace))
 		if e == nil {
 			face, e = corruptFace(face, faults)
 		}
@@ -340,12 +348,8 @@ func personalize(p *myna.Profile, faults faultSet, form myna.Form) (map[myna.EFR
 			Ident: [4]byte{0x06, 0x03, 0x0E, 0x01}, KeyID: subjectKenkaku, Version: 1, Municipality: person.MunicipalityCode,
 			RefKeyID: cvc.MustKeyID("9900025", "001"), RefData: derived(p.ID+"/surface-ref", 256),
 		}, size(S, myna.SurfaceBasicInfo)))
-		surfaceCA := caKenkaku
-		if faults.has(FaultUnknownCA) {
-			surfaceCA = jpkiAuthCA // same issuer ID, another key: no anchor verifies it
-		}
-		set(S, myna.SurfaceCVCert)(cvc.Build(TestCAKenkaku, subjectKenkaku, &issKenkaku.PublicKey, surfaceCA))
-		set(S, myna.SurfaceNumberImage)(layout.BuildMyNumberImage(p.Images.Number, &cardKey.PublicKey, issKenkaku, size(S, myna.SurfaceNumberImage)))
+		set(S, myna.SurfaceCVCert)(surfaceCert(surfCA, surfIss, jpkiAuthCA, subjectKenkaku, faults.has(FaultUnknownCA)))
+		set(S, myna.SurfaceNumberImage)(layout.BuildMyNumberImage(p.Images.Number, &cardKey.PublicKey, surfIss, size(S, myna.SurfaceNumberImage)))
 		set(S, myna.SurfaceUnknown06)(layout.BuildOpaque16(), nil)
 
 		// 券面事項入力補助AP (text).
@@ -423,6 +427,38 @@ func personalize(p *myna.Profile, faults faultSet, form myna.Form) (map[myna.EFR
 		mf = map[uint16][]byte{} // the MF-level objects are the My Number Card's
 	}
 	return out, mf, nil
+}
+
+// surfaceCert builds the card-surface application's CV certificate: ca certifies issuer under
+// TestCAKenkaku, in the keys' algorithm (cvc.Build for RSA-2048, cvc.BuildEC for the
+// provisional ECDSA P-384). unknownCA (FaultUnknownCA) signs it with another key under the same
+// issuer ID, so that no anchor verifies it: other for RSA, a fresh P-384 key for ECDSA.
+func surfaceCert(ca, issuer crypto.Signer, other *rsa.PrivateKey, subject cvc.KeyID, unknownCA bool) ([]byte, error) {
+	switch ca := ca.(type) {
+	case *rsa.PrivateKey:
+		iss, ok := issuer.(*rsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("CV certificate: an RSA CA with a %T issuer key", issuer)
+		}
+		if unknownCA {
+			ca = other
+		}
+		return cvc.Build(TestCAKenkaku, subject, &iss.PublicKey, ca)
+	case *ecdsa.PrivateKey:
+		iss, ok := issuer.(*ecdsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("CV certificate: an ECDSA CA with a %T issuer key", issuer)
+		}
+		if unknownCA {
+			k, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+			if err != nil {
+				return nil, err
+			}
+			ca = k
+		}
+		return cvc.BuildEC(TestCAKenkaku, subject, &iss.PublicKey, ca)
+	}
+	return nil, fmt.Errorf("CV certificate: a %T CA key is neither RSA nor ECDSA", ca)
 }
 
 // corruptFace applies the card-face faults to a built EF 0002: a forged photo

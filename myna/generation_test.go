@@ -82,7 +82,7 @@ func TestNextGenProfile(t *testing.T) {
 	if diff := cmp.Diff([]App{CardSurfaceAP, JPKIAP}, g.Applications); diff != "" {
 		t.Errorf("applications (-want +got):\n%s", diff)
 	}
-	if g.Name != "nextgen" || !g.Provisional || g.CardKeyAlgorithm != SigECDSAP384SHA384 || !g.SexOnChipOnly || g.IsToday() {
+	if g.Name != "nextgen" || !g.Provisional || g.CardKeyAlgorithm != SigECDSAP384SHA384 || g.DataSignatureAlgorithm != SigECDSAP384SHA384 || !g.SexOnChipOnly || g.IsToday() {
 		t.Errorf("generation = %+v", g)
 	}
 	if !strings.Contains(g.Label(), ProvisionalNotice) {
@@ -221,5 +221,111 @@ func TestGenerationPrintsNoKey(t *testing.T) {
 		if strings.Contains(s, d) || !strings.Contains(s, "ecdsa-p384-sha384") && !strings.Contains(s, "Generation") {
 			t.Errorf("printed %q", s)
 		}
+	}
+}
+
+// TestDataSignatureKeys: generation.data_signature_algorithm makes the card-surface CA and
+// issuer keys come from generation.data_signature_keys; p10 has them in P-384, today's
+// profiles keep the set's RSA keys, and each bad setting is an error naming its field — an RSA
+// key file for ECDSA data signatures names both key types.
+func TestDataSignatureKeys(t *testing.T) {
+	p10, err := LoadProfile(filepath.Join(profilesDir, "p10-nextgen-provisional", "profile.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p10.Generation.DataSignatureAlgorithm != SigECDSAP384SHA384 {
+		t.Errorf("p10 data signatures %s", p10.Generation.DataSignatureAlgorithm)
+	}
+	ca, iss, ok := p10.SurfaceSigners()
+	if !ok {
+		t.Fatal("p10: no surface signers")
+	}
+	for _, k := range []crypto.Signer{ca, iss} {
+		if typ, _ := KeyTypeOf(k.Public()); typ != "ECDSA P-384" {
+			t.Errorf("p10 surface key is %s", typ)
+		}
+	}
+	p01, err := LoadProfile(filepath.Join(profilesDir, "p01-showa", "profile.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ca, iss, ok := p01.SurfaceSigners(); !ok || ca != crypto.Signer(p01.keys[RoleCVCAKenkaku]) || iss != crypto.Signer(p01.keys[RoleCVIssuerKenkaku]) {
+		t.Error("p01's surface signers are not the set's RSA keys")
+	}
+
+	keys := map[string]crypto.Signer{}
+	for _, r := range DataSignatureRoles() {
+		k, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[r] = k
+	}
+	ecPEM, err := EncodeAlgorithmKeys(keys, DataSignatureRoles())
+	if err != nil {
+		t.Fatal(err)
+	}
+	onlyCA, err := EncodeAlgorithmKeys(keys, []string{RoleCVCAKenkaku})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := func(changes map[string]any) func(map[string]any) {
+		return func(m map[string]any) {
+			g := map[string]any{"data_signature_algorithm": "ecdsa-p384-sha384", "data_signature_keys": "surface-ec.pem"}
+			for k, v := range changes {
+				if v == deleteField {
+					delete(g, k)
+				} else {
+					g[k] = v
+				}
+			}
+			m["generation"] = g
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		mutate  func(map[string]any)
+		keyFile []byte
+		field   string
+		want    []string
+	}{
+		{"valid", gen(nil), ecPEM, "", nil},
+		{"RSA key file for ECDSA data signatures", gen(map[string]any{"data_signature_keys": "../testca/keys.pem"}), ecPEM, "generation.data_signature_keys",
+			[]string{`"cv-ca-kenkaku" key holds an RSA-2048 key`, "ecdsa-p384-sha384 wants an ECDSA P-384 key"}},
+		{"issuer key missing", gen(nil), onlyCA, "generation.data_signature_keys", []string{`no "cv-issuer-kenkaku" key`}},
+		{"no key file", gen(map[string]any{"data_signature_keys": deleteField}), ecPEM, "generation.data_signature_keys", []string{"missing"}},
+		{"key file with RSA", gen(map[string]any{"data_signature_algorithm": "rsa2048-pkcs1v15-sha256"}), ecPEM, "generation.data_signature_keys", []string{"only for"}},
+		{"unknown algorithm", gen(map[string]any{"data_signature_algorithm": "ed25519"}), ecPEM, "generation.data_signature_algorithm", []string{"must be"}},
+		{"absent file", gen(map[string]any{"data_signature_keys": "nope.pem"}), ecPEM, "generation.data_signature_keys", []string{"does not exist"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeProfileSet(t, tc.mutate)
+			if err := os.WriteFile(filepath.Join(filepath.Dir(path), "surface-ec.pem"), tc.keyFile, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p, err := LoadProfile(path)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				ca, _, _ := p.SurfaceSigners()
+				if p.Generation.DataSignatureAlgorithm != SigECDSAP384SHA384 || p.Generation.IsToday() || !ca.Public().(*ecdsa.PublicKey).Equal(keys[RoleCVCAKenkaku].Public()) {
+					t.Errorf("generation %+v", p.Generation)
+				}
+				return
+			}
+			if p != nil || err == nil {
+				t.Fatal("loaded")
+			}
+			var pe *ProfileError
+			if !errors.As(err, &pe) || pe.Field != tc.field {
+				t.Fatalf("error %v, want one on field %s", err, tc.field)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
 	}
 }

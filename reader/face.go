@@ -116,9 +116,9 @@ func ReadFace(ctx context.Context, s *Session, code myna.Secret, opts ReadOption
 	}
 	cert := checkCertificate(certRaw, opts.Anchors, &out.Authenticity)
 	if cert != nil {
-		cov, err := face.Verify(cert.SubjectKey)
+		cov, err := face.Verify(cert.PublicKey())
 		if err == nil && number != nil {
-			_, err = number.Verify(cert.SubjectKey)
+			_, err = number.Verify(cert.PublicKey())
 		}
 		out.Authenticity.Signature = claim(err)
 		if err == nil {

@@ -135,10 +135,10 @@ func readText(ctx context.Context, s *Session, code myna.Secret, opts ReadOption
 		out.Authenticity.Signature = claim(fmt.Errorf("signed card key: %w", kerr))
 	default:
 		var errs []error
-		if _, err := integrity.Verify(cert.SubjectKey); err != nil {
+		if _, err := integrity.Verify(cert.PublicKey()); err != nil {
 			errs = append(errs, err)
 		}
-		if _, err := cardKey.Verify(cert.SubjectKey); err != nil {
+		if _, err := cardKey.Verify(cert.PublicKey()); err != nil {
 			errs = append(errs, err)
 		}
 		if numberFile != nil {

@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/taimen-dev/taimen/emulator"
 	"github.com/taimen-dev/taimen/myna"
+	"github.com/taimen-dev/taimen/vectors"
 )
 
 // TestStatusMarksProvisional: `taimen status` on the provisional next-generation profile says
@@ -93,3 +96,58 @@ func mustRel(t *testing.T, base, target string) string {
 	}
 	return r
 }
+
+// TestReadFaceNextGenECDSA: `taimen read face --profile p10-nextgen-provisional` reads and
+// verifies a card whose card key, card-surface CV certificate (under its P-384 test CA) and
+// data signatures are all ECDSA P-384/SHA-384 (generation.data_signature_algorithm).
+func TestReadFaceNextGenECDSA(t *testing.T) {
+	p, err := vectors.LoadProfile(nextGenProfileID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Generation.DataSignatureAlgorithm != myna.SigECDSAP384SHA384 || p.Generation.CardKeyAlgorithm != myna.SigECDSAP384SHA384 {
+		t.Fatalf("p10's generation is %v, data signatures %s; want everything ECDSA P-384", p.Generation, p.Generation.DataSignatureAlgorithm)
+	}
+	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()}, "read", "face", "--profile", nextGenProfileID, "--json")
+	if r.code != exitOK {
+		t.Fatalf("exit %d, want %d: %s\n%s", r.code, exitOK, r.stderr, r.stdout)
+	}
+	var o readOutput
+	if err := json.Unmarshal([]byte(r.stdout), &o); err != nil {
+		t.Fatal(err)
+	}
+	if !o.Authentic || o.Authenticity == nil || o.Authenticity.Production || !strings.Contains(o.Authenticity.AnchorName, "ECDSA P-384") {
+		t.Fatalf("p10 read: authentic %v, %+v", o.Authentic, o.Authenticity)
+	}
+	assertNoPersonal(t, "stdout", r.stdout+r.stderr, p)
+}
+
+// TestReadNextGenTamperedFace: a byte of the photo changed after signing (FaultForgedData) on
+// the ECDSA card fails the signature claim: exit 6. The card sits behind a private pcscd, as
+// a physical card would, with the P-384 test CA given by --test-ca.
+func TestReadNextGenTamperedFace(t *testing.T) {
+	p, err := vectors.LoadProfile(nextGenProfileID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	card, err := emulator.New(p, emulator.Options{StateDir: t.TempDir(), Faults: []emulator.FaultSetting{{Fault: emulator.FaultForgedData}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attach(t, card)
+	r := runCLI(t, map[string]string{"TAIMEN_CHECK_CODE_B": p.CheckCodeB().Reveal()},
+		"read", "face", "--reader", "Virtual PCD 00 00", "--test-ca", nextGenProfileID, "--json")
+	if r.code != exitNotAuthentic {
+		t.Fatalf("exit %d, want %d: %s\n%s", r.code, exitNotAuthentic, r.stderr, r.stdout)
+	}
+	var o readOutput
+	if err := json.Unmarshal([]byte(r.stdout), &o); err != nil {
+		t.Fatal(err)
+	}
+	if o.Authentic || o.Authenticity == nil || o.Authenticity.Signature.OK || !o.Authenticity.Anchor.OK || !o.Authenticity.Liveness.OK {
+		t.Fatalf("tampered p10: want only the signature claim failed: %+v", o.Authenticity)
+	}
+}
+
+// nextGenProfileID is the provisional next-generation profile.
+const nextGenProfileID = "p10-nextgen-provisional"

@@ -1,6 +1,9 @@
 package cvc
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"embed"
 	"fmt"
@@ -33,10 +36,25 @@ var productionFiles = []struct {
 
 // TrustAnchor is a CA public key that certificates are checked against.
 type TrustAnchor struct {
-	Name       string         // shown in reports, e.g. "J-LIS 5000023 (券面事項確認AP)"
-	KeyID      KeyID          // the issuer key ID certificates name
-	Key        *rsa.PublicKey // RSA-2048, e = 65537
-	Production bool           // true only for the embedded J-LIS keys
+	Name  string         // shown in reports, e.g. "J-LIS 5000023 (券面事項確認AP)"
+	KeyID KeyID          // the issuer key ID certificates name
+	Key   *rsa.PublicKey // RSA-2048, e = 65537; nil for an EC anchor
+	// KeyEC is the ECDSA P-384 key of a test CA of the provisional next-generation card
+	// (generation.data_signature_algorithm); nil for an RSA anchor. PublicKey returns whichever
+	// is set. No production anchor is EC.
+	KeyEC      *ecdsa.PublicKey
+	Production bool // true only for the embedded J-LIS keys
+}
+
+// PublicKey returns the anchor's key as the generic type: KeyEC when set, else Key.
+func (a TrustAnchor) PublicKey() crypto.PublicKey {
+	if a.KeyEC != nil {
+		return a.KeyEC
+	}
+	if a.Key != nil {
+		return a.Key
+	}
+	return nil
 }
 
 var production = sync.OnceValues(func() ([]TrustAnchor, error) {
@@ -66,9 +84,19 @@ func ProductionAnchors() []TrustAnchor {
 }
 
 // NewTestAnchor makes a non-production anchor for a test CA: its key ID must start
-// with '9' (taimen's test range) and its key must not be a production key.
-func NewTestAnchor(name string, id KeyID, key *rsa.PublicKey) (TrustAnchor, error) {
-	a := TrustAnchor{Name: name, KeyID: id, Key: key}
+// with '9' (taimen's test range) and its key must not be a production key. The key is an
+// RSA-2048 *rsa.PublicKey or, for the provisional next-generation card, an ECDSA P-384
+// *ecdsa.PublicKey.
+func NewTestAnchor(name string, id KeyID, key crypto.PublicKey) (TrustAnchor, error) {
+	a := TrustAnchor{Name: name, KeyID: id}
+	switch k := key.(type) {
+	case *rsa.PublicKey:
+		a.Key = k
+	case *ecdsa.PublicKey:
+		a.KeyEC = k
+	default:
+		return TrustAnchor{}, fmt.Errorf("test anchor %q: a %T is neither RSA nor ECDSA: %w", name, key, ErrAnchor)
+	}
 	if !id.TestRange() {
 		return TrustAnchor{}, fmt.Errorf("test anchor %q: key ID %s does not start with '9': %w", name, id, ErrAnchor)
 	}
@@ -84,6 +112,9 @@ func NewTestAnchor(name string, id KeyID, key *rsa.PublicKey) (TrustAnchor, erro
 func checkAnchor(a TrustAnchor) error {
 	if a.Name == "" {
 		return fmt.Errorf("anchor %s has no name: %w", a.KeyID, ErrAnchor)
+	}
+	if a.KeyEC != nil {
+		return checkECAnchor(a)
 	}
 	if err := CheckPublicKey(a.Key); err != nil {
 		return fmt.Errorf("anchor %q: %w: %w", a.Name, ErrAnchor, err)
@@ -137,7 +168,13 @@ func NewAnchorSet(anchors ...TrustAnchor) (*AnchorSet, error) {
 func cloneAnchors(as []TrustAnchor) []TrustAnchor {
 	out := slices.Clone(as)
 	for i, a := range out {
-		out[i].Key = &rsa.PublicKey{N: new(big.Int).Set(a.Key.N), E: a.Key.E}
+		if a.Key != nil {
+			out[i].Key = &rsa.PublicKey{N: new(big.Int).Set(a.Key.N), E: a.Key.E}
+		}
+		if a.KeyEC != nil {
+			pt, _ := a.KeyEC.Bytes() // checked on entry: on P-384
+			out[i].KeyEC, _ = ecdsa.ParseUncompressedPublicKey(elliptic.P384(), pt)
+		}
 	}
 	return out
 }
@@ -173,11 +210,30 @@ func (s *AnchorSet) Verify(c *Certificate) (TrustAnchor, error) {
 	if !ok {
 		return TrustAnchor{}, &UnknownIssuerError{Issuer: c.Issuer}
 	}
-	if err := c.Verify(a.Key); err != nil {
+	if err := c.Verify(a.PublicKey()); err != nil {
 		if se, ok := err.(*SignatureError); ok {
 			se.Anchor = a.Name
 		}
 		return TrustAnchor{}, err
 	}
 	return a, nil
+}
+
+// checkECAnchor checks an ECDSA anchor: only a test CA of the provisional next-generation card,
+// never production, never with an RSA key beside it, never in the production key-ID range.
+func checkECAnchor(a TrustAnchor) error {
+	switch {
+	case a.Key != nil:
+		return fmt.Errorf("anchor %q has both an RSA and an EC key: %w", a.Name, ErrAnchor)
+	case a.Production:
+		return fmt.Errorf("anchor %q (%s) is marked production but is an EC key; every J-LIS key is RSA: %w", a.Name, a.KeyID, ErrAnchor)
+	case a.KeyEC.Curve != elliptic.P384():
+		return fmt.Errorf("anchor %q: %w: %w", a.Name, ErrAnchor, &KeyError{Reason: "an ECDSA key not on P-384"})
+	case a.KeyID.ProductionRange():
+		return fmt.Errorf("non-production anchor %q uses production-range key ID %s: %w", a.Name, a.KeyID, ErrAnchor)
+	}
+	if _, err := a.KeyEC.Bytes(); err != nil {
+		return fmt.Errorf("anchor %q: %w: %w", a.Name, ErrAnchor, &KeyError{Reason: err.Error()})
+	}
+	return nil
 }

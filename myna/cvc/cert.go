@@ -3,6 +3,7 @@ package cvc
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/sha256"
 	"fmt"
@@ -41,17 +42,25 @@ var (
 type Certificate struct {
 	Issuer     KeyID          // 証明者鍵ID: the CA key that signed the body
 	Subject    KeyID          // 被証明者鍵ID: the certified key (the AP's issuer key)
-	SubjectKey *rsa.PublicKey // the certified RSA-2048 key
-	Body       []byte         // the 297-byte 5F4E value: exactly what the signature covers
-	Signature  []byte         // the 256-byte 5F37 value
-	Raw        []byte         // the 568 bytes of the certificate, without filler
+	SubjectKey *rsa.PublicKey // the certified RSA-2048 key; nil in the EC form
+	// SubjectKeyEC is the certified ECDSA P-384 key of the provisional EC form (BuildEC); nil
+	// in today's form. PublicKey returns whichever is set.
+	SubjectKeyEC *ecdsa.PublicKey
+	Body         []byte // the 5F4E value (297 bytes, ECBodyLen in the EC form): what the signature covers
+	Signature    []byte // the 5F37 value: 256 bytes, or 96 (r‖s) in the EC form
+	Raw          []byte // the 568 (ECLen) bytes of the certificate, without filler
 }
 
 // Parse decodes a certificate strictly: exact tags, exactly the 82 hh ll length
 // encodings and sizes of the card, the card's key form, and nothing but filler (FF or
 // 00) after it. Errors are *apdu.FormatError (ErrMalformed), possibly wrapping a *KeyError.
+// Input that begins with the headers of the provisional EC form (BuildEC) is decoded in that
+// form.
 func Parse(b []byte) (*Certificate, error) {
 	const what = "certificate"
+	if isECCert(b) {
+		return parseEC(b)
+	}
 	if len(b) < Len || len(b) > MaxInputLen {
 		return nil, formatErr(what, min(len(b), Len), nil, "%d bytes, want %d (plus filler, at most %d in all)", len(b), Len, MaxInputLen)
 	}
@@ -95,14 +104,20 @@ func Parse(b []byte) (*Certificate, error) {
 	return c, nil
 }
 
-// Verify checks the signature: RSA PKCS#1 v1.5 with SHA-256 over Body, under the CA
-// key issuer. A mismatch gives a *SignatureError (ErrSignature).
-func (c *Certificate) Verify(issuer *rsa.PublicKey) error {
+// Verify checks the signature over Body under the CA key issuer, in the algorithm of that
+// key: RSA PKCS#1 v1.5 with SHA-256 for an *rsa.PublicKey, ECDSA P-384 with SHA-384 (r‖s) for
+// an *ecdsa.PublicKey. A mismatch gives a *SignatureError (ErrSignature).
+func (c *Certificate) Verify(issuer crypto.PublicKey) error {
 	if issuer == nil {
 		return fmt.Errorf("verify certificate: no issuer key")
 	}
-	d := sha256.Sum256(c.Body)
-	if err := rsa.VerifyPKCS1v15(issuer, crypto.SHA256, d[:], c.Signature); err != nil {
+	if k, ok := issuer.(*rsa.PublicKey); ok && k == nil {
+		return fmt.Errorf("verify certificate: no issuer key")
+	}
+	if k, ok := issuer.(*ecdsa.PublicKey); ok && k == nil {
+		return fmt.Errorf("verify certificate: no issuer key")
+	}
+	if err := verifyBody(issuer, c.Body, c.Signature); err != nil {
 		return &SignatureError{Issuer: c.Issuer, Err: err}
 	}
 	return nil

@@ -2,12 +2,16 @@ package layout
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/binary"
 	"fmt"
 
 	"github.com/taimen-dev/taimen/apdu"
+	"github.com/taimen-dev/taimen/myna/cvc"
 )
 
 // Tags of the card face, 券面事項確認AP EF 0002.
@@ -20,7 +24,7 @@ const (
 	TagFaceName         apdu.Tag = 0xDF25 // name as printed, PNG (signed, group 2)
 	TagFaceAddress      apdu.Tag = 0xDF26 // address as printed, PNG (signed, group 2)
 	TagFacePhoto        apdu.Tag = 0xDF27 // face photo, JPEG 2000 in a JP2 container (signed, group 3)
-	TagFaceSignature    apdu.Tag = 0xDF28 // RSA-2048 signature over the three groups
+	TagFaceSignature    apdu.Tag = 0xDF28 // RSA-2048 signature over the three groups (ECDSA P-384 r‖s, provisional, on the next-generation card)
 	TagFaceExpiry       apdu.Tag = 0xDF29 // expiry YYYYMMDD, ASCII — NOT signed
 	TagFaceSecurityCode apdu.Tag = 0xDF2A // security code as printed, PNG — NOT signed
 )
@@ -56,7 +60,7 @@ type CardFaceUnsigned struct {
 type CardFace struct {
 	Signed    CardFaceSigned   // covered by Signature (verify before trusting)
 	Unsigned  CardFaceUnsigned // never covered by any signature
-	Signature []byte           // DF28, 256 bytes
+	Signature []byte           // DF28, 256 bytes (96, r‖s, when ECDSA P-384)
 	Offsets   [9]uint16        // DF21 as read (checked against the tag positions)
 	Raw       []byte           // the outer TLV, without filler
 	groups    [3][]byte        // raw DF22‖DF23‖DF24, DF25‖DF26, DF27 as read
@@ -116,8 +120,8 @@ func ParseCardFace(b []byte) (*CardFace, error) {
 		return nil, malformed(file, addr.off, addr.Tag, nil, "address image is not a PNG")
 	case !IsJP2(photo.Value):
 		return nil, malformed(file, photo.off, photo.Tag, nil, "photo is not a JPEG 2000 JP2 file")
-	case len(sig.Value) != sigLen:
-		return nil, malformed(file, sig.off, sig.Tag, nil, "signature of %d bytes, want %d", len(sig.Value), sigLen)
+	case len(sig.Value) != sigLen && len(sig.Value) != ecSigLen:
+		return nil, malformed(file, sig.off, sig.Tag, nil, "signature of %d bytes, want %d (RSA-2048) or %d (ECDSA P-384 r‖s)", len(sig.Value), sigLen, ecSigLen)
 	case !checkDate(exp.Value):
 		return nil, malformed(file, exp.off, exp.Tag, nil, "expiry is not 8 ASCII digits")
 	case !IsPNG(sec.Value):
@@ -136,13 +140,60 @@ func ParseCardFace(b []byte) (*CardFace, error) {
 }
 
 // Verify checks DF28 under the issuer key (the subject key of this AP's EF 0004
-// certificate) by the three-digest rule, and returns what it covers. A mismatch gives
+// certificate) by the three-digest rule, in the algorithm of that key: RSA-2048 PKCS#1 v1.5
+// (SchemeThreeDigest) for an *rsa.PublicKey, ECDSA P-384 r‖s (SchemeThreeDigestECDSA,
+// provisional) for an *ecdsa.PublicKey. It returns what the signature covers. A mismatch gives
 // a *SignatureError (ErrSignature). Success authenticates f.Signed only, never f.Unsigned.
-func (f *CardFace) Verify(issuer *rsa.PublicKey) (Coverage, error) {
-	if err := verifyRaw(FileSurfaceCardFace, issuer, cardFaceDigestInfo(f.groups), f.Signature); err != nil {
-		return Coverage{}, err
+func (f *CardFace) Verify(issuer crypto.PublicKey) (Coverage, error) {
+	const file = FileSurfaceCardFace
+	switch k := issuer.(type) {
+	case *rsa.PublicKey:
+		if k == nil {
+			break
+		}
+		if err := verifyRaw(file, k, cardFaceDigestInfo(f.groups), f.Signature); err != nil {
+			return Coverage{}, err
+		}
+		return CardFaceCoverage(), nil
+	case *ecdsa.PublicKey:
+		if k == nil {
+			break
+		}
+		if err := cvc.VerifyECDSA(k, cardFaceDigestEC(f.groups), f.Signature); err != nil {
+			return Coverage{}, &SignatureError{File: file, Err: err}
+		}
+		c := CardFaceCoverage()
+		c.Scheme = SchemeThreeDigestECDSA
+		return c, nil
+	default:
+		if issuer != nil {
+			return Coverage{}, fmt.Errorf("%s: verify: issuer key %T is neither RSA nor ECDSA", file, issuer)
+		}
 	}
-	return CardFaceCoverage(), nil
+	return Coverage{}, fmt.Errorf("%s: verify: no issuer key", file)
+}
+
+// cardFaceDigestEC is what an ECDSA P-384 DF28 signs (provisional, invented): SHA-384 over the
+// three groups' SHA-384 digests.
+func cardFaceDigestEC(groups [3][]byte) []byte {
+	h := sha512.New384()
+	for _, g := range groups {
+		d := sha512.Sum384(g)
+		h.Write(d[:])
+	}
+	return h.Sum(nil)
+}
+
+// signCardFace signs the three groups in the algorithm of issuer (checked by checkSigner).
+func signCardFace(file File, issuer crypto.Signer, groups [3][]byte) ([]byte, error) {
+	if ek, ok := issuer.(*ecdsa.PrivateKey); ok {
+		sig, err := cvc.SignECDSA(ek, cardFaceDigestEC(groups))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		return sig, nil
+	}
+	return signRaw(file, issuer.(*rsa.PrivateKey), cardFaceDigestInfo(groups))
 }
 
 func cardFaceDigestInfo(groups [3][]byte) []byte {
@@ -164,13 +215,14 @@ type cardFaceForms struct {
 var defaultCardFaceForms = cardFaceForms{outer: apdu.LengthLong2, key: apdu.LengthLong2, sig: apdu.LengthLong2}
 
 // BuildCardFace encodes and signs EF 0002 of 券面事項確認AP. issuer is the AP's issuer
-// key (certified in EF 0004); size is the physical file size (0: no filler), the rest
+// key (certified in EF 0004): RSA-2048 today, ECDSA P-384 on the provisional next-generation
+// card (DF28 then r‖s, 96 bytes); size is the physical file size (0: no filler), the rest
 // being FF.
-func BuildCardFace(s CardFaceSigned, u CardFaceUnsigned, issuer *rsa.PrivateKey, size int) ([]byte, error) {
+func BuildCardFace(s CardFaceSigned, u CardFaceUnsigned, issuer crypto.Signer, size int) ([]byte, error) {
 	return buildCardFace(s, u, issuer, size, defaultCardFaceForms)
 }
 
-func buildCardFace(s CardFaceSigned, u CardFaceUnsigned, issuer *rsa.PrivateKey, size int, forms cardFaceForms) ([]byte, error) {
+func buildCardFace(s CardFaceSigned, u CardFaceUnsigned, issuer crypto.Signer, size int, forms cardFaceForms) ([]byte, error) {
 	const file = FileSurfaceCardFace
 	switch {
 	case !checkDate([]byte(s.BirthDate)):
@@ -224,7 +276,7 @@ func buildCardFace(s CardFaceSigned, u CardFaceUnsigned, issuer *rsa.PrivateKey,
 	} {
 		if o.tag == TagFaceSignature {
 			groups := [3][]byte{cat(objs[0], objs[1], objs[2]), cat(objs[3], objs[4]), objs[5]}
-			if sig, err = signRaw(file, issuer, cardFaceDigestInfo(groups)); err != nil {
+			if sig, err = signCardFace(file, issuer, groups); err != nil {
 				return nil, err
 			}
 			o.v = sig

@@ -3,8 +3,11 @@ package layout
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/sha512"
 	"errors"
 	"fmt"
 	"strings"
@@ -106,6 +109,11 @@ func fieldList(fs []Field) string {
 const (
 	SchemeSHA256RSA   = "RSA PKCS#1 v1.5 sha256WithRSA over the raw TLVs before the signature"
 	SchemeThreeDigest = "RSA PKCS#1 v1.5 over DigestInfo(SHA-256 OID, SHA-256(DF22‖DF23‖DF24) ‖ SHA-256(DF25‖DF26) ‖ SHA-256(DF27))"
+	// SchemeSHA384ECDSA and SchemeThreeDigestECDSA are the provisional next-generation card's
+	// (generation.data_signature_algorithm ecdsa-p384-sha384): invented, to be replaced by the
+	// published specification.
+	SchemeSHA384ECDSA      = "ECDSA P-384 (r‖s, provisional) over SHA-384 of the raw TLVs before the signature"
+	SchemeThreeDigestECDSA = "ECDSA P-384 (r‖s, provisional) over SHA-384(SHA-384(DF22‖DF23‖DF24) ‖ SHA-384(DF25‖DF26) ‖ SHA-384(DF27))"
 )
 
 // child is one TLV inside a file's outer TLV, with its offset from the file start.
@@ -228,36 +236,96 @@ func checkText(b []byte) bool { return len(b) > 0 && utf8.Valid(b) }
 
 // Signatures.
 
-const sigLen = 256
+// sigLen is the size of an RSA-2048 signature; ecSigLen that of the provisional
+// next-generation card's ECDSA P-384 signature, r‖s (generation.data_signature_algorithm).
+const (
+	sigLen   = 256
+	ecSigLen = cvc.ECSignatureLen
+)
 
-func checkSigner(file File, k *rsa.PrivateKey) error {
-	if k == nil || k.Size() != sigLen {
-		return fmt.Errorf("%s: the signer must be an RSA-2048 private key: %w", file, ErrInvalid)
+// checkSigLen accepts a signature of either algorithm's size: the issuer key decides which
+// verifies it.
+func checkSigLen(file File, k child) error {
+	if len(k.Value) != sigLen && len(k.Value) != ecSigLen {
+		return malformed(file, k.off, k.Tag, nil, "value of %d bytes, want %d (RSA-2048) or %d (ECDSA P-384 r‖s)", len(k.Value), sigLen, ecSigLen)
 	}
 	return nil
 }
 
-func signSHA256(file File, k *rsa.PrivateKey, msg []byte) ([]byte, error) {
+// checkSigner accepts an RSA-2048 or an ECDSA P-384 private key: the key's type decides the
+// signature's algorithm.
+func checkSigner(file File, k crypto.Signer) error {
+	switch k := k.(type) {
+	case *rsa.PrivateKey:
+		if k != nil && k.Size() == sigLen {
+			return nil
+		}
+	case *ecdsa.PrivateKey:
+		if k != nil && k.Curve == elliptic.P384() {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: the signer must be an RSA-2048 or ECDSA P-384 private key: %w", file, ErrInvalid)
+}
+
+// isEC reports whether a checked signer or a key is ECDSA.
+func isEC(k any) bool {
+	switch k.(type) {
+	case *ecdsa.PrivateKey, *ecdsa.PublicKey:
+		return true
+	}
+	return false
+}
+
+// signSHA256 signs msg in the algorithm of k: sha256WithRSA for RSA-2048, ECDSA P-384 over
+// SHA-384(msg) as r‖s (provisional) for a P-384 key.
+func signSHA256(file File, k crypto.Signer, msg []byte) ([]byte, error) {
 	if err := checkSigner(file, k); err != nil {
 		return nil, err
 	}
+	if ek, ok := k.(*ecdsa.PrivateKey); ok {
+		d := sha512.Sum384(msg)
+		sig, err := cvc.SignECDSA(ek, d[:])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		return sig, nil
+	}
 	d := sha256.Sum256(msg)
-	sig, err := sigcache.SignPKCS1v15(k, crypto.SHA256, d[:])
+	sig, err := sigcache.SignPKCS1v15(k.(*rsa.PrivateKey), crypto.SHA256, d[:])
 	if err != nil {
 		return nil, fmt.Errorf("%s: sign: %w", file, err)
 	}
 	return sig, nil
 }
 
-func verifySHA256(file File, k *rsa.PublicKey, msg, sig []byte) error {
-	if k == nil {
-		return fmt.Errorf("%s: verify: no issuer key", file)
+// verifySHA256 is the counterpart of signSHA256: the issuer key's type decides the algorithm.
+func verifySHA256(file File, k crypto.PublicKey, msg, sig []byte) error {
+	switch k := k.(type) {
+	case *rsa.PublicKey:
+		if k == nil {
+			break
+		}
+		d := sha256.Sum256(msg)
+		if err := rsa.VerifyPKCS1v15(k, crypto.SHA256, d[:], sig); err != nil {
+			return &SignatureError{File: file, Err: err}
+		}
+		return nil
+	case *ecdsa.PublicKey:
+		if k == nil {
+			break
+		}
+		d := sha512.Sum384(msg)
+		if err := cvc.VerifyECDSA(k, d[:], sig); err != nil {
+			return &SignatureError{File: file, Err: err}
+		}
+		return nil
+	default:
+		if k != nil {
+			return fmt.Errorf("%s: verify: issuer key %T is neither RSA nor ECDSA", file, k)
+		}
 	}
-	d := sha256.Sum256(msg)
-	if err := rsa.VerifyPKCS1v15(k, crypto.SHA256, d[:], sig); err != nil {
-		return &SignatureError{File: file, Err: err}
-	}
-	return nil
+	return fmt.Errorf("%s: verify: no issuer key", file)
 }
 
 // parseKey decodes a card public key held in a child.
@@ -302,9 +370,6 @@ func signRaw(file File, k *rsa.PrivateKey, digestInfo []byte) ([]byte, error) {
 
 // verifyRaw is the counterpart of signRaw.
 func verifyRaw(file File, k *rsa.PublicKey, digestInfo, sig []byte) error {
-	if k == nil {
-		return fmt.Errorf("%s: verify: no issuer key", file)
-	}
 	if err := rsa.VerifyPKCS1v15(k, crypto.Hash(0), digestInfo, sig); err != nil {
 		return &SignatureError{File: file, Err: err}
 	}

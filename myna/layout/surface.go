@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"crypto"
 	"crypto/rsa"
 	"fmt"
 
@@ -28,8 +29,9 @@ const (
 	TagNumberImageSign apdu.Tag = 0xDF43 // sha256WithRSA over DF41‖DF42
 )
 
-// parseSigned decodes a record whose last object is a 256-byte sha256WithRSA
-// signature over the raw encodings of all the objects before it.
+// parseSigned decodes a record whose last object is a 256-byte sha256WithRSA signature (or,
+// on the provisional next-generation card, a 96-byte ECDSA P-384 one, r‖s over SHA-384) over
+// the raw encodings of all the objects before it.
 func parseSigned(file File, b []byte, outerTag apdu.Tag, tags ...apdu.Tag) (raw []byte, kids []child, signed []byte, err error) {
 	outer, kids, err := parseOuter(file, b, outerTag)
 	if err != nil {
@@ -39,14 +41,15 @@ func parseSigned(file File, b []byte, outerTag apdu.Tag, tags ...apdu.Tag) (raw 
 		return nil, nil, nil, err
 	}
 	last := kids[len(kids)-1]
-	if err := checkLen(file, last, sigLen); err != nil {
+	if err := checkSigLen(file, last); err != nil {
 		return nil, nil, nil, err
 	}
 	return outer.Raw, kids, concatRaw(kids[:len(kids)-1]...), nil
 }
 
-// buildSigned encodes outerTag{ objs…, sigTag 82 01 00 sha256WithRSA(objs) } and pads it.
-func buildSigned(file File, outerTag apdu.Tag, outerForm apdu.LengthForm, sigTag apdu.Tag, issuer *rsa.PrivateKey, size int, objs func(*apdu.Builder)) ([]byte, error) {
+// buildSigned encodes outerTag{ objs…, sigTag 82 01 00 sha256WithRSA(objs) } and pads it; an
+// ECDSA P-384 issuer gives sigTag 82 00 60 r‖s over SHA-384(objs) (provisional).
+func buildSigned(file File, outerTag apdu.Tag, outerForm apdu.LengthForm, sigTag apdu.Tag, issuer crypto.Signer, size int, objs func(*apdu.Builder)) ([]byte, error) {
 	inner := apdu.NewBuilder(nil)
 	objs(inner)
 	signed, err := inner.Bytes()
@@ -69,8 +72,13 @@ func buildSigned(file File, outerTag apdu.Tag, outerForm apdu.LengthForm, sigTag
 	return pad(file, out, size)
 }
 
-func signedCoverage(file File, covered ...Field) Coverage {
-	return Coverage{File: file, Scheme: SchemeSHA256RSA, Covered: covered}
+// signedCoverage is what a verified record signature covers; the scheme follows the key.
+func signedCoverage(file File, issuer crypto.PublicKey, covered ...Field) Coverage {
+	scheme := SchemeSHA256RSA
+	if isEC(issuer) {
+		scheme = SchemeSHA384ECDSA
+	}
+	return Coverage{File: file, Scheme: scheme, Covered: covered}
 }
 
 // AgeRecord is a decoded 券面事項確認AP EF 0001 (opened by the 6-digit birth-date key).
@@ -106,16 +114,16 @@ func ParseAgeRecord(b []byte) (*AgeRecord, error) {
 
 // Verify checks DF13 (sha256WithRSA over DF11‖DF12 as read) under the issuer key and
 // returns what it covers; a mismatch gives a *SignatureError (ErrSignature).
-func (r *AgeRecord) Verify(issuer *rsa.PublicKey) (Coverage, error) {
+func (r *AgeRecord) Verify(issuer crypto.PublicKey) (Coverage, error) {
 	if err := verifySHA256(FileSurfaceAge, issuer, r.signed, r.Signature); err != nil {
 		return Coverage{}, err
 	}
-	return signedCoverage(FileSurfaceAge, Field{TagAgeBirthDate, "birth date"}, Field{TagAgeCardKey, "card public key"}), nil
+	return signedCoverage(FileSurfaceAge, issuer, Field{TagAgeBirthDate, "birth date"}, Field{TagAgeCardKey, "card public key"}), nil
 }
 
 // BuildAgeRecord encodes and signs EF 0001 of 券面事項確認AP:
 // FF 10 82 02 1E { DF11 08 date, DF12 82 01 09 key, DF13 82 01 00 signature }.
-func BuildAgeRecord(birthDate string, cardKey *rsa.PublicKey, issuer *rsa.PrivateKey, size int) ([]byte, error) {
+func BuildAgeRecord(birthDate string, cardKey *rsa.PublicKey, issuer crypto.Signer, size int) ([]byte, error) {
 	const file = FileSurfaceAge
 	if !checkDate([]byte(birthDate)) {
 		return nil, invalid(file, TagAgeBirthDate, "birth date is not 8 ASCII digits")
@@ -160,16 +168,16 @@ func ParseMyNumberImage(b []byte) (*MyNumberImage, error) {
 
 // Verify checks DF43 (sha256WithRSA over DF41‖DF42 as read) under the issuer key and
 // returns what it covers; a mismatch gives a *SignatureError (ErrSignature).
-func (r *MyNumberImage) Verify(issuer *rsa.PublicKey) (Coverage, error) {
+func (r *MyNumberImage) Verify(issuer crypto.PublicKey) (Coverage, error) {
 	if err := verifySHA256(FileSurfaceNumberImage, issuer, r.signed, r.Signature); err != nil {
 		return Coverage{}, err
 	}
-	return signedCoverage(FileSurfaceNumberImage, Field{TagNumberImagePNG, "My Number image"}, Field{TagNumberImageKey, "card public key"}), nil
+	return signedCoverage(FileSurfaceNumberImage, issuer, Field{TagNumberImagePNG, "My Number image"}, Field{TagNumberImageKey, "card public key"}), nil
 }
 
 // BuildMyNumberImage encodes and signs EF 0005 of 券面事項確認AP:
 // FF 40 82 hh ll { DF41 <PNG, minimal length>, DF42 82 01 09 key, DF43 82 01 00 signature }.
-func BuildMyNumberImage(numberPNG []byte, cardKey *rsa.PublicKey, issuer *rsa.PrivateKey, size int) ([]byte, error) {
+func BuildMyNumberImage(numberPNG []byte, cardKey *rsa.PublicKey, issuer crypto.Signer, size int) ([]byte, error) {
 	const file = FileSurfaceNumberImage
 	if !IsPNG(numberPNG) {
 		return nil, invalid(file, TagNumberImagePNG, "number image is not a PNG")

@@ -2,6 +2,7 @@ package layout
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -222,11 +223,11 @@ func ParseIntegrity(b []byte) (*Integrity, error) {
 // Verify checks DF33 (sha256WithRSA over DF31‖DF32 as read) under the issuer key and
 // returns what it covers; a mismatch gives a *SignatureError (ErrSignature). The
 // digests still have to be compared with the files (CheckMyNumberFile, CheckBasicFour).
-func (r *Integrity) Verify(issuer *rsa.PublicKey) (Coverage, error) {
+func (r *Integrity) Verify(issuer crypto.PublicKey) (Coverage, error) {
 	if err := verifySHA256(FileTextIntegrity, issuer, r.signed, r.Signature); err != nil {
 		return Coverage{}, err
 	}
-	c := signedCoverage(FileTextIntegrity, Field{TagIntegrityMyNumber, "digest of EF 0001"}, Field{TagIntegrityBasicFour, "digest of EF 0002"})
+	c := signedCoverage(FileTextIntegrity, issuer, Field{TagIntegrityMyNumber, "digest of EF 0001"}, Field{TagIntegrityBasicFour, "digest of EF 0002"})
 	c.Note = "EF 0001 and EF 0002 are authenticated only once their digests match (CheckMyNumberFile, CheckBasicFour)"
 	return c, nil
 }
@@ -253,7 +254,7 @@ func (r *Integrity) CheckBasicFour(f *BasicFourFile) error {
 
 // BuildIntegrity encodes and signs the text AP's EF 0003 for the given physical EF 0001
 // and EF 0002 files: FF 30 82 01 4B { DF31 20, DF32 20, DF33 82 01 00 }.
-func BuildIntegrity(myNumberFile, basicFourFile []byte, issuer *rsa.PrivateKey, size int) ([]byte, error) {
+func BuildIntegrity(myNumberFile, basicFourFile []byte, issuer crypto.Signer, size int) ([]byte, error) {
 	const file = FileTextIntegrity
 	if _, err := ParseMyNumberFile(myNumberFile); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
@@ -395,16 +396,16 @@ func ParseSignedCardKey(b []byte) (*SignedCardKey, error) {
 
 // Verify checks DF52 (sha256WithRSA over DF51 as read) under the issuer key and
 // returns what it covers; a mismatch gives a *SignatureError (ErrSignature).
-func (r *SignedCardKey) Verify(issuer *rsa.PublicKey) (Coverage, error) {
+func (r *SignedCardKey) Verify(issuer crypto.PublicKey) (Coverage, error) {
 	if err := verifySHA256(FileTextSignedCardKey, issuer, r.signed, r.Signature); err != nil {
 		return Coverage{}, err
 	}
-	return signedCoverage(FileTextSignedCardKey, Field{TagSignedCardKeyKey, "card public key"}), nil
+	return signedCoverage(FileTextSignedCardKey, issuer, Field{TagSignedCardKeyKey, "card public key"}), nil
 }
 
 // BuildSignedCardKey encodes and signs the text AP's EF 0007:
 // FF 50 82 02 13 { DF51 82 01 09 key, DF52 82 01 00 signature }.
-func BuildSignedCardKey(cardKey *rsa.PublicKey, issuer *rsa.PrivateKey, size int) ([]byte, error) {
+func BuildSignedCardKey(cardKey *rsa.PublicKey, issuer crypto.Signer, size int) ([]byte, error) {
 	const file = FileTextSignedCardKey
 	key, err := encodeKey(file, TagSignedCardKeyKey, cardKey)
 	if err != nil {

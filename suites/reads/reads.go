@@ -141,7 +141,7 @@ var _ = Describe("reads", Label(area), func() {
 			Expect(err).NotTo(HaveOccurred())
 			cert, anchor := surfaceCert(ctx, c, myna.CardSurfaceAP, myna.SurfaceCVCert)
 			Expect(anchor.Production).To(Equal(Current().Physical()), "anchor %s", anchor.Name)
-			_, err = face.Verify(cert.SubjectKey)
+			_, err = face.Verify(cert.PublicKey())
 			Expect(err).NotTo(HaveOccurred(), "DF28 signature")
 			if !Current().Physical() {
 				_, err := cvc.ProductionSet().Verify(cert)
@@ -169,7 +169,7 @@ var _ = Describe("reads", Label(area), func() {
 					Expect(tag).To(BeNumerically("<", 0xDF29), "tampered %s no longer parses", tag)
 					continue
 				}
-				_, verr := f2.Verify(cert.SubjectKey)
+				_, verr := f2.Verify(cert.PublicKey())
 				if tag >= 0xDF29 {
 					Expect(verr).NotTo(HaveOccurred(), "changing unsigned %s broke the signature", tag)
 				} else {
@@ -211,7 +211,7 @@ var _ = Describe("reads", Label(area), func() {
 			rec, err := layout.ParseMyNumberImage(img)
 			Expect(err).NotTo(HaveOccurred())
 			cert, _ := surfaceCert(ctx, c, myna.CardSurfaceAP, myna.SurfaceCVCert)
-			_, err = rec.Verify(cert.SubjectKey)
+			_, err = rec.Verify(cert.PublicKey())
 			Expect(err).NotTo(HaveOccurred(), "number image signature")
 		})
 
@@ -252,7 +252,7 @@ var _ = Describe("reads", Label(area), func() {
 			Expect(rec.CheckMyNumberFile(number)).To(Succeed(), "DF31")
 			Expect(rec.CheckBasicFour(four)).To(Succeed(), "DF32")
 			cert, _ := surfaceCert(ctx, c, myna.TextAP, myna.TextCVCert)
-			_, err = rec.Verify(cert.SubjectKey)
+			_, err = rec.Verify(cert.PublicKey())
 			Expect(err).NotTo(HaveOccurred(), "DF33")
 			if p := Current().Profile; p != nil {
 				want := layout.BasicFour{Name: p.Person.Name, Address: p.Person.Address, BirthDate: p.Person.BirthDateDigits(), Sex: p.Person.Sex.Digit()}
@@ -367,7 +367,7 @@ var _ = Describe("reads", Label(area), func() {
 			rec, err := layout.ParseAgeRecord(ReadEF(ctx, c, myna.SurfaceAgeRecord, "read EF 0001"))
 			Expect(err).NotTo(HaveOccurred())
 			cert, _ := surfaceCert(ctx, c, myna.CardSurfaceAP, myna.SurfaceCVCert)
-			_, err = rec.Verify(cert.SubjectKey)
+			_, err = rec.Verify(cert.PublicKey())
 			Expect(err).NotTo(HaveOccurred())
 			if p := Current().Profile; p != nil {
 				Expect(rec.BirthDate).To(Equal(p.Person.BirthDateDigits()))

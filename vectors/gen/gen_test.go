@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto"
 	"encoding/binary"
 	"fmt"
 	"image"
@@ -132,6 +133,22 @@ func TestCommittedFiles(t *testing.T) {
 			checkJP2(t, filepath.Join(dir, "face.jp2"))
 		})
 	}
+	t.Run("data signature keys", func(t *testing.T) {
+		for _, f := range dataSignatureKeys {
+			path := filepath.Join(profilesDir, setDir, f.name)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys, err := myna.ParseAlgorithmKeys(data, f.alg, myna.DataSignatureRoles()...)
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			if a, b := keys[myna.RoleCVCAKenkaku], keys[myna.RoleCVIssuerKenkaku]; a.Public().(interface{ Equal(crypto.PublicKey) bool }).Equal(b.Public()) {
+				t.Errorf("%s: the CA and the issuer share a key", path)
+			}
+		}
+	})
 	t.Run("licence keys", func(t *testing.T) {
 		for _, name := range licenceKeys {
 			checkKeyFile(t, filepath.Join(profilesDir, setDir, name), []string{myna.RoleLicenceIssuer})
@@ -287,6 +304,9 @@ func TestRerunChangesNothing(t *testing.T) {
 	copyFile(filepath.Join(setDir, "keys.pem"))
 	for _, name := range licenceKeys {
 		copyFile(filepath.Join(setDir, name))
+	}
+	for _, f := range dataSignatureKeys {
+		copyFile(filepath.Join(setDir, f.name))
 	}
 	for _, p := range people {
 		for _, f := range generatedFiles {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -88,5 +89,42 @@ func (g *generator) altCardKey(path string, alg myna.SignatureAlgorithm) error {
 		return err
 	}
 	fmt.Fprintf(g.log, "wrote %s (%s card key)\n", path, alg.KeyType())
+	return nil
+}
+
+// algKeys makes the key file of a non-RSA algorithm holding one key per role (P-384 keys for
+// myna.SigECDSAP384SHA384) in the format of myna.EncodeAlgorithmKeys, or checks the existing one
+// when it is to be kept: the set-level data signature keys (generation.data_signature_keys).
+func (g *generator) algKeys(path string, alg myna.SignatureAlgorithm, roles []string) error {
+	if exists(path) && (!g.force || g.keepKeys) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if _, err := myna.ParseAlgorithmKeys(data, alg, roles...); err != nil {
+			return fmt.Errorf("%s: existing key file is invalid (rerun with -force to replace it): %w", path, err)
+		}
+		fmt.Fprintf(g.log, "kept  %s\n", path)
+		return nil
+	}
+	if alg != myna.SigECDSAP384SHA384 {
+		return fmt.Errorf("%s: no generator for %s keys", path, alg)
+	}
+	keys := make(map[string]crypto.Signer, len(roles))
+	for _, r := range roles {
+		k, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		keys[r] = k
+	}
+	data, err := myna.EncodeAlgorithmKeys(keys, roles)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := writeFile(path, data); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.log, "wrote %s (%d %s keys)\n", path, len(roles), alg.KeyType())
 	return nil
 }

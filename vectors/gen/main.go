@@ -85,6 +85,11 @@ func run(o options) error {
 			return err
 		}
 	}
+	for _, f := range dataSignatureKeys {
+		if err := g.algKeys(filepath.Join(o.out, setDir, f.name), f.alg, myna.DataSignatureRoles()); err != nil {
+			return err
+		}
+	}
 	for _, p := range people {
 		dir := filepath.Join(o.out, p.id)
 		if err := g.keys(filepath.Join(dir, "keys.pem"), cardRoles); err != nil {

@@ -102,6 +102,16 @@ var people = []person{
 // each under testca, named by public safety commission code: a profile's licence.key.
 var licenceKeys = []string{"licence-30.pem"}
 
+// dataSignatureKeys are the set-level key files of a non-RSA data signature algorithm, each
+// under testca with the roles myna.DataSignatureRoles (the card-surface CV certificate's test
+// CA and issuer key): a profile's generation.data_signature_keys.
+var dataSignatureKeys = []struct {
+	name string
+	alg  myna.SignatureAlgorithm
+}{
+	{"surface-p384.pem", myna.SigECDSAP384SHA384},
+}
+
 // cardKeyFile is the name of a profile's non-RSA card key file (generation.card_key).
 const cardKeyFile = "card-key-p384.pem"
 

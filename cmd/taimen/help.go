@@ -47,7 +47,7 @@ var envDocs = map[string]string{
 	reader.EnvTextPIN:      "the text application's 4-digit PIN",
 	reader.EnvAuthPIN:      "the JPKI user-authentication PIN (4 digits)",
 	reader.EnvSignPassword: "the JPKI signing password (6-16 characters)",
-	reader.EnvLicencePIN:   "read licence: the driving-licence application's 4-digit PIN, or **** when the holder set none",
+	reader.EnvLicencePIN:   "the driving-licence application's 4-digit PIN, or **** when the holder set none",
 	envHistory:             "the read history file (default $XDG_STATE_HOME/taimen/history.jsonl, else ~/.local/state/taimen/history.jsonl)",
 	target.EnvTarget:       "the target when --target is not given: emulator, vpcd or pcsc:READER",
 	target.EnvProfile:      "the emulated card's profile when --profile is not given",
@@ -130,7 +130,7 @@ parts' reports into one run's.`
 		"  taimen run --profile p06-taisho-contactless --label-filter checkcodes\n" +
 		"  TAIMEN_CHECK_CODE_B=… taimen run --target pcsc:'#0'   # a physical card, nothing destructive\n" +
 		"  taimen run --shard 2/4 --out out/shard-2       # the second of four parts\n"
-	commandEnv["run"] = append([]string{target.EnvTarget, target.EnvProfile, target.EnvFaults, shard.EnvShard}, codeVars...)
+	commandEnv["run"] = append(append([]string{target.EnvTarget, target.EnvProfile, target.EnvFaults, shard.EnvShard}, codeVars...), reader.EnvLicencePIN)
 	commandExits["run"] = []int{exitOK, exitError, exitUsage, exitSetup}
 
 	purposes["report"] = `  taimen report --in DIR [--html FILE]

@@ -3,7 +3,6 @@ package emulator
 import (
 	"crypto"
 	"fmt"
-	"strings"
 
 	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/myna/cvc"
@@ -34,7 +33,8 @@ func TestAnchors(p *myna.Profile) (*cvc.AnchorSet, error) {
 			}
 			pub = ca.Public()
 			if alg := p.Generation.DataSignatureAlgorithm; !alg.IsRSA() {
-				a.name = strings.TrimSuffix(a.name, ")") + ", " + alg.KeyType() + ", provisional)"
+				a.name = "taimen test CA 9000023/002 (card-surface AP, " + alg.KeyType() + ", provisional)"
+				a.id = TestCAKenkakuP384
 			}
 		}
 		anchor, err := cvc.NewTestAnchor(a.name, a.id, pub)

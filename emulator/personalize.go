@@ -53,8 +53,12 @@ type Options struct {
 // production 5, so an emulated card can never validate as genuine.
 var (
 	TestCAKenkaku = cvc.MustKeyID("9000023", "001") // signs the card-surface AP's CV certificate
-	TestCAKenhojo = cvc.MustKeyID("9000033", "001") // signs the text AP's CV certificate
-	testRoot      = cvc.MustKeyID("9000020", "001") // MF-level chain (GET DATA 00F7/00F8)
+	// TestCAKenkakuP384 is the card-surface test CA's next key, ECDSA P-384, as a key
+	// rollover would give it: it signs the provisional next-generation card's CV
+	// certificate. A distinct ID lets one anchor set hold both keys.
+	TestCAKenkakuP384 = cvc.MustKeyID("9000023", "002")
+	TestCAKenhojo     = cvc.MustKeyID("9000033", "001") // signs the text AP's CV certificate
+	testRoot          = cvc.MustKeyID("9000020", "001") // MF-level chain (GET DATA 00F7/00F8)
 )
 
 // Load reads a profile file and personalizes a card from it.
@@ -430,8 +434,8 @@ func personalize(p *myna.Profile, faults faultSet, form myna.Form) (map[myna.EFR
 }
 
 // surfaceCert builds the card-surface application's CV certificate: ca certifies issuer under
-// TestCAKenkaku, in the keys' algorithm (cvc.Build for RSA-2048, cvc.BuildEC for the
-// provisional ECDSA P-384). unknownCA (FaultUnknownCA) signs it with another key under the same
+// TestCAKenkaku in the keys' algorithm: cvc.Build for RSA-2048, cvc.BuildEC under
+// TestCAKenkakuP384 for the provisional ECDSA P-384. unknownCA (FaultUnknownCA) signs it with another key under the same
 // issuer ID, so that no anchor verifies it: other for RSA, a fresh P-384 key for ECDSA.
 func surfaceCert(ca, issuer crypto.Signer, other *rsa.PrivateKey, subject cvc.KeyID, unknownCA bool) ([]byte, error) {
 	switch ca := ca.(type) {
@@ -456,7 +460,7 @@ func surfaceCert(ca, issuer crypto.Signer, other *rsa.PrivateKey, subject cvc.Ke
 			}
 			ca = k
 		}
-		return cvc.BuildEC(TestCAKenkaku, subject, &iss.PublicKey, ca)
+		return cvc.BuildEC(TestCAKenkakuP384, subject, &iss.PublicKey, ca)
 	}
 	return nil, fmt.Errorf("CV certificate: a %T CA key is neither RSA nor ECDSA", ca)
 }

@@ -196,7 +196,7 @@ type targetFlags struct {
 // register adds the flags that pick the card and talk to it, for read and discover.
 func (t *targetFlags) register(fs *flag.FlagSet) {
 	t.registerCard(fs)
-	fs.StringVar(&t.testCA, "test-ca", "", "also trust the test CA of this profile (to validate an emulated card behind vpcd)")
+	fs.StringVar(&t.testCA, "test-ca", "", "also trust the test CAs of this profile and of the built-in set (to validate an emulated card behind vpcd)")
 	fs.BoolVar(&t.lastTry, "allow-last-try", false, "allow a VERIFY that could spend the last try on a physical card")
 	fs.BoolVar(&t.noExtend, "short-reads", false, "never use extended-length READ BINARY")
 	fs.IntVar(&t.chunk, "chunk", 256, "short READ BINARY size (1–256)")
@@ -241,15 +241,11 @@ func (t *targetFlags) open(ctx context.Context) (reader.Transport, *cvc.AnchorSe
 	}
 	anchors := cvc.ProductionAnchors()
 	if t.testCA != "" {
-		p, err := resolveProfile(t.testCA)
+		set, err := testCAAnchors(t.testCA)
 		if err != nil {
 			return nil, nil, err
 		}
-		set, err := emulator.TestAnchors(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		anchors = append(anchors, set.Anchors()...)
+		anchors = append(anchors, set...)
 	}
 	if t.form != "" && t.emulator == "" {
 		return nil, nil, usagef("--emulator-form is for an emulated card (--profile)")
@@ -278,7 +274,7 @@ func (t *targetFlags) open(ctx context.Context) (reader.Transport, *cvc.AnchorSe
 		if err != nil {
 			return nil, nil, err
 		}
-		all, err := cvc.NewAnchorSet(append(anchors, set.Anchors()...)...)
+		all, err := cvc.NewAnchorSet(addAnchors(set.Anchors(), anchors)...)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -211,7 +211,7 @@ func TestCertifyHangingReader(t *testing.T) {
 	if !slices.Equal(rep.FailedRules, []string{"RR-004", "RR-010"}) {
 		t.Fatalf("failed %v", failedIn(rep))
 	}
-	if pids := survivors(uid, 2*time.Second); len(pids) > 0 {
+	if pids := survivors(uid, 5*time.Second); len(pids) > 0 {
 		t.Errorf("processes of the sandbox's uid %d survived the deadline: %v", uid, pids)
 	}
 }

@@ -91,11 +91,21 @@ func survivors(uid int, wait time.Duration) []string {
 			if err != nil {
 				continue
 			}
+			// A zombie has run its last instruction: it waits only for its (new) parent to
+			// reap it, which the kernel's reparenting leaves to PID 1, out of taimen's hands.
+			uidMatch, state := false, ""
 			for _, line := range strings.Split(string(b), "\n") {
-				if f := strings.Fields(line); len(f) > 1 && f[0] == "Uid:" && f[1] == strconv.Itoa(uid) {
-					comm, _ := os.ReadFile(filepath.Join("/proc", d.Name(), "comm"))
-					out = append(out, d.Name()+" "+strings.TrimSpace(string(comm)))
+				f := strings.Fields(line)
+				switch {
+				case len(f) > 1 && f[0] == "Uid:" && f[1] == strconv.Itoa(uid):
+					uidMatch = true
+				case len(f) > 1 && f[0] == "State:":
+					state = f[1]
 				}
+			}
+			if uidMatch && state != "Z" && state != "X" {
+				comm, _ := os.ReadFile(filepath.Join("/proc", d.Name(), "comm"))
+				out = append(out, d.Name()+" "+strings.TrimSpace(string(comm))+" ("+state+")")
 			}
 		}
 		if len(out) == 0 || time.Now().After(deadline) {

@@ -10,7 +10,7 @@ PKGS        ?= ./...
 TESTTIMEOUT ?= 20m
 FUZZTIME    ?= 60s
 
-.PHONY: deps build test fmt-check vet run catalogue mutants mutants-full bench fuzz clean
+.PHONY: deps build test fmt-check vet run catalogue mutants mutants-full bench bench-full fuzz clean
 
 # Debian packages beyond Go (pcscd, vpcd, opensc, cgo toolchain…); quiet when present.
 deps:
@@ -74,8 +74,13 @@ catalogue:
 # card and Debian's vicc, face-to-face reads) and of the suites, timed; writes BENCH.md with the
 # machine and the date. About 3 minutes; the PC/SC rows need root. Other packages' benchmarks:
 # go test -run '^$$' -bench . -benchmem ./...
+# BENCH.md in about three minutes; section 5 from the last make mutants(-full) if there is one.
 bench: deps
-	$(GO) run ./bench/cmd/benchmd -go $(GO) -o BENCH.md
+	$(GO) run ./bench/cmd/benchmd -go $(GO) -o BENCH.md $(if $(wildcard out/srcmutants/srcmutants.json),-mutants-from out/srcmutants/srcmutants.json)
+
+# BENCH.md with every source mutant run here and the ginkgo -p rows (about 6 minutes on 2 cores).
+bench-full: deps
+	$(GO) run ./bench/cmd/benchmd -go $(GO) -o BENCH.md -mutants -ginkgo
 
 # Every fuzz target (found with go test -list) for FUZZTIME each; prints each target's rate
 # and fails on a target below FUZZMINRATE executions a second (default 1000).

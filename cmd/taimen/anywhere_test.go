@@ -22,6 +22,7 @@ func TestBinaryWorksAnywhere(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
+	t.Parallel() // mostly a build and process start-up: alongside the other parallel tests
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go tool to build the binary with")

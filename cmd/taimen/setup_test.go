@@ -88,15 +88,21 @@ func TestRunPhysicalSetupErrors(t *testing.T) {
 		"TAIMEN_TEXT_PIN=" + p.TextPIN().Reveal(), "TAIMEN_AUTH_PIN=" + p.AuthPIN().Reveal(), "TAIMEN_SIGN_PASSWORD=" + p.SignPassword().Reveal()}
 	reader := "pcsc:" + pcscd.ReaderName(0)
 
-	t.Run("no such reader", func(t *testing.T) {
-		out := filepath.Join(t.TempDir(), "run")
-		r := taimenEnv(t, allCodes, "run", "--target", "pcsc:Acme Reader 9000", "--out", out)
-		assertOneSetupError(t, r, out, exitSetup, "no such reader", "Acme Reader 9000", pcscd.ReaderName(0), "--target pcsc:NAME")
-	})
-	t.Run("no card", func(t *testing.T) {
-		out := filepath.Join(t.TempDir(), "run")
-		r := taimenEnv(t, allCodes, "run", "--target", reader, "--out", out)
-		assertOneSetupError(t, r, out, exitSetup, "no card in", "put the card on the reader")
+	// Both wait out the run's card wait (10 s) before they give up: side by side, and done
+	// before the card arrives.
+	t.Run("before the card", func(t *testing.T) {
+		t.Run("no such reader", func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "run")
+			r := taimenEnv(t, allCodes, "run", "--target", "pcsc:Acme Reader 9000", "--out", out)
+			assertOneSetupError(t, r, out, exitSetup, "no such reader", "Acme Reader 9000", pcscd.ReaderName(0), "--target pcsc:NAME")
+		})
+		t.Run("no card", func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "run")
+			r := taimenEnv(t, allCodes, "run", "--target", reader, "--out", out)
+			assertOneSetupError(t, r, out, exitSetup, "no card in", "put the card on the reader")
+		})
 	})
 
 	card := serveCard(t, d)

@@ -9,9 +9,11 @@
 //     -test.bench '^BenchmarkPCSC$' -test.count N (through a private pcscd: null card,
 //     emulator, vicc; medians of N);
 //     -test.bench '^BenchmarkFaceRead$' -test.benchtime 200x (reader.ReadFace, 200 reads each).
-//  2. The conformance suites, timed as processes: `go test -count=1 -v ./suites/...` and
-//     `ginkgo -p ./suites/...` (the CLI built from the module's ginkgo version), each with
-//     TAIMEN_TARGET=emulator and TAIMEN_TARGET=vpcd.
+//  2. The conformance suites, timed as processes: `go test -count=1 -v ./suites/...` and, with
+//     -ginkgo, `ginkgo -p ./suites/...` (the CLI built from the module's ginkgo version), each
+//     with TAIMEN_TARGET=emulator and TAIMEN_TARGET=vpcd.
+//  3. With -mutants, every source mutant (make mutants-full); with -mutants-from, the
+//     figure of an earlier such run, read from its srcmutants.json.
 //
 // The PC/SC rows need root, pcscd and the vpcd driver (scripts/deps installs them); the vicc rows
 // need scripts/vicc, which installs Debian's vicc when missing. What cannot run is reported in
@@ -44,6 +46,8 @@ type options struct {
 	suites       bool
 	suiteTimeout time.Duration
 	mutants      bool
+	mutantsFrom  string
+	ginkgo       bool
 }
 
 func main() {
@@ -54,7 +58,9 @@ func main() {
 	flag.IntVar(&o.faceReads, "face-reads", 200, "face-to-face reads per row")
 	flag.BoolVar(&o.suites, "suites", true, "time the conformance suites")
 	flag.DurationVar(&o.suiteTimeout, "suite-timeout", 90*time.Second, "limit of one timed suite run (go test -timeout and a hard kill)")
-	flag.BoolVar(&o.mutants, "mutants", true, "run every source mutant of the card (internal/srcmut, about 5 minutes on 2 cores) and record the score and the time")
+	flag.BoolVar(&o.mutants, "mutants", false, "run every source mutant of the card (internal/srcmut, 2 to 5 minutes on 2 cores) and record the score and the time")
+	flag.StringVar(&o.mutantsFrom, "mutants-from", "", "without -mutants: take section 5 from the srcmutants.json of an earlier run (make mutants-full writes out/srcmutants/srcmutants.json), said to be from that run")
+	flag.BoolVar(&o.ginkgo, "ginkgo", false, "also time the suites under ginkgo -p (about 35 s more)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "benchmd:", err)
@@ -62,7 +68,12 @@ func main() {
 	}
 }
 
-func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "benchmd: "+format+"\n", args...) }
+// began is when the run started: each log line gives the time since.
+var began = time.Now()
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "benchmd: [%6.1fs] "+format+"\n", append([]any{time.Since(began).Seconds()}, args...)...)
+}
 
 // run measures everything the options ask for, then writes BENCH.md.
 func run(o options) error {
@@ -85,8 +96,11 @@ func run(o options) error {
 	if o.suites {
 		r.suites = timeSuites(root, tmp, o)
 	}
-	if o.mutants {
+	switch {
+	case o.mutants:
 		r.srcmut = runSrcMutants(root, tmp, o)
+	case o.mutantsFrom != "":
+		r.srcmut = readSrcMutants(o.mutantsFrom)
 	}
 	r.elapsed = time.Since(began)
 	return write(root, o.out, r)

@@ -206,7 +206,7 @@ func (r *report) writeMutants(b *doc) {
 	b.p("## 5. Source mutants of the card\n\n")
 	switch m := r.srcmut; {
 	case m == nil:
-		b.p("Not run (`-mutants=false`).\n\n")
+		b.p("Not run (without `-mutants` or `-mutants-from`; `make bench` takes the figure of the last `make mutants` or `make mutants-full` when it finds one).\n\n")
 	case m.summary == "":
 		b.p("Not measured: %v %s\n\n", m.err, m.failures)
 	default:
@@ -216,6 +216,9 @@ func (r *report) writeMutants(b *doc) {
 		b.p("decision code compiled into one binary (mutant schemata), then the suites against the emulator as each\n")
 		b.p("mutant, one process per mutant. The wall time includes the build and the clean run; it measures this\n")
 		b.p("machine's two cores shared with nothing else of this run, not the suites' own speed (section 4).\n\n")
+		if m.from != "" {
+			b.p("**Not run by this benchmark run:** the figure of an earlier run, read from `%s` (written %s UTC).\n\n", m.from, m.fromTime.Format("2006-01-02 15:04"))
+		}
 		b.p("| Mutants | Run | Killed | Equivalent (reviewed) | Known survivors | New survivors | Fault-only / excluded (not run) | Score | Wall time | Per mutant run |\n|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		score := 100.0
 		if d := killed + m.counts["survived"] + m.counts["known"]; d > 0 {
@@ -233,7 +236,10 @@ func (r *report) writeMutants(b *doc) {
 
 func writeRegenerating(b *doc) {
 	b.p("## Regenerating\n\n")
-	b.p("    make bench          # as root: scripts/deps, then go run ./bench/cmd/benchmd -o BENCH.md\n\n")
+	b.p("    make bench          # as root: scripts/deps, then go run ./bench/cmd/benchmd -o BENCH.md\n")
+	b.p("    make bench-full     # the same with every source mutant run (-mutants) and the ginkgo -p rows (-ginkgo)\n\n")
+	b.p("`make bench` takes section 5 from the last `make mutants` or `make mutants-full`\n")
+	b.p("(out/srcmutants/srcmutants.json) when there is one (`-mutants-from`), and says so.\n\n")
 	b.p("`go run ./bench/cmd/benchmd -h` lists the options (`-pcsc-count`, `-face-reads`, `-suites=false`,\n")
 	b.p("`-o -` for stdout). The benchmarks also run alone, e.g. `go test -run '^$' -bench BenchmarkEmulator\n")
 	b.p("-benchmem -cpu 1 ./bench`. Without root (or pcscd, or the vpcd driver) the PC/SC rows say why they\n")

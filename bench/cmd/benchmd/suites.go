@@ -36,12 +36,18 @@ func timeSuites(root, tmp string, o options) []suiteRun {
 	logf("suites: warming the build cache")
 	_ = runQuiet(root, nil, o.goCmd, "test", "-count=1", "-run", "^$", "./suites/...")
 	ginkgo := filepath.Join(tmp, "ginkgo")
-	ginkgoErr := runQuiet(root, nil, o.goCmd, "build", "-o", ginkgo, "github.com/onsi/ginkgo/v2/ginkgo")
-	if ginkgoErr != nil {
-		logf("ginkgo CLI: %v", ginkgoErr)
+	var ginkgoErr error
+	if o.ginkgo {
+		if ginkgoErr = runQuiet(root, nil, o.goCmd, "build", "-o", ginkgo, "github.com/onsi/ginkgo/v2/ginkgo"); ginkgoErr != nil {
+			logf("ginkgo CLI: %v", ginkgoErr)
+		}
 	}
 	var runs []suiteRun
-	for _, runner := range []string{"go test", "ginkgo -p"} {
+	runners := []string{"go test"}
+	if o.ginkgo {
+		runners = append(runners, "ginkgo -p")
+	}
+	for _, runner := range runners {
 		for _, target := range []string{"emulator", "vpcd"} {
 			s := suiteRun{target: target, runner: runner}
 			var args []string

@@ -54,7 +54,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.out, "o", "BENCH.md", "file to write (relative to the repository root unless absolute); - for stdout")
 	flag.StringVar(&o.goCmd, "go", "go", "the go command")
-	flag.IntVar(&o.pcscCount, "pcsc-count", 5, "repetitions of each PC/SC row (the table shows the median)")
+	flag.IntVar(&o.pcscCount, "pcsc-count", 3, "repetitions of each PC/SC row (the table shows the median)")
 	flag.IntVar(&o.faceReads, "face-reads", 200, "face-to-face reads per row")
 	flag.BoolVar(&o.suites, "suites", true, "time the conformance suites")
 	flag.DurationVar(&o.suiteTimeout, "suite-timeout", 90*time.Second, "limit of one timed suite run (go test -timeout and a hard kill)")

@@ -324,7 +324,13 @@ func personalize(p *myna.Profile, faults faultSet, form myna.Form) (map[myna.EFR
 		if !ok {
 			return nil, nil, fmt.Errorf("no card-surface CA and issuer keys")
 		}
-		set(S, myna.SurfaceAgeRecord)(layout.BuildAgeRecord(birth, &cardKey.PublicKey, surfIss, size(S, myna.SurfaceAgeRecord)))
+		// The card key's three copies (DF12, DF24, DF42) are one key (CARD.md §5.4): the
+		// generation's, P-384 on the provisional next-generation card.
+		var cardPub crypto.PublicKey = &cardKey.PublicKey
+		if alt := cardAltKey(p, myna.RoleCard); alt != nil {
+			cardPub = alt.signer.Public()
+		}
+		set(S, myna.SurfaceAgeRecord)(layout.BuildAgeRecord(birth, cardPub, surfIss, size(S, myna.SurfaceAgeRecord)))
 		unsigned := layout.CardFaceUnsigned{Expiry: card.ExpiryDigits(), SecurityCodePNG: p.Images.SecurityCode}
 		if faults.has(FaultChangedExpiry) {
 			unsigned.Expiry = card.Expiry.AddDate(5, 0, 0).Format("20060102")
@@ -353,7 +359,7 @@ func personalize(p *myna.Profile, faults faultSet, form myna.Form) (map[myna.EFR
 			RefKeyID: cvc.MustKeyID("9900025", "001"), RefData: derived(p.ID+"/surface-ref", 256),
 		}, size(S, myna.SurfaceBasicInfo)))
 		set(S, myna.SurfaceCVCert)(surfaceCert(surfCA, surfIss, jpkiAuthCA, subjectKenkaku, faults.has(FaultUnknownCA)))
-		set(S, myna.SurfaceNumberImage)(layout.BuildMyNumberImage(p.Images.Number, &cardKey.PublicKey, surfIss, size(S, myna.SurfaceNumberImage)))
+		set(S, myna.SurfaceNumberImage)(layout.BuildMyNumberImage(p.Images.Number, cardPub, surfIss, size(S, myna.SurfaceNumberImage)))
 		set(S, myna.SurfaceUnknown06)(layout.BuildOpaque16(), nil)
 
 		// 券面事項入力補助AP (text).

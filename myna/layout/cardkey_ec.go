@@ -15,17 +15,39 @@ import (
 // next-generation form (CardKeyEC), else the *rsa.PublicKey; nil when neither is set or the
 // point is not on P-384.
 func (s CardFaceSigned) PublicCardKey() crypto.PublicKey {
-	if len(s.CardKeyEC) > 0 {
-		k, err := ecdsa.ParseUncompressedPublicKey(elliptic.P384(), s.CardKeyEC)
+	return publicCardKey(s.CardKey, s.CardKeyEC)
+}
+
+// publicCardKey returns the P-384 key of point when it is set, else rk; nil when neither is
+// set or the point is not on P-384. The card key's copies (DF12, DF24, DF42) share it.
+func publicCardKey(rk *rsa.PublicKey, point []byte) crypto.PublicKey {
+	if len(point) > 0 {
+		k, err := ecdsa.ParseUncompressedPublicKey(elliptic.P384(), point)
 		if err != nil {
 			return nil
 		}
 		return k
 	}
-	if s.CardKey != nil {
-		return s.CardKey
+	if rk != nil {
+		return rk
 	}
 	return nil
+}
+
+// encodePublicCardKey encodes a card key given as a crypto.PublicKey: RSA in today's form,
+// ECDSA P-384 in the provisional one (encodeAnyKey).
+func encodePublicCardKey(file File, tag apdu.Tag, k crypto.PublicKey) ([]byte, error) {
+	switch k := k.(type) {
+	case *rsa.PublicKey:
+		return encodeAnyKey(file, tag, k, nil)
+	case *ecdsa.PublicKey:
+		pt, err := k.Bytes()
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w: card key: %w", file, tag, ErrInvalid, err)
+		}
+		return encodeAnyKey(file, tag, nil, pt)
+	}
+	return nil, fmt.Errorf("%s %s: %w: a %T card key is neither RSA nor ECDSA", file, tag, ErrInvalid, k)
 }
 
 // parseAnyKey decodes a card public key in today's RSA form or the provisional EC form

@@ -2,6 +2,7 @@ package layout
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -125,5 +126,69 @@ func TestECDataSignatures(t *testing.T) {
 	p256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if _, err := BuildCardFace(s, u, p256, 0); !errors.Is(err, ErrInvalid) {
 		t.Errorf("a P-256 signer: %v, want ErrInvalid", err)
+	}
+}
+
+// TestECCardKeyCopies: the age record's DF12 and the number image's DF42 carry the provisional
+// next-generation card's P-384 card key (CARD.md §5.4: the same key as DF24), in the form
+// `82 00 63 86 61 04‖X‖Y`; they parse back to that key and verify. A card key of neither
+// algorithm is refused.
+func TestECCardKeyCopies(t *testing.T) {
+	iss, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	card, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := cardFaceInput(t)
+	age, err := BuildAgeRecord(s.BirthDate, &card.PublicKey, iss, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := BuildMyNumberImage(s.NamePNG, &card.PublicKey, iss, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	point, _ := card.PublicKey.Bytes()
+	for _, tc := range []struct {
+		name string
+		raw  []byte
+		tag  []byte
+		get  func([]byte) (interface {
+			PublicCardKey() crypto.PublicKey
+			Verify(crypto.PublicKey) (Coverage, error)
+		}, error)
+	}{
+		{"age record", age, []byte{0xDF, 0x12, 0x82, 0x00, 0x63, 0x86, 0x61}, func(b []byte) (interface {
+			PublicCardKey() crypto.PublicKey
+			Verify(crypto.PublicKey) (Coverage, error)
+		}, error) {
+			return ParseAgeRecord(b)
+		}},
+		{"number image", img, []byte{0xDF, 0x42, 0x82, 0x00, 0x63, 0x86, 0x61}, func(b []byte) (interface {
+			PublicCardKey() crypto.PublicKey
+			Verify(crypto.PublicKey) (Coverage, error)
+		}, error) {
+			return ParseMyNumberImage(b)
+		}},
+	} {
+		if !bytes.Contains(tc.raw, append(bytes.Clone(tc.tag), point...)) {
+			t.Errorf("%s: no %X‖point", tc.name, tc.tag)
+		}
+		r, err := tc.get(tc.raw)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if k, ok := r.PublicCardKey().(*ecdsa.PublicKey); !ok || !k.Equal(&card.PublicKey) {
+			t.Errorf("%s: card key %T, want the P-384 card key", tc.name, r.PublicCardKey())
+		}
+		if _, err := r.Verify(&iss.PublicKey); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	if _, err := BuildAgeRecord(s.BirthDate, "not a key", iss, 0); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a string as the card key: %v, want ErrInvalid", err)
 	}
 }

@@ -86,9 +86,12 @@ func signedCoverage(file File, issuer crypto.PublicKey, covered ...Field) Covera
 type AgeRecord struct {
 	BirthDate string         // DF11, YYYYMMDD
 	CardKey   *rsa.PublicKey // DF12
-	Signature []byte         // DF13, 256 bytes
-	Raw       []byte         // the outer TLV, without filler
-	signed    []byte         // raw DF11‖DF12 as read
+	// CardKeyEC is DF12 in the provisional next-generation form instead of CardKey: the
+	// uncompressed P-384 point. PublicCardKey returns whichever is set.
+	CardKeyEC []byte
+	Signature []byte // DF13: 256 bytes (RSA-2048), 96 (ECDSA P-384 r‖s)
+	Raw       []byte // the outer TLV, without filler
+	signed    []byte // raw DF11‖DF12 as read
 }
 
 // AgeRecordLen is the size of the age record TLV (FF 10 82 02 1E + 542).
@@ -105,12 +108,15 @@ func ParseAgeRecord(b []byte) (*AgeRecord, error) {
 	if !checkDate(kids[0].Value) {
 		return nil, malformed(file, kids[0].off, kids[0].Tag, nil, "birth date is not 8 ASCII digits")
 	}
-	key, err := parseKey(file, kids[1])
+	key, pt, err := parseAnyKey(file, kids[1])
 	if err != nil {
 		return nil, err
 	}
-	return &AgeRecord{BirthDate: string(kids[0].Value), CardKey: key, Signature: kids[2].Value, Raw: raw, signed: signed}, nil
+	return &AgeRecord{BirthDate: string(kids[0].Value), CardKey: key, CardKeyEC: pt, Signature: kids[2].Value, Raw: raw, signed: signed}, nil
 }
+
+// PublicCardKey returns DF12's key: *ecdsa.PublicKey or *rsa.PublicKey (nil if neither).
+func (r *AgeRecord) PublicCardKey() crypto.PublicKey { return publicCardKey(r.CardKey, r.CardKeyEC) }
 
 // Verify checks DF13 (sha256WithRSA over DF11‖DF12 as read) under the issuer key and
 // returns what it covers; a mismatch gives a *SignatureError (ErrSignature).
@@ -122,13 +128,15 @@ func (r *AgeRecord) Verify(issuer crypto.PublicKey) (Coverage, error) {
 }
 
 // BuildAgeRecord encodes and signs EF 0001 of 券面事項確認AP:
-// FF 10 82 02 1E { DF11 08 date, DF12 82 01 09 key, DF13 82 01 00 signature }.
-func BuildAgeRecord(birthDate string, cardKey *rsa.PublicKey, issuer crypto.Signer, size int) ([]byte, error) {
+// FF 10 82 02 1E { DF11 08 date, DF12 82 01 09 key, DF13 82 01 00 signature } (RSA-2048); the
+// card key may be the provisional next-generation card's P-384 key (DF12 82 00 63, an issuer
+// of that algorithm).
+func BuildAgeRecord(birthDate string, cardKey crypto.PublicKey, issuer crypto.Signer, size int) ([]byte, error) {
 	const file = FileSurfaceAge
 	if !checkDate([]byte(birthDate)) {
 		return nil, invalid(file, TagAgeBirthDate, "birth date is not 8 ASCII digits")
 	}
-	key, err := encodeKey(file, TagAgeCardKey, cardKey)
+	key, err := encodePublicCardKey(file, TagAgeCardKey, cardKey)
 	if err != nil {
 		return nil, err
 	}
@@ -143,8 +151,11 @@ func BuildAgeRecord(birthDate string, cardKey *rsa.PublicKey, issuer crypto.Sign
 type MyNumberImage struct {
 	NumberPNG []byte         // DF41, the 12 digits as printed (72×12, 1-bit)
 	CardKey   *rsa.PublicKey // DF42
-	Signature []byte         // DF43, 256 bytes
-	Raw       []byte         // the outer TLV, without filler
+	// CardKeyEC is DF42 in the provisional next-generation form instead of CardKey: the
+	// uncompressed P-384 point. PublicCardKey returns whichever is set.
+	CardKeyEC []byte
+	Signature []byte // DF43: 256 bytes (RSA-2048), 96 (ECDSA P-384 r‖s)
+	Raw       []byte // the outer TLV, without filler
 	signed    []byte
 }
 
@@ -159,11 +170,16 @@ func ParseMyNumberImage(b []byte) (*MyNumberImage, error) {
 	if !IsPNG(kids[0].Value) {
 		return nil, malformed(file, kids[0].off, kids[0].Tag, nil, "number image is not a PNG")
 	}
-	key, err := parseKey(file, kids[1])
+	key, pt, err := parseAnyKey(file, kids[1])
 	if err != nil {
 		return nil, err
 	}
-	return &MyNumberImage{NumberPNG: kids[0].Value, CardKey: key, Signature: kids[2].Value, Raw: raw, signed: signed}, nil
+	return &MyNumberImage{NumberPNG: kids[0].Value, CardKey: key, CardKeyEC: pt, Signature: kids[2].Value, Raw: raw, signed: signed}, nil
+}
+
+// PublicCardKey returns DF42's key: *ecdsa.PublicKey or *rsa.PublicKey (nil if neither).
+func (r *MyNumberImage) PublicCardKey() crypto.PublicKey {
+	return publicCardKey(r.CardKey, r.CardKeyEC)
 }
 
 // Verify checks DF43 (sha256WithRSA over DF41‖DF42 as read) under the issuer key and
@@ -176,13 +192,15 @@ func (r *MyNumberImage) Verify(issuer crypto.PublicKey) (Coverage, error) {
 }
 
 // BuildMyNumberImage encodes and signs EF 0005 of 券面事項確認AP:
-// FF 40 82 hh ll { DF41 <PNG, minimal length>, DF42 82 01 09 key, DF43 82 01 00 signature }.
-func BuildMyNumberImage(numberPNG []byte, cardKey *rsa.PublicKey, issuer crypto.Signer, size int) ([]byte, error) {
+// FF 40 82 hh ll { DF41 <PNG, minimal length>, DF42 82 01 09 key, DF43 82 01 00 signature }
+// (RSA-2048); the card key may be the provisional next-generation card's P-384 key, as in
+// BuildAgeRecord.
+func BuildMyNumberImage(numberPNG []byte, cardKey crypto.PublicKey, issuer crypto.Signer, size int) ([]byte, error) {
 	const file = FileSurfaceNumberImage
 	if !IsPNG(numberPNG) {
 		return nil, invalid(file, TagNumberImagePNG, "number image is not a PNG")
 	}
-	key, err := encodeKey(file, TagNumberImageKey, cardKey)
+	key, err := encodePublicCardKey(file, TagNumberImageKey, cardKey)
 	if err != nil {
 		return nil, err
 	}

@@ -360,7 +360,7 @@ var _ = Describe("reads", Label(area), func() {
 
 	Spec(Meta{ID: "RD-018", Title: "the age record opens with the birth-date key and verifies", Area: area, App: "surface",
 		Checks: "VERIFY the 6-digit birth-date key (era YYMMDD), read EF 0001, verify its signature with EF 0004's key",
-		Expect: "9000; DF11 is the Gregorian birth date; the signature verifies"},
+		Expect: "9000; DF11 is the Gregorian birth date; the signature verifies; on an emulated card DF12 is the profile's card key (the one DF24 holds, CARD.md §5.4), of its generation's algorithm"},
 		func(ctx context.Context, c *target.Card) {
 			ExpectSW(ctx, c, "select", SelectApp(myna.CardSurfaceAP), apdu.SWSuccess)
 			ExpectSW(ctx, c, "verify birth-date key", Verify(myna.SurfaceBirthDateKeyRef, Need(Current().Codes.BirthDate, "birth-date key").Bytes()), apdu.SWSuccess)
@@ -371,6 +371,7 @@ var _ = Describe("reads", Label(area), func() {
 			Expect(err).NotTo(HaveOccurred())
 			if p := Current().Profile; p != nil {
 				Expect(rec.BirthDate).To(Equal(p.Person.BirthDateDigits()))
+				expectProfileCardKey(p, "the age record's DF12", rec.PublicCardKey())
 			}
 		})
 
@@ -394,7 +395,7 @@ var _ = Describe("reads", Label(area), func() {
 		})
 
 	Spec(Meta{ID: "RD-020", Title: "the remaining files match the profile", Area: area, App: "card", Targets: EmulatedOnly,
-		Checks: "共通AP record (serial, municipality, expiry), card-surface AP information (municipality), the individual-number image after check code A, the text AP's individual number after the PIN, GET DATA 00F0/00F2 — each against the profile",
+		Checks: "共通AP record (serial, municipality, expiry), card-surface AP information (municipality), the individual-number image and its card key (DF42, the one DF24 holds) after check code A, the text AP's individual number after the PIN, GET DATA 00F0/00F2 — each against the profile",
 		Expect: "every field equals the profile (named, not printed: the values are personal data)"},
 		func(ctx context.Context, c *target.Card) {
 			p := Current().Profile
@@ -418,6 +419,7 @@ var _ = Describe("reads", Label(area), func() {
 			img, err := layout.ParseMyNumberImage(ReadEF(ctx, c, myna.SurfaceNumberImage, "read EF 0005"))
 			Expect(err).NotTo(HaveOccurred())
 			Expect(bytes.Equal(img.NumberPNG, p.Images.Number)).To(BeTrue(), "individual-number image differs from the profile's")
+			expectProfileCardKey(p, "the individual-number image's DF42", img.PublicCardKey())
 
 			if HasApp(myna.TextAP) { // not on the next-generation card
 				ExpectSW(ctx, c, "select text AP", SelectApp(myna.TextAP), apdu.SWSuccess)
@@ -589,3 +591,15 @@ var _ = Describe("reads", Label(area), func() {
 			}
 		})
 })
+
+// expectProfileCardKey checks a copy of the card key (DF12, DF42) against the profile's card
+// key: CARD.md §5.4 has the three copies (DF12, DF24, DF42) hold one key, of the card's
+// generation (P-384 on the provisional next-generation card).
+func expectProfileCardKey(p *myna.Profile, what string, got crypto.PublicKey) {
+	GinkgoHelper()
+	want, ok := p.CardSigner()
+	Expect(ok).To(BeTrue(), "the profile has no card key")
+	k, ok := got.(interface{ Equal(crypto.PublicKey) bool })
+	Expect(ok).To(BeTrue(), "%s holds no card key of a known type (%T)", what, got)
+	Expect(k.Equal(want.Public())).To(BeTrue(), "%s is not the profile's card key (a %T, want a %T)", what, got, want.Public())
+}

@@ -80,6 +80,7 @@ func TestRunPhysicalSetupErrors(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a private pcscd")
 	}
+	t.Parallel() // mostly waiting out the run's card wait: alongside the other parallel tests
 	d := pcscd.StartForTest(t)
 	p := profile(t)
 	sock := "PCSCLITE_CSOCK_NAME=" + d.SocketPath()

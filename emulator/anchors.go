@@ -33,8 +33,8 @@ func TestAnchors(p *myna.Profile) (*cvc.AnchorSet, error) {
 			}
 			pub = ca.Public()
 			if alg := p.Generation.DataSignatureAlgorithm; !alg.IsRSA() {
-				a.name = "taimen test CA 9000023/002 (card-surface AP, " + alg.KeyType() + ", provisional)"
 				a.id = TestCAKenkakuP384
+				a.name = fmt.Sprintf("taimen test CA %s (card-surface AP, %s, provisional)", a.id, alg.KeyType())
 			}
 		}
 		anchor, err := cvc.NewTestAnchor(a.name, a.id, pub)

@@ -342,8 +342,8 @@ func personalize(p *myna.Profile, faults faultSet, form myna.Form) (map[myna.EFR
 			BirthDate: birth, Sex: sex, CardKey: &cardKey.PublicKey,
 			NamePNG: p.Images.Name, AddressPNG: p.Images.Address, PhotoJP2: p.Images.Face,
 		}
-		if alt := cardAltKey(p, myna.RoleCard); alt != nil {
-			pt, e := alt.signer.Public().(*ecdsa.PublicKey).Bytes()
+		if ek, ok := cardPub.(*ecdsa.PublicKey); ok {
+			pt, e := ek.Bytes()
 			if e != nil {
 				return nil, nil, fmt.Errorf("card key: %w", e)
 			}

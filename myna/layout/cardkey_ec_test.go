@@ -3,8 +3,6 @@ package layout
 import (
 	"bytes"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"errors"
 	"testing"
 )
@@ -13,10 +11,7 @@ import (
 // DF24 (86 61 04‖X‖Y); it parses back to the same key, still verifies, and a bad point is
 // refused on build and on parse.
 func TestCardFaceECKey(t *testing.T) {
-	ek, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ek := p384Key(t)
 	pt, _ := ek.PublicKey.Bytes()
 	s, u := cardFaceInput(t)
 	s.CardKey, s.CardKeyEC = nil, pt

@@ -16,14 +16,8 @@ import (
 // reports the ECDSA scheme, and fails under an RSA key (a reader assuming RSA), under another
 // P-384 key and after a signed byte is changed.
 func TestECDataSignatures(t *testing.T) {
-	iss, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	iss := p384Key(t)
+	other := p384Key(t)
 	s, u := cardFaceInput(t)
 
 	cases := []struct {
@@ -134,14 +128,8 @@ func TestECDataSignatures(t *testing.T) {
 // `82 00 63 86 61 04‖X‖Y`; they parse back to that key and verify. A card key of neither
 // algorithm is refused.
 func TestECCardKeyCopies(t *testing.T) {
-	iss, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	card, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	iss := p384Key(t)
+	card := p384Key(t)
 	s, _ := cardFaceInput(t)
 	age, err := BuildAgeRecord(s.BirthDate, &card.PublicKey, iss, 0)
 	if err != nil {
@@ -191,4 +179,14 @@ func TestECCardKeyCopies(t *testing.T) {
 	if _, err := BuildAgeRecord(s.BirthDate, "not a key", iss, 0); !errors.Is(err, ErrInvalid) {
 		t.Errorf("a string as the card key: %v, want ErrInvalid", err)
 	}
+}
+
+// p384Key is a fresh ECDSA P-384 key for a test.
+func p384Key(t *testing.T) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

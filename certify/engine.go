@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -579,12 +580,11 @@ func (e *engine) command(ctx context.Context, sc Scenario, in scenarioInput, d *
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 2 * time.Second // a descendant holding stdout open cannot hold us
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	started, err := runHeld(cmd)
+	if !started {
 		return nil, fmt.Errorf("start the reader command: %w", err)
 	}
-	err := cmd.Wait()
 	run.duration = time.Since(start)
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever the command left behind
 	run.timedOut = errors.Is(cctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
 	run.exit = -1
 	if cmd.ProcessState != nil {
@@ -710,4 +710,20 @@ func tail(b []byte, n int) string {
 		}
 	}
 	return strings.ToValidUTF8(string(b), "�")
+}
+
+// runHeld starts cmd, waits for it and then kills its process group (whatever it left behind),
+// holding the calling goroutine's OS thread throughout. cmd's Pdeathsig fires when the forking
+// thread ends, not the process, and the runtime ends a thread whose locked goroutine exits
+// (pcscd's namespace threads do): held, the thread cannot be taken by such a goroutine and take
+// the command down with it. started is false when cmd could not be started.
+func runHeld(cmd *exec.Cmd) (started bool, err error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := cmd.Start(); err != nil {
+		return false, err
+	}
+	err = cmd.Wait()
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	return true, err
 }

@@ -1,7 +1,7 @@
 # taimen — see README.md. `make test` is what CI runs (.ci/run).
 #
 # Variables: PKGS (packages, default ./...), TESTTIMEOUT (go test -timeout, default 20m), E2EPKGS,
-# RACESHORTPKGS and NORACEPKGS (which packages `make test` runs how: scripts/test),
+# RACESHORTPKGS, NORACEPKGS, E2EPARALLEL and GINKGOPKGS (which packages `make test` runs how: scripts/test),
 # FUZZTIME (per fuzz target, default 60s), RUNOUT (make run's report directory, default out),
 # GO (default go).
 
@@ -33,13 +33,17 @@ vet: deps
 
 # Every package's tests: the end-to-end packages (E2EPKGS) without the race detector, the others
 # (and RACESHORTPKGS's quick tests) under it, and the computation-heavy ones without concurrency
-# (NORACEPKGS) with -short and without it, side by side; one line per package with its time,
+# (NORACEPKGS) with -short and without it, side by side; the end-to-end set with up to E2EPARALLEL
+# parallel tests per package (default 8: they mostly wait), but not GINKGOPKGS (Ginkgo refuses
+# -parallel); one line per package with its time,
 # the ten slowest tests and the APDUs per spec area at the end (scripts/test; logs in out/test).
 E2EPKGS       ?= ./cmd/taimen ./certify ./suites/...
 RACESHORTPKGS ?= ./certify
 NORACEPKGS    ?= ./vectors/gen ./reader/cardocr
+E2EPARALLEL   ?= 8
+GINKGOPKGS    ?= ./suites/...
 test: deps fmt-check vet
-	@GO="$(GO)" TESTTIMEOUT=$(TESTTIMEOUT) E2EPKGS="$(E2EPKGS)" RACESHORTPKGS="$(RACESHORTPKGS)" NORACEPKGS="$(NORACEPKGS)" scripts/test $(PKGS)
+	@GO="$(GO)" TESTTIMEOUT=$(TESTTIMEOUT) E2EPKGS="$(E2EPKGS)" RACESHORTPKGS="$(RACESHORTPKGS)" NORACEPKGS="$(NORACEPKGS)" E2EPARALLEL="$(E2EPARALLEL)" GINKGOPKGS="$(GINKGOPKGS)" scripts/test $(PKGS)
 
 # Build, then run every conformance area against the in-process emulator from the binary;
 # it prints the verdict and the reports it wrote into RUNOUT (report.html, summary.json,

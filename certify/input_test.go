@@ -107,6 +107,7 @@ func TestOperatorEnv(t *testing.T) {
 // parts in manual-date, and the profile's rendered front as the image, which
 // the reader may read but not change.
 func TestCardImageGiven(t *testing.T) {
+	wholeRun(t)
 	needPCSCD(t)
 	cmd := "env | cut -d= -f1 | grep '^TAIMEN_' | sort; sha256sum '{card_image}'; if touch '{card_image}' 2>/dev/null; then echo image-writable; fi"
 	rep := certifyForTest(t, cmd, 10*time.Second, "good", "image-only", "manual-date")

@@ -120,6 +120,7 @@ func survivors(uid int, wait time.Duration) []string {
 // places, a read-only rest, loopback only, its own PID namespace; and, from
 // outside, that every file it wrote is listed by the path it saw.
 func TestSandboxEnvironment(t *testing.T) {
+	wholeRun(t)
 	needPCSCD(t)
 	t.Setenv("TAIMEN_CHECK_CODE_A", "123456789018")
 	t.Setenv("TAIMEN_TEXT_PIN", "1234")

@@ -107,7 +107,9 @@ func (c *Card) Reset() { c.reset("reset") }
 func (c *Card) reset(why string) {
 	if err := c.t.Reset(c.ctx); err != nil && c.ctx.Err() == nil {
 		c.log.Warn("relay: resetting the card failed", "on", why, "err", err)
+		return
 	}
+	c.log.Info("relay: card reset", "on", why)
 }
 
 // Transmit relays one command with the faults applied; nil means the card is gone (torn, mute

@@ -18,6 +18,7 @@ func cardFront(id string) string {
 // TestCardImageCLI writes both sides owner-only, matching the committed
 // files, and refuses to replace a file, a bad side and missing flags.
 func TestCardImageCLI(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("opj_decompress"); err != nil {
 		t.Skip(err)
 	}
@@ -71,6 +72,7 @@ func runCLITerminal(t *testing.T, envVars map[string]string, args ...string) res
 // log and in full on a terminal; another card's front is a wrong code (a try
 // spent, exit 3); a code in the environment wins over the image.
 func TestReadFaceCardImage(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("tesseract"); err != nil {
 		t.Skip(err)
 	}

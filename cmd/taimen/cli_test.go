@@ -169,6 +169,7 @@ func TestReadExitCodes(t *testing.T) {
 }
 
 func TestReadBlockedCLI(t *testing.T) {
+	t.Parallel()
 	p := profile(t)
 	state := t.TempDir()
 	for i := 0; i < 10; i++ {

@@ -62,6 +62,7 @@ type discoverDoc struct {
 // declared behaviour — without codes the no-cost part, with the codes and --allow-spend all
 // of it — leaves every counter where it was, and writes nothing personal.
 func TestDiscoverPhysical(t *testing.T) {
+	t.Parallel()
 	pd := startPhysical(t)
 	for _, id := range []string{"p01-showa", "p02-long-address", "p03-foreign-resident", "p04-reiwa-boundary", "p05-near-expiry", "p06-taisho-contactless"} {
 		t.Run(id, func(t *testing.T) {
@@ -244,6 +245,7 @@ func serveDiscover(t *testing.T, card *emulator.Card) (sock string, stop func())
 // mute card too (a PC/SC Transmit cannot be cancelled: the transport abandons it at the
 // --timeout). One private pcscd serves the cards one after the other.
 func TestDiscoverBadInput(t *testing.T) {
+	t.Parallel()
 	p := profile(t)
 	pd := startPhysical(t)
 	mute := func(after int) emulator.Options {

@@ -12,6 +12,7 @@ import (
 // command spends exactly one try: the second and third are refused (exit 7) with the way to
 // clear the memory; `taimen forget` clears it, and the file never holds the code.
 func TestReadWrongCodeThriceSpendsOneTry(t *testing.T) {
+	t.Parallel()
 	p := profile(t)
 	state := t.TempDir()
 	mem := filepath.Join(t.TempDir(), "state", "rejected.json")

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"io"
-	"log/slog"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,14 +19,13 @@ import (
 	"github.com/taimen-dev/taimen/emulator/vpcd"
 	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/pcscd"
-	"github.com/taimen-dev/taimen/reader/pcsc"
 	"github.com/taimen-dev/taimen/reports"
 )
 
 // relayRun is one `taimen run --target pcsc:…` against the relay of an emulated card: the
-// emulator plays the physical card behind a first private pcscd, the relay reads it there
-// through PC/SC (in this process) and serves vpcd's slot of a second private pcscd, where the
-// run (a child process) finds it.
+// emulator plays the physical card behind a first private pcscd, `taimen relay` reads it there
+// through PC/SC and serves vpcd's slot of a second private pcscd, where the run (a child
+// process) finds it.
 type relayRun struct {
 	s             *reports.Summary
 	r             suiteRun
@@ -94,8 +95,10 @@ func discoverThroughRelay(t *testing.T) string {
 
 // startRelay starts the relay of a clean emulated card of p01 with faults (emulator stream
 // fault names, "slow", "mute=60"): the emulator plays the physical card behind a first private
-// pcscd, the relay reads it there through PC/SC (in this process) and serves vpcd's slot of a
-// second private pcscd.
+// pcscd, and `taimen relay` (a child process in the second private pcscd's network namespace,
+// where vpcd listens on its usual port) reads it there through PC/SC and serves vpcd's slot of
+// the second pcscd. Nothing of it holds this process's PC/SC selection, so relays run side by
+// side.
 func startRelay(t *testing.T, faults ...string) *relayed {
 	t.Helper()
 	d1, d2 := pcscd.StartForTest(t), pcscd.StartForTest(t)
@@ -106,50 +109,102 @@ func startRelay(t *testing.T, faults ...string) *relayed {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel) // on a failure before stop is registered too
-	served := make(chan struct{}, 2)
-	go func() { _ = vpcd.Serve(ctx, card, vpcd.Options{DialSlot: d1.DialVPCD}); served <- struct{}{} }()
+	served := make(chan struct{})
+	go func() { _ = vpcd.Serve(ctx, card, vpcd.Options{DialSlot: d1.DialVPCD}); close(served) }()
 
-	release, err := d1.UseInProcess(ctx)
-	if err != nil {
-		t.Fatal(err)
+	var args []string
+	for _, f := range faults {
+		args = append(args, "--fault", f)
 	}
-	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-	tr, err := pcsc.Open(wctx, pcsc.Options{Reader: pcsc.ByName(pcscd.ReaderName(0)), CommandTimeout: 30 * time.Second})
-	wcancel()
-	if err != nil {
-		release()
-		t.Fatal(err)
-	}
-	var fs []emulator.FaultSetting
-	for _, n := range faults {
-		f, err := emulator.ParseStreamFault(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fs = append(fs, f)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go func() {
-		_ = serveRelay(ctx, tr, relayConfig{faults: fs, log: log, vpcd: vpcd.Options{DialSlot: d2.DialVPCD, Logger: log}})
-		served <- struct{}{}
-	}()
+	stopRelay := relayCLI(t, d1, d2, args...)
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
+			stopRelay()
 			cancel()
-			tr.Close()
-			for range 2 {
-				select {
-				case <-served:
-				case <-time.After(40 * time.Second):
-					t.Error("a vpcd server did not stop within 40 s")
-				}
-			}
-			release()
+			<-served
 		})
 	}
 	t.Cleanup(stop)
 	return &relayed{p: p, card: card, sock: "PCSCLITE_CSOCK_NAME=" + d2.SocketPath(), stop: stop}
+}
+
+// relayCLI starts `taimen relay -v` with args (--fault, --trace) for the card in d1's first
+// reader: a child process in d2's network namespace, where vpcd listens on its usual port,
+// serving d2's first slot. It returns once d2 has powered the relayed card on (the relay logs
+// the reset it makes of it), as pcscd does when it sees a card arrive. stop
+// (idempotent; also run when the test ends) interrupts the relay, as Ctrl-C, and waits for it to
+// exit 0, its --trace written.
+func relayCLI(t *testing.T, d1, d2 *pcscd.Daemon, args ...string) (stop func()) {
+	t.Helper()
+	args = append([]string{"--target", strconv.Itoa(d2.PID()), "--net", "--", os.Args[0],
+		"relay", "-v", "--reader", pcscd.ReaderName(0), "--wait", "30s"}, args...)
+	cmd := exec.Command("nsenter", args...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TAIMEN_") && !strings.HasPrefix(kv, "PCSCLITE_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, envMain+"=1", "NO_COLOR=1", "PCSCLITE_CSOCK_NAME="+d1.SocketPath(),
+		"TAIMEN_REJECTED="+filepath.Join(t.TempDir(), "rejected.json"))
+	stderr := &watchWriter{want: `relay: card reset" on="power on"`, seen: make(chan struct{})}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start taimen relay: %v", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(os.Interrupt)
+			select {
+			case err := <-exited:
+				if err != nil {
+					t.Errorf("taimen relay: %v\n%s", err, stderr)
+				}
+			case <-time.After(40 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Errorf("taimen relay did not stop within 40 s (then %v)\n%s", <-exited, stderr)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	select {
+	case <-stderr.seen:
+	case err := <-exited:
+		exited <- err
+		t.Fatalf("taimen relay exited before pcscd powered the relayed card on: %v\n%s", err, stderr)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("pcscd did not power the relayed card on within 30 s\n%s", stderr)
+	}
+	return stop
+}
+
+// watchWriter keeps what is written to it and closes seen once it holds want.
+type watchWriter struct {
+	mu   sync.Mutex
+	b    bytes.Buffer
+	want string
+	seen chan struct{}
+	done bool
+}
+
+func (w *watchWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.b.Write(p)
+	if !w.done && strings.Contains(w.b.String(), w.want) {
+		w.done = true
+		close(w.seen)
+	}
+	return len(p), nil
+}
+
+func (w *watchWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
 
 // relayAreas are the areas the relay tests run (the others are slow through two daemons, and
@@ -226,13 +281,13 @@ func TestRelayFaultsCaught(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suites through two private pcscds")
 	}
+	t.Parallel()
 	for _, f := range emulator.StreamFaults() {
 		t.Run(string(f.Fault), func(t *testing.T) {
-			// The slow relay's run is judged by latency: it runs alone, first; the others
-			// (mostly waiting on a torn or mute card) side by side after it.
-			if f.Fault != emulator.FaultSlow {
-				t.Parallel()
-			}
+			// All side by side, mostly waiting on a slow, torn or mute card. The slow relay's
+			// run is judged by latency, with a wide margin: each command takes 300 ms more, the
+			// bound is max(4·L, L+50 ms) for the clean relay's median latency L (a few ms).
+			t.Parallel()
 			fault := string(f.Fault)
 			if f.Fault == emulator.FaultMute || f.Fault == emulator.FaultTorn {
 				fault += "=60" // after the run's preflight: its code checks and counter reads

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,24 +15,7 @@ import (
 	"github.com/taimen-dev/taimen/emulator/vpcd"
 	"github.com/taimen-dev/taimen/pcscd"
 	"github.com/taimen-dev/taimen/reader"
-	"github.com/taimen-dev/taimen/reader/pcsc"
 )
-
-// resetWatch is an emulated card that signals each power-on or reset: the relay resets the
-// card behind it when vpcd powers the relayed card up.
-type resetWatch struct {
-	*emulator.Card
-	resets chan struct{}
-}
-
-func (c *resetWatch) PowerOn() { c.Card.PowerOn(); c.signal() }
-func (c *resetWatch) Reset()   { c.Card.Reset(); c.signal() }
-func (c *resetWatch) signal() {
-	select {
-	case c.resets <- struct{}{}:
-	default:
-	}
-}
 
 // TestRelayStreamFaults: `taimen read face` reaches an emulated card through the relay (two
 // private pcscds, as TestRelayCleanCard) with each stream fault in turn, on one pair of
@@ -47,32 +28,19 @@ func TestRelayStreamFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("relays through two private pcscds")
 	}
+	t.Parallel()
 	d1, d2 := pcscd.StartForTest(t), pcscd.StartForTest(t)
 	p := profile(t)
-	emu, err := emulator.New(p, emulator.Options{})
+	card, err := emulator.New(p, emulator.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	card := &resetWatch{Card: emu, resets: make(chan struct{}, 1)}
-	before := emu.Tries()
+	before := card.Tries()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	served := make(chan struct{})
 	go func() { _ = vpcd.Serve(ctx, card, vpcd.Options{DialSlot: d1.DialVPCD}); close(served) }()
 	defer func() { cancel(); <-served }()
-	release, err := d1.UseInProcess(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer release()
-	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-	tr, err := pcsc.Open(wctx, pcsc.Options{Reader: pcsc.ByName(pcscd.ReaderName(0)), CommandTimeout: 10 * time.Second})
-	wcancel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	for _, tc := range []struct {
 		fault string
@@ -86,48 +54,16 @@ func TestRelayStreamFaults(t *testing.T) {
 		{"torn=4", exitCardAbsent, "card removed"}, // last: a torn relay leaves and comes back torn
 	} {
 		t.Run("fault="+tc.fault, func(t *testing.T) {
-			var fs []emulator.FaultSetting
-			if tc.fault != "" {
-				f, err := emulator.ParseStreamFault(tc.fault)
-				if err != nil {
-					t.Fatal(err)
-				}
-				fs = append(fs, f)
-			}
-			relayTrace := reader.NewTrace(tr, reader.TraceOptions{})
-			select {
-			case <-card.resets:
-			default:
-			}
-			rctx, rcancel := context.WithCancel(ctx)
-			relayed := make(chan error, 1)
-			go func() {
-				relayed <- serveRelay(rctx, relayTrace, relayConfig{faults: fs, log: log, vpcd: vpcd.Options{DialSlot: d2.DialVPCD, Reconnect: 20 * time.Millisecond, Logger: log}})
-			}()
-			stopped := false
-			stop := func() {
-				if !stopped {
-					stopped = true
-					rcancel()
-					if err := <-relayed; err != nil {
-						t.Errorf("relay: %v", err)
-					}
-				}
-			}
-			defer stop()
-			select { // the relay resets the card when pcscd powers the relayed card up
-			case <-card.resets:
-			case <-time.After(20 * time.Second):
-				t.Fatal("the relayed card was not powered up within 20 s")
-			}
 			dir := t.TempDir()
 			clientTrace, relayFile := filepath.Join(dir, "client.json"), filepath.Join(dir, "relay.json")
+			args := []string{"--trace", relayFile}
+			if tc.fault != "" {
+				args = append(args, "--fault", tc.fault)
+			}
+			stop := relayCLI(t, d1, d2, args...)
 			r := taimenEnv(t, []string{"PCSCLITE_CSOCK_NAME=" + d2.SocketPath(), "TAIMEN_CHECK_CODE_B=" + p.CheckCodeB().Reveal()},
 				"read", "face", "--reader", pcscd.ReaderName(0), "--test-ca", p.ID, "--json", "--timeout", "1s", "--trace", clientTrace)
-			stop()
-			if err := writeTrace(relayFile, relayTrace); err != nil {
-				t.Fatal(err)
-			}
+			stop() // the relay writes its --trace as it stops
 			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
 				t.Fatalf("exit %d (want %d), stderr %q (want %q)", r.code, tc.code, r.stderr, tc.want)
 			}
@@ -178,7 +114,7 @@ func TestRelayStreamFaults(t *testing.T) {
 			}
 		})
 	}
-	if d := cmp.Diff(before, emu.Tries()); d != "" {
+	if d := cmp.Diff(before, card.Tries()); d != "" {
 		t.Errorf("counters (-before +after):\n%s", d)
 	}
 }

@@ -5,13 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/taimen-dev/taimen/emulator"
 	"github.com/taimen-dev/taimen/emulator/vpcd"
 	"github.com/taimen-dev/taimen/pcscd"
-	"github.com/taimen-dev/taimen/reader/pcsc"
 )
 
 // assertOneSetupError checks a run that could not start: the wanted exit code, one line on
@@ -40,13 +40,16 @@ func assertOneSetupError(t *testing.T, r suiteRun, out string, code int, want ..
 }
 
 // serveCard attaches an emulated p01-showa card to the private pcscd's first vpcd slot, as a
-// physical card would be on a reader, until the test ends.
+// physical card would be on a reader, until the test ends. It returns once vpcd has asked the
+// card for its ATR: pcscd's presence poll, which then shows the card present (and the run waits
+// for its card besides). It does not touch this process's PC/SC selection.
 func serveCard(t *testing.T, d *pcscd.Daemon) *emulator.Card {
 	t.Helper()
-	card, err := emulator.New(profile(t), emulator.Options{})
+	emu, err := emulator.New(profile(t), emulator.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	card := &atrWatch{Card: emu, asked: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan struct{})
 	go func() {
@@ -54,22 +57,25 @@ func serveCard(t *testing.T, d *pcscd.Daemon) *emulator.Card {
 		_ = vpcd.Serve(ctx, card, vpcd.Options{DialSlot: d.DialVPCD})
 	}()
 	t.Cleanup(func() { cancel(); <-served })
-	release, err := d.UseInProcess(ctx)
-	if err != nil {
-		t.Fatal(err)
+	select {
+	case <-card.asked:
+		return emu
+	case <-time.After(20 * time.Second):
+		t.Fatal("vpcd did not ask the card for its ATR within 20 s")
+		return nil
 	}
-	defer release()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		rs, err := pcsc.Readers(ctx)
-		if err == nil && len(rs) > 0 && rs[0].CardPresent {
-			return card
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the card did not appear on the reader: %v %v", rs, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+}
+
+// atrWatch is an emulated card that closes asked the first time vpcd asks for its ATR.
+type atrWatch struct {
+	*emulator.Card
+	once  sync.Once
+	asked chan struct{}
+}
+
+func (c *atrWatch) ATR() []byte {
+	c.once.Do(func() { close(c.asked) })
+	return c.Card.ATR()
 }
 
 // A physical-card run that cannot work stops before any spec with one line that names the

@@ -43,6 +43,7 @@ func waitFor(t *testing.T, buf *syncBuffer, want string, limit time.Duration) {
 // emulate says when vpcd is not reachable, with the address, once while it keeps retrying, and
 // when it is reached.
 func TestEmulateSaysVPCDUnreachable(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

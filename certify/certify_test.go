@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -28,16 +29,45 @@ func needPCSCD(t *testing.T) {
 	}
 }
 
-// build compiles a package of this module into dir and returns the binary.
+// build compiles a package of this module and returns the binary, in a directory the sandbox's
+// uid can reach, as dir is (visibleDir). Each package is compiled once per test process (linking
+// taimen costs seconds of CPU).
 func build(t *testing.T, pkg, dir string) string {
 	t.Helper()
-	out := filepath.Join(dir, filepath.Base(pkg))
-	cmd := exec.Command("go", "build", "-o", out, pkg)
+	built.mu.Lock()
+	defer built.mu.Unlock()
+	if bin, ok := built.bins[pkg]; ok {
+		return bin
+	}
+	if built.dir == "" {
+		built.dir = filepath.Join(filepath.Dir(dir), "bins-"+filepath.Base(dir))
+		if err := os.Mkdir(built.dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(built.dir, filepath.Base(pkg))
+	cmd := exec.Command("go", "build", "-o", bin, pkg)
 	cmd.Dir = ".."
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
 	}
-	return out
+	built.bins[pkg] = bin
+	return bin
+}
+
+// built holds the binaries build compiled in this test process; TestMain removes them.
+var built = struct {
+	mu   sync.Mutex
+	dir  string
+	bins map[string]string
+}{bins: map[string]string{}}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 func certifyForTest(t *testing.T, command string, timeout time.Duration, scenarios ...string) *Report {

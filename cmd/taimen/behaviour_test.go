@@ -113,6 +113,7 @@ func TestRunPhysicalBehaviour(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suites through pcscd")
 	}
+	t.Parallel()
 	t.Run("defaults", func(t *testing.T) {
 		r, s, before, after := runProfileAsPhysical(t, p06)
 		if s == nil {

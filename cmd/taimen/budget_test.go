@@ -23,6 +23,7 @@ func TestPhysicalAPDUBudget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suites through pcscd")
 	}
+	t.Parallel()
 	run := runAsPhysical(t)
 	if run.s.Totals.Passed == 0 {
 		t.Fatalf("exit %d, nothing passed\n%s", run.r.code, tail(run.r.stdout, 3000))

@@ -380,6 +380,7 @@ func TestMutantsLicenceFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suites three times")
 	}
+	t.Parallel()
 	faults := []string{"--fault", "forged-licence", "--fault", "licence-no-decrement"}
 	r := taimen(t, append([]string{"mutants", "--profile", "p07-licence", "--out", t.TempDir()}, faults...)...)
 	if r.code != exitOK {

@@ -103,6 +103,7 @@ func TestRunPhysicalTarget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suites through pcscd")
 	}
+	t.Parallel()
 	p := profile(t)
 	run := runAsPhysical(t)
 	r, s, out := run.r, run.s, run.out
@@ -191,6 +192,7 @@ func TestRunPhysicalTargetFaultyCard(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suites through pcscd")
 	}
+	t.Parallel()
 	for _, tc := range []struct {
 		fault emulator.Fault
 		want  []string // specs that must fail, besides the authenticity ones

@@ -103,6 +103,7 @@ func TestRunProgressOnTerminal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suites through pcscd")
 	}
+	t.Parallel()
 	if err := pcscd.Available(); err != nil {
 		t.Skip(err)
 	}
@@ -154,6 +155,7 @@ func TestRunProgressOnTerminal(t *testing.T) {
 // Off a terminal, plain lines report progress every few specs while the run goes on; -v prints
 // one line per spec as it finishes.
 func TestRunProgressPlain(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "run")
 	chunks, exited, code := watchRun(t, false, "run", "--label-filter", "reads || checkcodes", "--out", out)
 	var text strings.Builder

@@ -227,6 +227,7 @@ func TestRelayCleanCard(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suites through two private pcscds")
 	}
+	t.Parallel()
 	doc := discoverThroughRelay(t)
 	run := runThroughRelayArgs(t, relayAreas+" || ("+relayTiming+")", []string{"--behaviour", doc})
 	var failed []string

@@ -21,6 +21,7 @@ func TestRunFaultyCardReport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs an area of the suite")
 	}
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "run")
 	r := taimenEnv(t, []string{target.EnvFaults + "=unknown-ca"}, "run", "--target", "emulator", "--profile", p01, "--label-filter", "reads", "--out", out)
 	s, err := reports.Load(out)

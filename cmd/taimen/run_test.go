@@ -85,6 +85,7 @@ func TestRunEmulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole suite")
 	}
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "run")
 	r := taimen(t, "run", "--target", "emulator", "--profile", p01, "--out", out)
 	r.out = out
@@ -220,6 +221,7 @@ func TestRunVPCD(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole suite")
 	}
+	t.Parallel()
 	if err := pcscd.Available(); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal(err)
@@ -257,6 +259,7 @@ func TestRunEveryProfile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suites once per profile")
 	}
+	t.Parallel()
 	dirs, err := filepath.Glob(filepath.Join("..", "..", "vectors", "profiles", "p*", "profile.json"))
 	if err != nil || len(dirs) < 6 {
 		t.Fatalf("profiles: %v (%d found)", err, len(dirs))

@@ -54,6 +54,9 @@ type Meta struct {
 	// under the floor guard, and NeedTries skips it when the card has too few tries left.
 	SpendsTry int
 	Durable   bool // needs a card whose state survives restarts
+	// PowerCut: the card loses power mid-command (label power-cut). Behind vpcd the card then
+	// leaves the reader for about a second (vpcd.CardAbsence), so pcscd sees it go.
+	PowerCut bool
 }
 
 // Labels returns the Ginkgo labels of the spec.
@@ -67,6 +70,9 @@ func (m Meta) Labels() Labels {
 	}
 	if m.Targets == EmulatedOnly {
 		l = append(l, "emulated-only")
+	}
+	if m.PowerCut {
+		l = append(l, "power-cut")
 	}
 	return l
 }

@@ -46,7 +46,7 @@ func Markdown(ms []suites.Meta) string {
 	fmt.Fprintf(&b, "Specs for emulated targets only need a power cut, a restart or a fresh card; on a physical card they are skipped. ")
 	fmt.Fprintf(&b, "Destructive specs (%d) can lock a counter or spend it to its last tries: on a physical card they run only with `--allow-destructive`, and the safety guard still keeps the floor. ", destructive)
 	fmt.Fprintf(&b, "Specs that spend tries (%d) send wrong codes and restore every counter with the right code: they run on a physical card by default, each skipped when a key it spends has too few tries above the floor, and the run checks that every counter ends where it began.\n\n", spends)
-	fmt.Fprintf(&b, "Select specs with `taimen run --label-filter`: each spec is labelled with its area, its application, `destructive`, `spends-try` and `emulated-only` where they apply.\n\n")
+	fmt.Fprintf(&b, "Select specs with `taimen run --label-filter`: each spec is labelled with its area, its application, `destructive`, `spends-try`, `emulated-only` and `power-cut` where they apply.\n\n")
 	b.WriteString("| ID | Title | Area | App | What it checks | Expected result | Targets | Tries |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|\n")
 	for _, m := range ms {

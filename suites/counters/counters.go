@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -60,6 +61,9 @@ func countDownThenRight(ctx context.Context, c *target.Card, k Key) {
 // VERIFY value to k: the command must get no answer — never 9000 and never a
 // 63Cx — and the transport must report the card removed.
 func tornVerify(ctx context.Context, c *target.Card, k Key, value []byte, what string) {
+	if !slices.Contains(CurrentSpecReport().Labels(), "power-cut") {
+		Fail("a spec that cuts the card's power must say so (Meta.PowerCut, label power-cut)")
+	}
 	ExpectSW(ctx, c, "select "+k.App.String(), SelectApp(k.App), apdu.SWSuccess)
 	emu := c.Emulated()
 	emu.TearAfterNextDecrement()
@@ -252,7 +256,7 @@ var _ = Describe("retry counters", Label(area), func() {
 	Spec(Meta{ID: "RC-015", Title: "a power cut during a right VERIFY spends the try", Area: area, App: "surface",
 		Checks:  "tear VERIFY of the RIGHT check code B on 0012 after its decrement is durable, then restart the card process on its state",
 		Expect:  "no answer (card removed); after the restart 0012 is one lower, nothing else moved, nothing is open (6982); the right code then resets it",
-		Targets: EmulatedOnly, Destructive: true, Durable: true},
+		Targets: EmulatedOnly, Destructive: true, PowerCut: true, Durable: true},
 		func(ctx context.Context, c *target.Card) {
 			initial := Counters(ctx, c, "at the start")
 			tornVerify(ctx, c, SurfaceBKey, SecretOf(myna.SecretCheckCodeB).Bytes(), "the right check code B")
@@ -266,7 +270,7 @@ var _ = Describe("retry counters", Label(area), func() {
 	Spec(Meta{ID: "RC-016", Title: "a power cut during a wrong VERIFY spends the try", Area: area, App: "surface",
 		Checks:  "tear VERIFY of a wrong check code B on 0012 after its decrement is durable, then reset the card",
 		Expect:  "no answer (card removed); after the reset 0012 is one lower and nothing else moved: tearing buys no free try",
-		Targets: EmulatedOnly, Destructive: true},
+		Targets: EmulatedOnly, Destructive: true, PowerCut: true},
 		func(ctx context.Context, c *target.Card) {
 			initial := Counters(ctx, c, "at the start")
 			tornVerify(ctx, c, SurfaceBKey, WrongFor(SurfaceBKey), "a wrong check code B")
@@ -278,7 +282,7 @@ var _ = Describe("retry counters", Label(area), func() {
 	Spec(Meta{ID: "RC-017", Title: "a power cut on the last try leaves the key blocked", Area: area, App: "surface",
 		Checks:  "spend all but one try of 0012, tear a VERIFY of the RIGHT check code B on the last, then power-cycle",
 		Expect:  "no answer; after the power cycle 0012 is at 0: the query answers the blocked-status answer and the right code 6984",
-		Targets: EmulatedOnly, Destructive: true},
+		Targets: EmulatedOnly, Destructive: true, PowerCut: true},
 		func(ctx context.Context, c *target.Card) {
 			initial := Counters(ctx, c, "at the start")
 			n := initial[SurfaceBKey.ID()]

@@ -48,6 +48,15 @@ func (r *report) commandsSection() string {
 		p("| `--target emulator` | %.2f s | |\n| `--target vpcd` | %.2f s | |\n| physical, 20 ms per APDU | %.1f s | %s |\n\n", e, v, n, group(int64(a)))
 		p("Goals: vpcd ≤ 3× in-process (%.1f×): %s; the NFC-slow physical run ≤ 60 s: %s; ≤ 1,500 APDUs: %s.\n\n",
 			v/e, verdict(v <= 3*e), verdict(n <= 60), verdict(a <= 1500))
+		if pc, ok := r.median(rt, "vpcd-power-cut-s"); ok {
+			p("Of the vpcd run, %.2f s are the three `power-cut` specs (RC-015, RC-016, RC-017): each waits for\n", pc)
+			p("pcscd to see the card leave and come back on vpcd's 0.4 s presence poll (`vpcd.CardAbsence`, 1 s).\n")
+			p("The rest of the run, about 15,000 round trips through pcscd, is %.1f× the in-process run. A card\n", (v-pc)/e)
+			p("cannot come back sooner: pcscd also checks presence on a client's call (a reconnect), and a card\n")
+			p("that is away for that check only, and back for the poller's next look, stays absent for clients\n")
+			p("while the poller sees it present (tried: no card for the rest of the run).\n")
+			p("`--label-filter '!power-cut'` leaves them out.\n\n")
+		}
 	} else {
 		p("Not measured: %s.\n\n", r.why(rt))
 	}

@@ -62,7 +62,10 @@ type Card interface {
 
 // CardAbsence is how long a card that left the reader (ErrCardGone) stays
 // away before Serve reconnects: longer than vpcd's 0.4 s presence poll, so
-// that pcscd sees the removal.
+// that pcscd sees the removal. It is not shortened by answering vpcd's next
+// ATR request with "no card" instead (tried): that request can be pcscd's
+// own check right after the failed command, and a card its poller then still
+// sees present is refused to every client from then on.
 const CardAbsence = time.Second
 
 // ErrCardGone is returned by ServeConn when the card gave no answer to a

@@ -29,6 +29,7 @@ const physicalLabel = "Taimen Physical Reader"
 // against the other, at once. taimen's reader is certified; the careless one fails exactly the
 // rules it breaks in the relay scenarios; the other scenarios are skipped with a reason; and
 // both cards' counters end where they were, the wrong-code scenario's spent tries restored.
+// Under -short (make test's race set) it runs three relay scenarios: good, wrong-code, torn.
 func TestCertifyRelay(t *testing.T) {
 	needPCSCD(t)
 	// Not parallel: this process's PC/SC selection stays on the physical cards' daemon for the
@@ -76,6 +77,14 @@ func TestCertifyRelay(t *testing.T) {
 	}
 	defer release()
 
+	// Under -short (make test's race set), the relay scenarios that show every rule the careless
+	// reader breaks and a torn card; the whole set otherwise.
+	relayScs := RelayScenarios()
+	var only []string
+	if testing.Short() {
+		only = []string{"good", "wrong-code", "torn"}
+		relayScs = only
+	}
 	dir := visibleDir(t)
 	taimen, careless := build(t, "./cmd/taimen", dir), build(t, "./certify/testdata/carelessreader", dir)
 	profile := visibleProfile(t)
@@ -96,7 +105,7 @@ func TestCertifyRelay(t *testing.T) {
 				before := card.Tries()
 				var progress bytes.Buffer
 				rep, err := RunRelay(ctx, RelayOptions{
-					Options: Options{Command: tc.command, Timeout: 30 * time.Second, Progress: &progress, Tool: "taimen test"},
+					Options: Options{Command: tc.command, Timeout: 30 * time.Second, Progress: &progress, Tool: "taimen test", Scenarios: only},
 					Reader:  physicalReader(tc.slot), CheckCodeB: p.CheckCodeB(),
 				})
 				if err != nil {
@@ -118,7 +127,7 @@ func TestCertifyRelay(t *testing.T) {
 				}
 				ran := 0
 				for _, sc := range rep.Scenarios {
-					relayed := slices.Contains(RelayScenarios(), sc.Name)
+					relayed := slices.Contains(relayScs, sc.Name)
 					switch {
 					case relayed && (sc.Skipped != "" || sc.Error != "" || sc.APDUs == 0 || sc.Counters == nil):
 						t.Errorf("%s: skipped %q, error %q, %d APDUs, counters %v", sc.Name, sc.Skipped, sc.Error, sc.APDUs, sc.Counters)
@@ -134,7 +143,7 @@ func TestCertifyRelay(t *testing.T) {
 						t.Errorf("%s: not skipped (%q) with every rule not applicable", sc.Name, sc.Skipped)
 					}
 				}
-				if ran != len(RelayScenarios()) {
+				if ran != len(relayScs) {
 					t.Errorf("%d relay scenarios ran", ran)
 				}
 				if d := cmp.Diff(before, card.Tries()); d != "" {

@@ -15,16 +15,11 @@ import (
 // physical card: at 5–20 ms an APDU over NFC, 1,500 is 8–30 s.
 const physicalBudget = 1500
 
-// TestPhysicalAPDUBudget runs every area against the emulator passed off as a
-// physical card and counts, at the card, what the run sent: within the budget,
-// and the report's per-spec counts add up to what the card saw, less the
-// suite's own counter reads.
-func TestPhysicalAPDUBudget(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the suites through pcscd")
-	}
-	t.Parallel()
-	run := runAsPhysical(t)
+// checkPhysicalBudget checks the APDUs of a default physical-card run of every area (the
+// emulator passed off as a physical card, counted at the card): within the budget, and the
+// report's per-spec counts add up to what the card saw, less the suite's own counter reads.
+func checkPhysicalBudget(t *testing.T, run physicalRun) {
+	t.Helper()
 	if run.s.Totals.Passed == 0 {
 		t.Fatalf("exit %d, nothing passed\n%s", run.r.code, tail(run.r.stdout, 3000))
 	}

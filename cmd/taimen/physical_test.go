@@ -106,6 +106,7 @@ func TestRunPhysicalTarget(t *testing.T) {
 	t.Parallel()
 	p := profile(t)
 	run := runAsPhysical(t)
+	t.Run("APDU budget", func(t *testing.T) { checkPhysicalBudget(t, run) })
 	r, s, out := run.r, run.s, run.out
 	if s.Target.Kind != "pcsc" || s.Target.Reader != pcscd.ReaderName(0) || r.code != exitError {
 		t.Errorf("target %+v, exit %d", s.Target, r.code)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/taimen-dev/taimen/internal/fixture"
 )
 
 // The same wrong code sent by three `read` commands to a card whose counters outlive each
@@ -60,8 +62,10 @@ func TestReadWrongCodeThriceSpendsOneTry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(b), wrong) || strings.Contains(string(b), "0218") {
-		t.Errorf("the memory holds the code:\n%s", b)
+	// Salts and salted digests are random hex, which holds "0218" now and then by chance.
+	rest, n := fixture.WithoutDigests(b)
+	if n < 3 || strings.Contains(string(rest), wrong) || strings.Contains(string(rest), "0218") {
+		t.Errorf("the memory holds the code (%d salt and digest fields):\n%s", n, b)
 	}
 	if r := runCLI(t, env, "forget"); r.code != exitOK || !strings.Contains(r.stdout, "forgot 1") {
 		t.Fatalf("forget: exit %d %s%s", r.code, r.stdout, r.stderr)

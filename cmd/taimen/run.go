@@ -116,7 +116,11 @@ func cmdRun(_ context.Context, args []string, e env) int {
 	if err := checkRunSetup(&cfg, kind); err != nil {
 		return exitCode(e, err)
 	}
+	var reportTime time.Duration
+	cfg.ReportTime = &reportTime
+	runStart := time.Now()
 	passed, err := all.Run(cfg)
+	wall := time.Since(runStart)
 	var se *target.SetupError
 	if errors.As(err, &se) && errors.Is(statErr, os.ErrNotExist) {
 		os.Remove(cfg.OutDir) // made for this run, empty: no spec ran
@@ -144,6 +148,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 		fmt.Fprintln(e.stdout, "  behaviour "+l)
 	}
 	printFiles(e, files)
+	fmt.Fprintln(e.stdout, "  "+reportTimeLine(reportTime, wall))
 	if *open {
 		openFile(e, files.HTML)
 	}
@@ -199,6 +204,16 @@ func verdictLine(s *reports.Summary) string {
 		line += fmt.Sprintf(" — the suite itself failed (%s)", s.SuiteFailures[0].Node)
 	}
 	return line
+}
+
+// reportTimeLine says how long writing the reports took of a run's wall time (BENCH.md's goal:
+// at most 10%).
+func reportTimeLine(report, wall time.Duration) string {
+	share := 0.0
+	if wall > 0 {
+		share = 100 * float64(report) / float64(wall)
+	}
+	return fmt.Sprintf("written  in %s, %.1f%% of the run's %s", report.Round(time.Millisecond), share, wall.Round(10*time.Millisecond))
 }
 
 func printFiles(e env, f reports.Files) {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,11 @@ func TestRunEmulator(t *testing.T) {
 		t.Fatalf("exit %d, no summary: %v\nstdout:\n%s\nstderr:\n%s", r.code, err, r.stdout, r.stderr)
 	}
 	t.Logf("%s", verdictLine(s))
+	if m := regexp.MustCompile(`(?m)^  written  in (\S+), ([0-9.]+)% of the run's \S+$`).FindStringSubmatch(r.stdout); m == nil {
+		t.Errorf("the run does not say how long writing the reports took:\n%s", r.stdout)
+	} else {
+		t.Logf("reports written in %s, %s%% of the run", m[1], m[2])
+	}
 	recordAPDUs(t, "emulator", s)
 	for _, sp := range s.Specs {
 		if sp.Outcome == reports.OutcomeFail {

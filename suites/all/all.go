@@ -71,6 +71,8 @@ type RunConfig struct {
 	// Shard runs only this part of the specs (shard.Shard; the zero value runs them all) and
 	// marks the reports with it, for reports.Merge.
 	Shard shard.Shard
+	// ReportTime, if set, receives how long writing the reports took.
+	ReportTime *time.Duration
 }
 
 // ErrAlreadyRan is returned when the suites already ran in this process.
@@ -207,6 +209,10 @@ func Run(cfg RunConfig) (passed bool, err error) {
 	ginkgo.ReportAfterSuite("taimen reports", func(r types.Report) {
 		if suites.SetupError() != nil {
 			return // no spec ran: no report of specs that never ran
+		}
+		start := time.Now()
+		if cfg.ReportTime != nil {
+			defer func() { *cfg.ReportTime = time.Since(start) }()
 		}
 		_, reportErr = reports.WriteAll(cfg.OutDir, r, scrub, reports.Options{
 			Tool:      reports.Tool{Name: "taimen", Version: cfg.Version, Go: runtime.Version(), Ginkgo: types.VERSION},

@@ -48,6 +48,10 @@ func (r *report) commandsSection() string {
 		p("| `--target emulator` | %.2f s | |\n| `--target vpcd` | %.2f s | |\n| physical, 20 ms per APDU | %.1f s | %s |\n\n", e, v, n, group(int64(a)))
 		p("Goals: vpcd ≤ 3× in-process (%.1f×): %s; the NFC-slow physical run ≤ 60 s: %s; ≤ 1,500 APDUs: %s.\n\n",
 			v/e, verdict(v <= 3*e), verdict(n <= 60), verdict(a <= 1500))
+		if share, ok := r.median(rt, "report-%"); ok {
+			p("Writing the reports (report.html, summary.json, junit.xml, ginkgo-report.json) takes %.1f%% of\n", share)
+			p("the in-process run's wall time, as `taimen run` prints it (`written in`). Goal ≤ 10%%: %s.\n\n", verdict(share <= 10))
+		}
 		if pc, ok := r.median(rt, "vpcd-power-cut-s"); ok {
 			p("Of the vpcd run, %.2f s are the three `power-cut` specs (RC-015, RC-016, RC-017): each waits for\n", pc)
 			p("pcscd to see the card leave and come back on vpcd's 0.4 s presence poll (`vpcd.CardAbsence`, 1 s).\n")

@@ -10,7 +10,7 @@ PKGS        ?= ./...
 TESTTIMEOUT ?= 20m
 FUZZTIME    ?= 60s
 
-.PHONY: deps build test fmt-check vet run catalogue mutants mutants-full bench bench-full fuzz clean
+.PHONY: deps build test test-unit test-e2e fmt-check vet run catalogue mutants mutants-full bench bench-full fuzz clean
 
 # Debian packages beyond Go (pcscd, vpcd, opensc, cgo toolchain…); quiet when present.
 deps:
@@ -42,8 +42,16 @@ RACESHORTPKGS ?= ./certify
 NORACEPKGS    ?= ./vectors/gen ./reader/cardocr
 E2EPARALLEL   ?= 8
 GINKGOPKGS    ?= ./suites/...
+TESTENV = GO="$(GO)" TESTTIMEOUT=$(TESTTIMEOUT) E2EPKGS="$(E2EPKGS)" RACESHORTPKGS="$(RACESHORTPKGS)" NORACEPKGS="$(NORACEPKGS)" E2EPARALLEL="$(E2EPARALLEL)" GINKGOPKGS="$(GINKGOPKGS)"
 test: deps fmt-check vet
-	@GO="$(GO)" TESTTIMEOUT=$(TESTTIMEOUT) E2EPKGS="$(E2EPKGS)" RACESHORTPKGS="$(RACESHORTPKGS)" NORACEPKGS="$(NORACEPKGS)" E2EPARALLEL="$(E2EPARALLEL)" GINKGOPKGS="$(GINKGOPKGS)" scripts/test $(PKGS)
+	@$(TESTENV) scripts/test $(PKGS)
+
+# One half of make test each: the race-detector and plain sets (test-unit), or the end-to-end
+# and Ginkgo sets (test-e2e). make test (and CI) runs both, side by side.
+test-unit: deps
+	@$(TESTENV) TESTSETS="race plain" scripts/test $(PKGS)
+test-e2e: deps
+	@$(TESTENV) TESTSETS="e2e suites" scripts/test $(PKGS)
 
 # Build, then run every conformance area against the in-process emulator from the binary;
 # it prints the verdict and the reports it wrote into RUNOUT (report.html, summary.json,

@@ -44,7 +44,7 @@ E2EPARALLEL   ?= 8
 GINKGOPKGS    ?= ./suites/...
 TESTENV = GO="$(GO)" TESTTIMEOUT=$(TESTTIMEOUT) E2EPKGS="$(E2EPKGS)" RACESHORTPKGS="$(RACESHORTPKGS)" NORACEPKGS="$(NORACEPKGS)" E2EPARALLEL="$(E2EPARALLEL)" GINKGOPKGS="$(GINKGOPKGS)"
 test: deps fmt-check vet
-	@$(TESTENV) scripts/test $(PKGS)
+	@$(TESTENV) VETTED=1 scripts/test $(PKGS)
 
 # One half of make test each: the race-detector and plain sets (test-unit), or the end-to-end
 # and Ginkgo sets (test-e2e). make test (and CI) runs both, side by side.

@@ -112,7 +112,8 @@ func asJSONOnly(e types.ReportEntry) types.ReportEntry {
 }
 
 // withTraceRefs is r with every trace entry (and trace digest entry) replaced by one TraceRef
-// per spec, pointing into the summary, and taimen's other entries in JSON only (asJSONOnly).
+// per spec, pointing into the summary, and taimen's other entries in JSON only (asJSONOnly);
+// a spec that keeps no trace (passed, without --trace-all) keeps no SpecEvents either.
 func withTraceRefs(r types.Report, s *Summary) types.Report {
 	kept := map[string]*Spec{}
 	for i := range s.Specs {
@@ -155,6 +156,15 @@ func withTraceRefs(r types.Report, s *Summary) types.Report {
 			es = append(es, e)
 		}
 		sr.ReportEntries = es
+		// Ginkgo's timeline of a spec (its By steps and node events, half the file) is kept
+		// where the trace is: for a failed spec, or every spec with --trace-all.
+		k := sr.LeafNodeText
+		if m := specText.FindStringSubmatch(k); m != nil {
+			k = m[1]
+		}
+		if sp := kept[k]; !sr.State.Is(types.SpecStateFailureStates) && (sp == nil || len(sp.Trace) == 0) {
+			sr.SpecEvents = nil
+		}
 	}
 	return r
 }

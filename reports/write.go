@@ -48,6 +48,18 @@ func WriteAll(dir string, r types.Report, s *Scrubber, o Options) (*Summary, err
 		return nil, err
 	}
 	clean := s.jsonClean(b.Bytes())
+	// JUnit and HTML from the summary, on this core while Ginkgo's JSON encodes on the other;
+	// rendered again below in the rare case that the summary or the JSON needed scrubbing.
+	var junit, html bytes.Buffer
+	render := func() error {
+		junit.Reset()
+		html.Reset()
+		return errors.Join(WriteJUnit(&junit, sum), RenderHTML(&html, sum, HTMLOptions{}))
+	}
+	var rerr error
+	if clean {
+		rerr = render() // sum.Scrubbed is o.Scrubbed (Build), as it stays when nothing is scrubbed
+	}
 	g := <-done
 	if g.err != nil {
 		return nil, g.err
@@ -64,13 +76,12 @@ func WriteAll(dir string, r types.Report, s *Scrubber, o Options) (*Summary, err
 			return nil, err
 		}
 		summary = b.Bytes()
+		rerr = render()
 	}
-	var junit, html bytes.Buffer
-	errs := []error{WriteJUnit(&junit, sum), RenderHTML(&html, sum, HTMLOptions{})}
-	if err := errors.Join(errs...); err != nil {
-		return sum, err
+	if rerr != nil {
+		return sum, rerr
 	}
-	errs = []error{
+	errs := []error{
 		os.WriteFile(f.Summary, summary, 0o644),
 		os.WriteFile(f.Ginkgo, ginkgo, 0o644),
 		os.WriteFile(f.JUnit, junit.Bytes(), 0o644),

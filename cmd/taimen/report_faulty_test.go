@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/onsi/ginkgo/v2/types"
 	"github.com/taimen-dev/taimen/reports"
 	"github.com/taimen-dev/taimen/reports/browsertest"
 	"github.com/taimen-dev/taimen/suites/target"
@@ -36,6 +37,21 @@ func TestRunFaultyCardReport(t *testing.T) {
 		t.Fatalf("the unknown CA's failures are not grouped under one cause: %+v", causes)
 	}
 	t.Logf("%s; first cause (%d specs): %s", verdictLine(s), len(causes[0].Specs), causes[0].Text)
+
+	// Ginkgo's JSON keeps the timeline (SpecEvents) of a failed spec, as the summary keeps its trace.
+	g, err := reports.ReadGinkgo(reports.FilesIn(out).Ginkgo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failedWithEvents := 0
+	for _, sr := range g.SpecReports {
+		if sr.State.Is(types.SpecStateFailureStates) && len(sr.SpecEvents) > 0 {
+			failedWithEvents++
+		}
+	}
+	if failedWithEvents < 2 {
+		t.Errorf("%d failed specs keep their spec events in Ginkgo's JSON, want every one (%d failed)", failedWithEvents, s.Totals.Failed)
+	}
 
 	res := browsertest.Check(t, filepath.Join(out, reports.FileHTML), t.ArtifactDir())
 	dom := res.DOM

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onsi/ginkgo/v2/types"
 	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/pcscd"
 	"github.com/taimen-dev/taimen/reports"
@@ -141,8 +142,15 @@ func TestRunEmulator(t *testing.T) {
 				t.Errorf("stdout does not name %s", p)
 			}
 		}
-		if _, err := reports.ReadGinkgo(f.Ginkgo); err != nil {
+		g, err := reports.ReadGinkgo(f.Ginkgo)
+		if err != nil {
 			t.Error(err)
+		}
+		// A passed spec keeps its trace as a digest, and no Ginkgo timeline either.
+		for _, sr := range g.SpecReports {
+			if sr.State.Is(types.SpecStatePassed) && len(sr.SpecEvents) > 0 {
+				t.Errorf("%s passed and keeps %d spec events in %s", sr.LeafNodeText, len(sr.SpecEvents), f.Ginkgo)
+			}
 		}
 	})
 

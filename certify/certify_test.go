@@ -246,6 +246,16 @@ func TestCertifyHangingReader(t *testing.T) {
 	}
 }
 
+// racedElsewhere skips a long sequential test in make test's end-to-end set when this package's
+// quick tests ran under the race detector in its race set already (scripts/test names those
+// packages in TAIMEN_TEST_RACED for the end-to-end set): it runs once, under the detector.
+func racedElsewhere(t *testing.T) {
+	t.Helper()
+	if !testing.Short() && slices.Contains(strings.Fields(os.Getenv("TAIMEN_TEST_RACED")), "github.com/taimen-dev/taimen/certify") {
+		t.Skip("ran under the race detector (-short) in this make test's race set")
+	}
+}
+
 // wholeRun skips a test of whole certification runs under -short: make test
 // runs this package's quick tests under the race detector with -short, and
 // all of them again without it (scripts/test).

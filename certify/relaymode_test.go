@@ -29,8 +29,9 @@ const physicalLabel = "Taimen Physical Reader"
 // against the other, at once. taimen's reader is certified; the careless one fails exactly the
 // rules it breaks in the relay scenarios; the other scenarios are skipped with a reason; and
 // both cards' counters end where they were, the wrong-code scenario's spent tries restored.
-// Under -short (make test's race set) it runs three relay scenarios: good, wrong-code, torn.
+// make test runs it once, under the race detector (racedElsewhere).
 func TestCertifyRelay(t *testing.T) {
+	racedElsewhere(t)
 	needPCSCD(t)
 	// Not parallel: this process's PC/SC selection stays on the physical cards' daemon for the
 	// whole test, and the other certifications select theirs to wait for their card.
@@ -77,14 +78,7 @@ func TestCertifyRelay(t *testing.T) {
 	}
 	defer release()
 
-	// Under -short (make test's race set), the relay scenarios that show every rule the careless
-	// reader breaks and a torn card; the whole set otherwise.
 	relayScs := RelayScenarios()
-	var only []string
-	if testing.Short() {
-		only = []string{"good", "wrong-code", "torn"}
-		relayScs = only
-	}
 	dir := visibleDir(t)
 	taimen, careless := build(t, "./cmd/taimen", dir), build(t, "./certify/testdata/carelessreader", dir)
 	profile := visibleProfile(t)
@@ -105,7 +99,7 @@ func TestCertifyRelay(t *testing.T) {
 				before := card.Tries()
 				var progress bytes.Buffer
 				rep, err := RunRelay(ctx, RelayOptions{
-					Options: Options{Command: tc.command, Timeout: 30 * time.Second, Progress: &progress, Tool: "taimen test", Scenarios: only},
+					Options: Options{Command: tc.command, Timeout: 30 * time.Second, Progress: &progress, Tool: "taimen test"},
 					Reader:  physicalReader(tc.slot), CheckCodeB: p.CheckCodeB(),
 				})
 				if err != nil {

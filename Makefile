@@ -32,14 +32,14 @@ vet: deps
 	$(GO) vet $(PKGS)
 
 # Every package's tests: the end-to-end packages (E2EPKGS) without the race detector, the others
-# (and RACESHORTPKGS's quick tests) under it, and the computation-heavy ones without concurrency
-# (NORACEPKGS) with -short and without it, side by side; the end-to-end set with up to E2EPARALLEL
+# (and RACESHORTPKGS's quick tests) under it, and those without concurrency of their own
+# (NORACEPKGS; empty: scripts/test's list) with -short and without it, side by side; the end-to-end set with up to E2EPARALLEL
 # parallel tests per package (default 8: they mostly wait), but not GINKGOPKGS (Ginkgo refuses
 # -parallel); one line per package with its time,
 # the ten slowest tests and the APDUs per spec area at the end (scripts/test; logs in out/test).
 E2EPKGS       ?= ./cmd/taimen ./certify ./suites/...
 RACESHORTPKGS ?= ./certify
-NORACEPKGS    ?= ./vectors/gen ./reader/cardocr
+NORACEPKGS    ?=
 E2EPARALLEL   ?= 8
 GINKGOPKGS    ?= ./suites/...
 TESTENV = GO="$(GO)" TESTTIMEOUT=$(TESTTIMEOUT) E2EPKGS="$(E2EPKGS)" RACESHORTPKGS="$(RACESHORTPKGS)" NORACEPKGS="$(NORACEPKGS)" E2EPARALLEL="$(E2EPARALLEL)" GINKGOPKGS="$(GINKGOPKGS)"

@@ -1,7 +1,8 @@
 # taimen — see README.md. `make test` is what CI runs (.ci/run).
 #
 # Variables: PKGS (packages, default ./...), TESTTIMEOUT (go test -timeout, default 20m), E2EPKGS,
-# RACESHORTPKGS, NORACEPKGS, E2EPARALLEL and GINKGOPKGS (which packages `make test` runs how: scripts/test),
+# RACESHORTPKGS, NORACEPKGS, E2EPARALLEL and GINKGOPKGS (which packages `make test` runs how:
+# scripts/test),
 # FUZZTIME (per fuzz target, default 60s), RUNOUT (make run's report directory, default out),
 # GO (default go).
 
@@ -33,10 +34,10 @@ vet: deps
 
 # Every package's tests: the end-to-end packages (E2EPKGS) without the race detector, the others
 # (and RACESHORTPKGS's quick tests) under it, and those without concurrency of their own
-# (NORACEPKGS; empty: scripts/test's list) with -short and without it, side by side; the end-to-end set with up to E2EPARALLEL
-# parallel tests per package (default 8: they mostly wait), but not GINKGOPKGS (Ginkgo refuses
-# -parallel); one line per package with its time,
-# the ten slowest tests and the APDUs per spec area at the end (scripts/test; logs in out/test).
+# (NORACEPKGS; empty: scripts/test's list) with -short and without it, side by side; the
+# end-to-end set with up to E2EPARALLEL parallel tests per package (default 8: they mostly
+# wait), but not GINKGOPKGS (Ginkgo refuses -parallel); one line per package with its time, the
+# ten slowest tests and the APDUs per spec area at the end (scripts/test; logs in out/test).
 E2EPKGS       ?= ./cmd/taimen ./certify ./suites/...
 RACESHORTPKGS ?= ./certify
 NORACEPKGS    ?=

@@ -19,6 +19,7 @@ import (
 	"github.com/taimen-dev/taimen/emulator/vpcd"
 	"github.com/taimen-dev/taimen/myna"
 	"github.com/taimen-dev/taimen/pcscd"
+	"github.com/taimen-dev/taimen/reports"
 )
 
 // The whole-command benchmarks: `taimen read face` and `taimen run` as processes, the way a
@@ -216,7 +217,7 @@ func BenchmarkRunTargets(b *testing.B) {
 	b.ReportMetric(shares[len(shares)/2], "report-%")
 	// The power-cut specs wait for pcscd to see the card leave and come back (vpcd.CardAbsence,
 	// its 0.4 s presence poll): a fixed cost of the real stack, not of round trips.
-	if pc, err := labelSeconds(filepath.Join(out, "vpcd", "summary.json"), "power-cut"); err == nil {
+	if pc, err := labelSeconds(filepath.Join(out, "vpcd"), "power-cut"); err == nil {
 		b.ReportMetric(pc, "vpcd-power-cut-s")
 		b.ReportMetric((v-pc)/e, "vpcd-rest/emulator")
 	} else {
@@ -234,31 +235,22 @@ func BenchmarkRunTargets(b *testing.B) {
 	}
 }
 
-// labelSeconds sums the durations of the specs labelled label in the summary.json at path.
-func labelSeconds(path, label string) (float64, error) {
-	b, err := os.ReadFile(path)
+// labelSeconds sums the durations of the specs labelled label in the run reported in dir.
+func labelSeconds(dir, label string) (float64, error) {
+	sum, err := reports.Load(dir)
 	if err != nil {
 		return 0, err
 	}
-	var sum struct {
-		Specs []struct {
-			Labels   []string `json:"labels"`
-			Duration int64    `json:"duration_ns"`
-		} `json:"specs"`
-	}
-	if err := json.Unmarshal(b, &sum); err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
-	}
-	var ns int64
+	var d time.Duration
 	n := 0
 	for _, sp := range sum.Specs {
 		if slices.Contains(sp.Labels, label) {
-			ns += sp.Duration
+			d += sp.Duration
 			n++
 		}
 	}
 	if n == 0 {
-		return 0, fmt.Errorf("%s: no spec labelled %s", path, label)
+		return 0, fmt.Errorf("%s: no spec labelled %s", dir, label)
 	}
-	return float64(ns) / 1e9, nil
+	return d.Seconds(), nil
 }

@@ -28,7 +28,7 @@ func writeReports(t *testing.T, rep *Report) string {
 // badReader builds a fixture and returns its command line (with the test CA).
 func badReader(t *testing.T, name string) string {
 	t.Helper()
-	bin := build(t, "./certify/testdata/"+name, visibleDir(t))
+	bin := build(t, "./certify/testdata/"+name)
 	return bin + " -reader '{reader}' -test-ca " + visibleProfile(t)
 }
 

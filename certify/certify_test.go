@@ -30,9 +30,9 @@ func needPCSCD(t *testing.T) {
 }
 
 // build compiles a package of this module and returns the binary, in a directory the sandbox's
-// uid can reach, as dir is (visibleDir). Each package is compiled once per test process (linking
-// taimen costs seconds of CPU).
-func build(t *testing.T, pkg, dir string) string {
+// uid can reach (visibleBase). Each package is compiled once per test process (linking taimen
+// costs seconds of CPU).
+func build(t *testing.T, pkg string) string {
 	t.Helper()
 	built.mu.Lock()
 	defer built.mu.Unlock()
@@ -40,8 +40,9 @@ func build(t *testing.T, pkg, dir string) string {
 		return bin
 	}
 	if built.dir == "" {
-		built.dir = filepath.Join(filepath.Dir(dir), "bins-"+filepath.Base(dir))
-		if err := os.Mkdir(built.dir, 0o755); err != nil {
+		dir, err := newVisibleDir()
+		built.dir = dir // TestMain removes it
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -110,7 +111,7 @@ func TestCertifyTaimen(t *testing.T) {
 	wholeRun(t)
 	needPCSCD(t)
 	t.Parallel()
-	bin := build(t, "./cmd/taimen", visibleDir(t))
+	bin := build(t, "./cmd/taimen")
 	profile := visibleProfile(t)
 	// No --out: a face-to-face reader keeps no image (RR-014).
 	// --card-image is read only when no check code B is in the environment:
@@ -161,7 +162,7 @@ func TestCertifyCarelessReader(t *testing.T) {
 	wholeRun(t)
 	needPCSCD(t)
 	t.Parallel()
-	bin := build(t, "./certify/testdata/carelessreader", visibleDir(t))
+	bin := build(t, "./certify/testdata/carelessreader")
 	rep := certifyForTest(t, bin+" -reader '{reader}' -out '{out}'", 30*time.Second)
 	// It skips the tries query (RR-001) and so spends the last try (RR-003),
 	// retries a rejected code (RR-002), ignores signatures, the chain and

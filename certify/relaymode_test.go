@@ -79,8 +79,7 @@ func TestCertifyRelay(t *testing.T) {
 	defer release()
 
 	relayScs := RelayScenarios()
-	dir := visibleDir(t)
-	taimen, careless := build(t, "./cmd/taimen", dir), build(t, "./certify/testdata/carelessreader", dir)
+	taimen, careless := build(t, "./cmd/taimen"), build(t, "./certify/testdata/carelessreader")
 	profile := visibleProfile(t)
 	t.Run("readers", func(t *testing.T) {
 		for _, tc := range []struct {

@@ -26,23 +26,34 @@ const visibleBase = "/var/lib/taimen-test"
 // and is private to root.
 func visibleDir(t *testing.T) string {
 	t.Helper()
-	if err := os.MkdirAll(visibleBase, 0o755); err != nil {
-		t.Fatal(err)
+	dir, err := newVisibleDir()
+	if dir != "" {
+		t.Cleanup(func() { os.RemoveAll(dir) })
 	}
-	dir, err := os.MkdirTemp(visibleBase, "bin-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// newVisibleDir makes a directory under visibleBase that the sandbox's uid can search; the
+// caller removes it (also when err is set and dir is not empty).
+func newVisibleDir() (dir string, err error) {
+	if err := os.MkdirAll(visibleBase, 0o755); err != nil {
+		return "", err
+	}
+	if dir, err = os.MkdirTemp(visibleBase, "bin-"); err != nil {
+		return "", err
+	}
 	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
+		return dir, err
 	}
 	for p := dir; p != "/"; p = filepath.Dir(p) {
 		if st, err := os.Stat(p); err != nil || st.Mode().Perm()&0o001 == 0 {
-			t.Fatalf("%s is not searchable by other users: the sandbox's uid cannot run test binaries under it", p)
+			return dir, fmt.Errorf("%s is not searchable by other users: the sandbox's uid cannot run test binaries under it", p)
 		}
 	}
-	return dir
+	return dir, nil
 }
 
 // visibleProfile copies the profiles (p01 names its CA's keys in ../testca)
@@ -180,8 +191,7 @@ func TestSandboxNetwork(t *testing.T) {
 	wholeRun(t)
 	needPCSCD(t)
 	t.Parallel()
-	dir := visibleDir(t)
-	taimen, net := build(t, "./cmd/taimen", dir), build(t, "./certify/testdata/netreader", dir)
+	taimen, net := build(t, "./cmd/taimen"), build(t, "./certify/testdata/netreader")
 	profile := visibleProfile(t)
 	cmd := net + " -addr 127.0.0.1:4444 -- " + taimen + " read face --reader '{reader}' --test-ca " + profile + " --json"
 	scenarios := []string{"good", "wrong-code"}

@@ -122,6 +122,11 @@ func withTraceRefs(r types.Report, s *Summary) types.Report {
 	r.SpecReports = slices.Clone(r.SpecReports)
 	for i := range r.SpecReports {
 		sr := &r.SpecReports[i]
+		k := sr.LeafNodeText
+		if m := specText.FindStringSubmatch(k); m != nil {
+			k = m[1]
+		}
+		sp := kept[k]
 		es := make(types.ReportEntries, 0, len(sr.ReportEntries))
 		referred := false
 		for _, e := range sr.ReportEntries {
@@ -136,12 +141,7 @@ func withTraceRefs(r types.Report, s *Summary) types.Report {
 				continue
 			}
 			referred = true
-			k := sr.LeafNodeText
-			if m := specText.FindStringSubmatch(k); m != nil {
-				k = m[1]
-			}
 			ref := TraceRef{See: FileSummary, Spec: k}
-			sp := kept[k]
 			if sp != nil {
 				ref.Kept = len(sp.Trace) > 0
 				if sp.TraceDigest != nil {
@@ -158,11 +158,7 @@ func withTraceRefs(r types.Report, s *Summary) types.Report {
 		sr.ReportEntries = es
 		// Ginkgo's timeline of a spec (its By steps and node events, half the file) is kept
 		// where the trace is: for a failed spec, or every spec with --trace-all.
-		k := sr.LeafNodeText
-		if m := specText.FindStringSubmatch(k); m != nil {
-			k = m[1]
-		}
-		if sp := kept[k]; !sr.State.Is(types.SpecStateFailureStates) && (sp == nil || len(sp.Trace) == 0) {
+		if !sr.State.Is(types.SpecStateFailureStates) && (sp == nil || len(sp.Trace) == 0) {
 			sr.SpecEvents = nil
 		}
 	}

@@ -33,12 +33,7 @@ func watchRun(t *testing.T, tty bool, args ...string) (chunks []chunk, exited ti
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
 	tmp := t.TempDir()
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TAIMEN_") && !strings.HasPrefix(kv, "TMPDIR=") && !strings.HasPrefix(kv, "TERM=") && !strings.HasPrefix(kv, "NO_COLOR=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, envMain+"=1", "TMPDIR="+tmp, "TERM=xterm", "TAIMEN_REJECTED="+filepath.Join(tmp, "state", "rejected.json"))
+	cmd.Env = childEnv([]string{"TMPDIR=", "TERM=", "NO_COLOR="}, "TMPDIR="+tmp, "TERM=xterm", "TAIMEN_REJECTED="+filepath.Join(tmp, "state", "rejected.json"))
 	var r io.Reader
 	if tty {
 		f, err := pty.Start(cmd)

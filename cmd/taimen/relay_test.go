@@ -140,12 +140,7 @@ func relayCLI(t *testing.T, d1, d2 *pcscd.Daemon, args ...string) (stop func()) 
 	args = append([]string{"--target", strconv.Itoa(d2.PID()), "--net", "--", os.Args[0],
 		"relay", "-v", "--reader", pcscd.ReaderName(0), "--wait", "30s"}, args...)
 	cmd := exec.Command("nsenter", args...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TAIMEN_") && !strings.HasPrefix(kv, "PCSCLITE_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, envMain+"=1", "NO_COLOR=1", "PCSCLITE_CSOCK_NAME="+d1.SocketPath(),
+	cmd.Env = childEnv([]string{"PCSCLITE_"}, "NO_COLOR=1", "PCSCLITE_CSOCK_NAME="+d1.SocketPath(),
 		"TAIMEN_REJECTED="+filepath.Join(t.TempDir(), "rejected.json"))
 	stderr := &watchWriter{want: `relay: card reset" on="power on"`, seen: make(chan struct{})}
 	cmd.Stderr = stderr

@@ -148,7 +148,7 @@ func cmdRun(_ context.Context, args []string, e env) int {
 		fmt.Fprintln(e.stdout, "  behaviour "+l)
 	}
 	printFiles(e, files)
-	fmt.Fprintln(e.stdout, "  "+reportTimeLine(reportTime, wall))
+	fmt.Fprintf(e.stdout, "  %-8s %s\n", "written", reportTimeLine(reportTime, wall))
 	if *open {
 		openFile(e, files.HTML)
 	}
@@ -207,13 +207,13 @@ func verdictLine(s *reports.Summary) string {
 }
 
 // reportTimeLine says how long writing the reports took of a run's wall time (BENCH.md's goal:
-// at most 10%).
+// at most 10%), for the line under the files (printFiles).
 func reportTimeLine(report, wall time.Duration) string {
 	share := 0.0
 	if wall > 0 {
 		share = 100 * float64(report) / float64(wall)
 	}
-	return fmt.Sprintf("written  in %s, %.1f%% of the run's %s", report.Round(time.Millisecond), share, wall.Round(10*time.Millisecond))
+	return fmt.Sprintf("in %s, %.1f%% of the run's %s", report.Round(time.Millisecond), share, wall.Round(10*time.Millisecond))
 }
 
 func printFiles(e env, f reports.Files) {

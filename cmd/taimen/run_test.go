@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,15 @@ func taimen(t *testing.T, args ...string) suiteRun {
 	return taimenEnv(t, nil, args...)
 }
 
+// childEnv is the environment of a child that runs this test binary as taimen: this process's,
+// without its TAIMEN_* variables and those starting with a prefix in drop, then envMain and add.
+func childEnv(drop []string, add ...string) []string {
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "TAIMEN_") || slices.ContainsFunc(drop, func(p string) bool { return strings.HasPrefix(kv, p) })
+	})
+	return append(append(env, envMain+"=1"), add...)
+}
+
 // taimenEnv is taimen with extra environment variables (KEY=VALUE).
 func taimenEnv(t *testing.T, extra []string, args ...string) suiteRun {
 	t.Helper()
@@ -60,13 +70,8 @@ func taimenEnv(t *testing.T, extra []string, args ...string) suiteRun {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TAIMEN_") && !strings.HasPrefix(kv, "TMPDIR=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, envMain+"=1", "TMPDIR="+r.tmp, "NO_COLOR=1", "TAIMEN_REJECTED="+filepath.Join(base, "state", "rejected.json"))
-	cmd.Env = append(cmd.Env, extra...)
+	cmd.Env = childEnv([]string{"TMPDIR="}, append([]string{"TMPDIR=" + r.tmp, "NO_COLOR=1",
+		"TAIMEN_REJECTED=" + filepath.Join(base, "state", "rejected.json")}, extra...)...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
